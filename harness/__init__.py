@@ -1,0 +1,1 @@
+"""The QA machinery around :mod:`simulator`: device sources, scenarios, matrices, reports, CLI."""

@@ -1,0 +1,493 @@
+"""Android Binary XML (ABX): a bounded decoder and a faithful encoder.
+
+Since Android 12 ``system_server`` writes most of ``/data/system`` — including the application
+restriction files that carry ``managementHint`` — in ABX instead of text XML
+(``persist.sys.binary_xml``), so a reader of a rooted device or of a capture must understand it.
+
+The format, as defined by AOSP ``frameworks/base/core/java/com/android/internal/util/``
+``BinaryXmlSerializer.java`` (writer), ``BinaryXmlPullParser.java`` (reader) and
+``FastDataOutput.java`` / ``FastDataInput.java`` (primitives; the same classes moved to
+``frameworks/libs/modules-utils`` as ``com.android.modules.utils`` in Android 13):
+
+* the magic ``ABX\\0`` (``41 42 58 00``: "ABX" and protocol version 0);
+* then a stream of events, each one byte: the low nibble is an ``XmlPullParser`` token
+  (START_DOCUMENT 0, END_DOCUMENT 1, START_TAG 2, END_TAG 3, TEXT 4, CDSECT 5, ENTITY_REF 6,
+  IGNORABLE_WHITESPACE 7, PROCESSING_INSTRUCTION 8, COMMENT 9, DOCDECL 10) or the internal
+  ATTRIBUTE 15, and the high nibble a data type (NULL 1, STRING 2, STRING_INTERNED 3,
+  BYTES_HEX 4, BYTES_BASE64 5, INT 6, INT_HEX 7, LONG 8, LONG_HEX 9, FLOAT 10, DOUBLE 11,
+  BOOLEAN_TRUE 12, BOOLEAN_FALSE 13);
+* START_DOCUMENT/END_DOCUMENT carry TYPE_NULL and nothing else; START_TAG/END_TAG carry an
+  interned tag name; text-like tokens carry TYPE_STRING and a string; ATTRIBUTE carries an
+  interned name and then a value whose encoding its type names: big-endian u16 length + bytes
+  for BYTES_*, big-endian int32/int64 for INT*/LONG*, IEEE 754 big-endian for FLOAT/DOUBLE,
+  nothing for NULL and BOOLEAN_*;
+* a string is a big-endian u16 byte length and "modified UTF-8" as ART writes it (NUL as
+  ``C0 80``; supplementary characters as 4-byte sequences, the ``kUtfUse4ByteSequence``
+  behaviour noted in ``android/util/CharsetUtils.java``; the 3-byte-sequence variant encodes
+  them as surrogate pairs). An interned string is a u16 index into the strings seen so far, or
+  ``0xFFFF`` followed by a new string, which takes the next index (while fewer than 65535).
+
+The decoder builds a small :class:`Element` tree (not ``xml.etree``: ABX has typed attribute
+values and needs none of XML's entity machinery). Device output is untrusted, so it is bounded
+(input size, depth, interned strings) and turns every malformation into
+:class:`harness.errors.ParseError` naming the file and the byte offset of the event at fault —
+never a string's content, which may be a secret.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from harness.errors import ParseError
+
+MAGIC = b"ABX\x00"
+
+#: Largest input accepted, in bytes (device files of interest are a few kilobytes).
+MAX_INPUT_BYTES = 8 * 1024 * 1024
+#: Deepest element nesting accepted.
+MAX_DEPTH = 64
+#: Most interned strings accepted (the format allows 65535; restriction files use six).
+MAX_INTERNED_STRINGS = 4096
+
+# Event tokens (low nibble): org.xmlpull.v1.XmlPullParser constants, plus ABX's ATTRIBUTE.
+_START_DOCUMENT = 0
+_END_DOCUMENT = 1
+_START_TAG = 2
+_END_TAG = 3
+_TEXT = 4
+_CDSECT = 5
+_ENTITY_REF = 6
+_IGNORABLE_WHITESPACE = 7
+_PROCESSING_INSTRUCTION = 8
+_COMMENT = 9
+_DOCDECL = 10
+_ATTRIBUTE = 15
+
+# Data types (high nibble), BinaryXmlSerializer.TYPE_*.
+_TYPE_NULL = 1 << 4
+_TYPE_STRING = 2 << 4
+_TYPE_STRING_INTERNED = 3 << 4
+_TYPE_BYTES_HEX = 4 << 4
+_TYPE_BYTES_BASE64 = 5 << 4
+_TYPE_INT = 6 << 4
+_TYPE_INT_HEX = 7 << 4
+_TYPE_LONG = 8 << 4
+_TYPE_LONG_HEX = 9 << 4
+_TYPE_FLOAT = 10 << 4
+_TYPE_DOUBLE = 11 << 4
+_TYPE_BOOLEAN_TRUE = 12 << 4
+_TYPE_BOOLEAN_FALSE = 13 << 4
+
+_NEW_STRING = 0xFFFF
+_MAX_UTF_BYTES = 0xFFFF
+
+# Whole event bytes of the hot paths, dispatched on directly.
+_EV_ATTR_STRING = _ATTRIBUTE | _TYPE_STRING
+_EV_START_TAG = _START_TAG | _TYPE_STRING_INTERNED
+_EV_END_TAG = _END_TAG | _TYPE_STRING_INTERNED
+_EV_TEXT = _TEXT | _TYPE_STRING
+_EV_START_DOCUMENT = _START_DOCUMENT | _TYPE_NULL
+_EV_END_DOCUMENT = _END_DOCUMENT | _TYPE_NULL
+
+# Text-like events whose string joins the enclosing element's text, and those skipped, as
+# BinaryXmlPullParser.next() does.
+_TEXT_EVENTS = frozenset({_TEXT | _TYPE_STRING, _CDSECT | _TYPE_STRING})
+_SKIPPED_EVENTS = frozenset(
+    {
+        _IGNORABLE_WHITESPACE | _TYPE_STRING,
+        _PROCESSING_INSTRUCTION | _TYPE_STRING,
+        _COMMENT | _TYPE_STRING,
+        _DOCDECL | _TYPE_STRING,
+    }
+)
+# Predefined entities resolved by BinaryXmlPullParser.resolveEntity.
+_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
+
+_INT = struct.Struct(">i")
+_LONG = struct.Struct(">q")
+_FLOAT = struct.Struct(">f")
+_DOUBLE = struct.Struct(">d")
+_FIXED_ATTRIBUTE_TYPES = {
+    _TYPE_INT: _INT,
+    _TYPE_INT_HEX: _INT,
+    _TYPE_LONG: _LONG,
+    _TYPE_LONG_HEX: _LONG,
+    _TYPE_FLOAT: _FLOAT,
+    _TYPE_DOUBLE: _DOUBLE,
+}
+
+AttrValue = str | int | float | bool | bytes | None
+"""A decoded attribute value.
+
+INT/INT_HEX/LONG/LONG_HEX all decode to ``int`` and FLOAT/DOUBLE to ``float`` (hex versus
+decimal is only how ``abx2xml`` prints them); BYTES_* to ``bytes``; NULL to ``None``.
+"""
+
+
+@dataclass(slots=True)
+class Element:
+    """One element of a decoded document.
+
+    ``text`` is ``None`` when the element held no text event at all and ``""`` when it held an
+    empty one (Android writes ``text("")`` for an empty string value); text split across
+    several events is joined. ``offset`` is the byte offset of the element's start tag in the
+    input, for error messages; it takes no part in equality.
+    """
+
+    tag: str
+    attributes: dict[str, AttrValue] = field(default_factory=dict)
+    children: list[Element] = field(default_factory=list)
+    text: str | None = None
+    offset: int = field(default=-1, compare=False)
+
+    def __repr__(self) -> str:
+        # Text and attribute values may be secrets (managementHint): show only their shape.
+        text = "None" if self.text is None else f"<{len(self.text)} chars>"
+        return (
+            f"Element({self.tag!r}, attributes={sorted(self.attributes)!r}, "
+            f"children={len(self.children)}, text={text}, offset={self.offset})"
+        )
+
+
+def decode(
+    data: bytes,
+    *,
+    name: str,
+    max_bytes: int = MAX_INPUT_BYTES,
+    max_depth: int = MAX_DEPTH,
+    max_interned: int = MAX_INTERNED_STRINGS,
+) -> Element:
+    """Decode an ABX document to its root :class:`Element`.
+
+    ``name`` (the file or request the bytes came from) prefixes every error. The document must
+    be complete: one root element and the END_DOCUMENT event, with nothing after it.
+    """
+    if len(data) > max_bytes:
+        raise ParseError(f"{name}: {len(data)} bytes at offset 0 exceed the {max_bytes}-byte limit")
+    return _Decoder(bytes(data), name, max_depth, max_interned).run()
+
+
+def is_abx(data: bytes) -> bool:
+    """Whether ``data`` starts with the ABX magic (how Android's ``Xml.resolvePullParser`` tells)."""
+    return data[:4] == MAGIC
+
+
+class _Decoder:
+    """One decoding pass; the event loop keeps its hot state in local variables for speed."""
+
+    __slots__ = ("buf", "interned", "max_depth", "max_interned", "name", "size")
+
+    def __init__(self, buf: bytes, name: str, max_depth: int, max_interned: int) -> None:
+        self.buf = buf
+        self.size = len(buf)
+        self.name = name
+        self.max_depth = max_depth
+        self.max_interned = max_interned
+        self.interned: list[str] = []
+
+    def error(self, offset: int, what: str) -> ParseError:
+        return ParseError(f"{self.name}: invalid ABX at offset {offset}: {what}")
+
+    def run(self) -> Element:
+        buf = self.buf
+        size = self.size
+        if buf[:4] != MAGIC:
+            if size < 4 and MAGIC.startswith(buf):
+                raise self.error(size, "truncated in the magic")
+            raise self.error(0, "wrong magic (not Android Binary XML)")
+        pos = 4
+        if size > pos and buf[pos] == _EV_START_DOCUMENT:
+            pos += 1
+        interned = self.interned
+        stack: list[Element] = []
+        cur: Element | None = None
+        root: Element | None = None
+        attrs_open = False
+        max_depth = self.max_depth
+        start = pos
+        try:
+            while True:
+                start = pos
+                event = buf[pos]
+                pos += 1
+                if event == _EV_ATTR_STRING:
+                    if not attrs_open or cur is None:
+                        raise self.error(start, "attribute outside a start tag")
+                    ref = buf[pos] << 8 | buf[pos + 1]
+                    pos += 2
+                    if ref == _NEW_STRING:
+                        key, pos = self.new_interned(pos, start)
+                    elif ref < len(interned):
+                        key = interned[ref]
+                    else:
+                        raise self.error(start, f"interned string index {ref} out of range")
+                    length = buf[pos] << 8 | buf[pos + 1]
+                    pos += 2
+                    end = pos + length
+                    if end > size:
+                        raise self.error(start, "truncated attribute value")
+                    try:
+                        value = buf[pos:end].decode()
+                    except UnicodeDecodeError:
+                        value = self.modified_utf8(pos, end, start)
+                    pos = end
+                    if key in cur.attributes:
+                        raise self.error(start, f"duplicate attribute {key!r}")
+                    cur.attributes[key] = value
+                    continue
+                attrs_open = False
+                if event == _EV_TEXT:
+                    length = buf[pos] << 8 | buf[pos + 1]
+                    pos += 2
+                    end = pos + length
+                    if end > size:
+                        raise self.error(start, "truncated text")
+                    try:
+                        text = buf[pos:end].decode()
+                    except UnicodeDecodeError:
+                        text = self.modified_utf8(pos, end, start)
+                    pos = end
+                    self.add_text(cur, text, start)
+                elif event == _EV_START_TAG or event == _EV_END_TAG:
+                    ref = buf[pos] << 8 | buf[pos + 1]
+                    pos += 2
+                    if ref == _NEW_STRING:
+                        tag, pos = self.new_interned(pos, start)
+                    elif ref < len(interned):
+                        tag = interned[ref]
+                    else:
+                        raise self.error(start, f"interned string index {ref} out of range")
+                    if event == _EV_START_TAG:
+                        element = Element(tag, {}, [], None, start)
+                        if cur is not None:
+                            if len(stack) >= max_depth:
+                                raise self.error(start, f"nesting deeper than {max_depth}")
+                            cur.children.append(element)
+                            stack.append(cur)
+                        elif root is None:
+                            root = element
+                        else:
+                            raise self.error(start, "second root element")
+                        cur = element
+                        attrs_open = True
+                    else:
+                        if cur is None:
+                            raise self.error(start, f"end tag {tag!r} without a start tag")
+                        if tag != cur.tag:
+                            raise self.error(
+                                start, f"end tag {tag!r} does not close {cur.tag!r}"
+                            )
+                        cur = stack.pop() if stack else None
+                elif event == _EV_END_DOCUMENT:
+                    break
+                else:
+                    pos, attrs_open = self.rare_event(event, pos, start, cur, attrs_open)
+        except IndexError:
+            raise self.error(start, "truncated event") from None
+        except struct.error:
+            raise self.error(start, "truncated attribute value") from None
+        if cur is not None:
+            raise self.error(start, f"end of document inside element {cur.tag!r}")
+        if root is None:
+            raise self.error(start, "no root element")
+        if pos != size:
+            raise self.error(pos, "data after the end of the document")
+        return root
+
+    def rare_event(
+        self, event: int, pos: int, start: int, cur: Element | None, attrs_open: bool
+    ) -> tuple[int, bool]:
+        """Events Android writes rarely or never for restrictions; returns (pos, attrs_open)."""
+        token = event & 0x0F
+        kind = event & 0xF0
+        if token == _ATTRIBUTE:
+            if not attrs_open or cur is None:
+                raise self.error(start, "attribute outside a start tag")
+            key, pos = self.interned_utf(pos, start)
+            value, pos = self.attribute_value(kind, pos, start)
+            if key in cur.attributes:
+                raise self.error(start, f"duplicate attribute {key!r}")
+            cur.attributes[key] = value
+            return pos, True
+        if event in _TEXT_EVENTS:
+            text, pos = self.utf(pos, start)
+            self.add_text(cur, text, start)
+        elif event == _ENTITY_REF | _TYPE_STRING:
+            entity, pos = self.utf(pos, start)
+            self.add_text(cur, self.resolve_entity(entity, start), start)
+        elif event in _SKIPPED_EVENTS:
+            _, pos = self.utf(pos, start)
+        elif token == _START_DOCUMENT and kind == _TYPE_NULL:
+            raise self.error(start, "START_DOCUMENT after the start")
+        elif token > _DOCDECL:
+            raise self.error(start, f"unknown token {token}")
+        else:
+            raise self.error(start, f"token {token} with unexpected data type {kind >> 4}")
+        return pos, False
+
+    def attribute_value(self, kind: int, pos: int, start: int) -> tuple[AttrValue, int]:
+        buf = self.buf
+        if kind == _TYPE_STRING_INTERNED:
+            return self.interned_utf(pos, start)
+        fixed = _FIXED_ATTRIBUTE_TYPES.get(kind)
+        if fixed is not None:
+            value: AttrValue = fixed.unpack_from(buf, pos)[0]
+            return value, pos + fixed.size
+        if kind == _TYPE_BOOLEAN_TRUE:
+            return True, pos
+        if kind == _TYPE_BOOLEAN_FALSE:
+            return False, pos
+        if kind == _TYPE_NULL:
+            return None, pos
+        if kind in (_TYPE_BYTES_HEX, _TYPE_BYTES_BASE64):
+            length = buf[pos] << 8 | buf[pos + 1]
+            end = pos + 2 + length
+            if end > self.size:
+                raise self.error(start, "truncated attribute value")
+            return buf[pos + 2 : end], end
+        raise self.error(start, f"unknown attribute data type {kind >> 4}")
+
+    def utf(self, pos: int, start: int) -> tuple[str, int]:
+        buf = self.buf
+        length = buf[pos] << 8 | buf[pos + 1]
+        pos += 2
+        end = pos + length
+        if end > self.size:
+            raise self.error(start, "truncated string")
+        try:
+            return buf[pos:end].decode(), end
+        except UnicodeDecodeError:
+            return self.modified_utf8(pos, end, start), end
+
+    def interned_utf(self, pos: int, start: int) -> tuple[str, int]:
+        buf = self.buf
+        ref = buf[pos] << 8 | buf[pos + 1]
+        if ref == _NEW_STRING:
+            return self.new_interned(pos + 2, start)
+        if ref >= len(self.interned):
+            raise self.error(start, f"interned string index {ref} out of range")
+        return self.interned[ref], pos + 2
+
+    def new_interned(self, pos: int, start: int) -> tuple[str, int]:
+        value, pos = self.utf(pos, start)
+        if len(self.interned) >= self.max_interned:
+            raise self.error(start, f"more than {self.max_interned} interned strings")
+        self.interned.append(value)
+        return value, pos
+
+    def modified_utf8(self, pos: int, end: int, start: int) -> str:
+        """Decode what strict UTF-8 refused: ``C0 80`` NULs and 3-byte-encoded surrogate pairs."""
+        raw = self.buf[pos:end].replace(b"\xc0\x80", b"\x00")
+        try:
+            text = raw.decode("utf-8", "surrogatepass")
+            # Pair up surrogates; a lone one is corruption, not text.
+            return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError:
+            raise self.error(start, "string is not valid modified UTF-8") from None
+
+    def add_text(self, cur: Element | None, text: str, start: int) -> None:
+        if cur is not None:
+            cur.text = text if cur.text is None else cur.text + text
+        elif text.strip():
+            raise self.error(start, "text outside the root element")
+
+    def resolve_entity(self, entity: str, start: int) -> str:
+        if entity in _ENTITIES:
+            return _ENTITIES[entity]
+        digits = entity[1:]
+        if entity[:1] == "#" and digits.isascii() and digits.isdigit():
+            code = int(digits)
+            if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+                return chr(code)
+        raise self.error(start, "unknown entity reference")
+
+
+def encode(root: Element) -> bytes:
+    """Encode a tree exactly as ``BinaryXmlSerializer`` writes the same event sequence.
+
+    An element's text (when not ``None``, even ``""``) is written before its children.
+    Attribute types follow the Python value: ``str`` as STRING, ``bool`` as BOOLEAN_*, ``int``
+    as INT (LONG beyond 32 bits), ``float`` as DOUBLE, ``bytes`` as BYTES_BASE64, ``None`` as
+    NULL. Raises ``ValueError`` for what Android could not write either: a string over 65535
+    encoded bytes, a lone surrogate, an integer beyond 64 bits.
+    """
+    encoder = _Encoder()
+    encoder.out.append(_EV_START_DOCUMENT)
+    encoder.element(root)
+    encoder.out.append(_EV_END_DOCUMENT)
+    return bytes(encoder.out)
+
+
+class _Encoder:
+    """FastDataOutput's primitives over a growing buffer, with its interning table."""
+
+    __slots__ = ("interned", "out")
+
+    def __init__(self) -> None:
+        self.out = bytearray(MAGIC)
+        self.interned: dict[str, int] = {}
+
+    def element(self, element: Element) -> None:
+        out = self.out
+        out.append(_EV_START_TAG)
+        self.interned_utf(element.tag)
+        for key, value in element.attributes.items():
+            self.attribute(key, value)
+        if element.text is not None:
+            out.append(_EV_TEXT)
+            self.utf(element.text)
+        for child in element.children:
+            self.element(child)
+        out.append(_EV_END_TAG)
+        self.interned_utf(element.tag)
+
+    def attribute(self, key: str, value: AttrValue) -> None:
+        out = self.out
+        if isinstance(value, str):
+            out.append(_ATTRIBUTE | _TYPE_STRING)
+            self.interned_utf(key)
+            self.utf(value)
+        elif isinstance(value, bool):
+            out.append(_ATTRIBUTE | (_TYPE_BOOLEAN_TRUE if value else _TYPE_BOOLEAN_FALSE))
+            self.interned_utf(key)
+        elif isinstance(value, int):
+            wide = not -(2**31) <= value < 2**31
+            out.append(_ATTRIBUTE | (_TYPE_LONG if wide else _TYPE_INT))
+            self.interned_utf(key)
+            try:
+                out += (_LONG if wide else _INT).pack(value)
+            except struct.error:
+                raise ValueError(f"attribute {key!r}: integer beyond 64 bits") from None
+        elif isinstance(value, float):
+            out.append(_ATTRIBUTE | _TYPE_DOUBLE)
+            self.interned_utf(key)
+            out += _DOUBLE.pack(value)
+        elif isinstance(value, bytes):
+            if len(value) > _MAX_UTF_BYTES:
+                raise ValueError(f"attribute {key!r}: over {_MAX_UTF_BYTES} bytes")
+            out.append(_ATTRIBUTE | _TYPE_BYTES_BASE64)
+            self.interned_utf(key)
+            out += len(value).to_bytes(2, "big")
+            out += value
+        else:
+            out.append(_ATTRIBUTE | _TYPE_NULL)
+            self.interned_utf(key)
+
+    def utf(self, text: str) -> None:
+        # ART's modified UTF-8 with 4-byte sequences: standard UTF-8 except NUL as C0 80.
+        raw = text.encode("utf-8").replace(b"\x00", b"\xc0\x80")
+        if len(raw) > _MAX_UTF_BYTES:
+            raise ValueError(f"string of {len(raw)} bytes exceeds ABX's {_MAX_UTF_BYTES}")
+        self.out += len(raw).to_bytes(2, "big")
+        self.out += raw
+
+    def interned_utf(self, text: str) -> None:
+        ref = self.interned.get(text)
+        if ref is not None:
+            self.out += ref.to_bytes(2, "big")
+            return
+        self.out += b"\xff\xff"
+        self.utf(text)
+        if len(self.interned) < _NEW_STRING:
+            self.interned[text] = len(self.interned)

@@ -1,0 +1,366 @@
+"""The neutral model of a phone, shared by the simulator and the real-device readers.
+
+The EMM emulation writes into it, the real-device sources (:mod:`harness.sources`) fill it from
+what ``adb`` or ``pymobiledevice3`` reported, and Okta Verify reads from it; so a device that
+was simulated and one that was captured from hardware are judged by the same code.
+
+Android keeps what the OS keeps per *user* (a work profile is a user whose flags carry
+``FLAG_MANAGED_PROFILE``): installed packages, the profile owner and the application restrictions
+per package. iOS keeps the installed apps with how they came to be there, the managed
+configuration per preference domain, the installed configuration profiles and supervision.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import ClassVar
+
+from simulator.appconfig import AppConfig
+from simulator.errors import DeviceError
+from simulator.ids import OKTA_SSO_EXTENSION_IOS, PAYLOAD_EXTENSIBLE_SSO, PAYLOAD_MDM
+
+
+class Platform(StrEnum):
+    ANDROID = "android"
+    IOS = "ios"
+
+
+@dataclass(slots=True)
+class Identity:
+    """What a device says about itself, and the EMM user it is enrolled for."""
+
+    model: str
+    manufacturer: str
+    os_version: str
+    serial: str
+    udid: str
+    device_name: str
+    user_name: str = ""
+    user_email: str = ""
+    sdk: int | None = None  # Android API level
+
+    @property
+    def user_principal_name(self) -> str:
+        return self.user_email
+
+
+# ---------------------------------------------------------------------------------------------
+# Android
+# ---------------------------------------------------------------------------------------------
+
+#: ``UserInfo`` flags (AOSP ``android.content.pm.UserInfo``).
+FLAG_PRIMARY = 0x1
+FLAG_ADMIN = 0x2
+FLAG_INITIALIZED = 0x10
+FLAG_MANAGED_PROFILE = 0x20
+FLAG_FULL = 0x400
+FLAG_SYSTEM = 0x800
+FLAG_PROFILE = 0x1000
+
+PERSONAL_USER_FLAGS = FLAG_PRIMARY | FLAG_ADMIN | FLAG_INITIALIZED | FLAG_FULL | FLAG_SYSTEM  # 0xc13
+WORK_PROFILE_FLAGS = FLAG_PROFILE | FLAG_MANAGED_PROFILE | FLAG_INITIALIZED  # 0x1030
+SECURE_FOLDER_FLAGS = FLAG_PROFILE | FLAG_INITIALIZED  # 0x1010 (model: Knox keeps its own flags)
+
+WORK_PROFILE_USER_ID = 10
+SECURE_FOLDER_USER_ID = 150
+
+
+class ProfileKind(StrEnum):
+    PERSONAL = "personal"
+    WORK = "work"
+    SECURE_FOLDER = "secure_folder"
+    OTHER = "other"
+
+
+@dataclass(slots=True)
+class AndroidUser:
+    """One Android user or profile, as ``pm list users`` and ``dumpsys device_policy`` show it."""
+
+    id: int
+    name: str
+    kind: ProfileKind
+    flags: int
+    running: bool = True
+    #: ``package/receiver`` of the profile owner (the EMM's device policy controller), if any.
+    profile_owner: str | None = None
+    packages: set[str] = field(default_factory=set)
+    restrictions: dict[str, AppConfig] = field(default_factory=dict)
+
+    @property
+    def is_managed_profile(self) -> bool:
+        return bool(self.flags & FLAG_MANAGED_PROFILE) and self.kind is ProfileKind.WORK
+
+
+@dataclass(slots=True, eq=False)
+class Device:
+    """What both platforms share."""
+
+    platform: ClassVar[Platform]
+    identity: Identity
+
+    @property
+    def label(self) -> str:
+        """A short name for reports: ``Pixel 8 / Android 14 (serial)``."""
+        os_name = "Android" if self.platform is Platform.ANDROID else "iOS"
+        return f"{self.identity.model} / {os_name} {self.identity.os_version} ({self.identity.serial})"
+
+
+@dataclass(slots=True, eq=False)
+class AndroidDevice(Device):
+    platform: ClassVar[Platform] = Platform.ANDROID
+    users: dict[int, AndroidUser] = field(default_factory=dict)
+    device_owner: str | None = None
+    #: Whether another app's restrictions can be read (root, TestDPC); a simulated device can.
+    restrictions_readable: bool = True
+
+    def __post_init__(self) -> None:
+        if 0 not in self.users:
+            self.users[0] = AndroidUser(0, "Owner", ProfileKind.PERSONAL, PERSONAL_USER_FLAGS)
+
+    @property
+    def personal(self) -> AndroidUser:
+        return self.users[0]
+
+    @property
+    def work_profile(self) -> AndroidUser | None:
+        return next((u for u in self.users.values() if u.is_managed_profile), None)
+
+    def user(self, user_id: int) -> AndroidUser:
+        try:
+            return self.users[user_id]
+        except KeyError:
+            raise DeviceError(f"{self.label}: no Android user {user_id}") from None
+
+    def add_work_profile(
+        self, profile_owner: str, user_id: int = WORK_PROFILE_USER_ID
+    ) -> AndroidUser:
+        """Create the managed work profile an EMM's DPC provisions, owned by that DPC."""
+        existing = self.work_profile
+        if existing is not None:
+            existing.profile_owner = profile_owner
+            return existing
+        profile = AndroidUser(
+            user_id, "Work profile", ProfileKind.WORK, WORK_PROFILE_FLAGS,
+            profile_owner=profile_owner,
+            packages={profile_owner.split("/", 1)[0]},
+        )
+        self.users[user_id] = profile
+        return profile
+
+    def add_secure_folder(self, user_id: int = SECURE_FOLDER_USER_ID) -> AndroidUser:
+        """Samsung Secure Folder: a separate profile that is not the work profile."""
+        folder = AndroidUser(user_id, "Secure Folder", ProfileKind.SECURE_FOLDER, SECURE_FOLDER_FLAGS)
+        self.users[user_id] = folder
+        return folder
+
+    def install(self, package: str, user_id: int = 0) -> None:
+        self.user(user_id).packages.add(package)
+
+    def uninstall(self, package: str, user_id: int) -> None:
+        user = self.user(user_id)
+        user.packages.discard(package)
+        user.restrictions.pop(package, None)
+
+    def users_with(self, package: str) -> list[AndroidUser]:
+        """Users (profiles) in which ``package`` is installed, lowest user id first."""
+        return [u for _, u in sorted(self.users.items()) if package in u.packages]
+
+    def set_restrictions(self, user_id: int, package: str, config: AppConfig) -> None:
+        """``DevicePolicyManager.setApplicationRestrictions``: replaces the whole bundle."""
+        self.user(user_id).restrictions[package] = config
+
+    def restrictions_for(self, user_id: int, package: str) -> AppConfig:
+        """``RestrictionsManager.getApplicationRestrictions`` as seen by ``package`` in that user."""
+        return self.user(user_id).restrictions.get(package, AppConfig())
+
+
+# ---------------------------------------------------------------------------------------------
+# iOS
+# ---------------------------------------------------------------------------------------------
+
+
+class AppOrigin(StrEnum):
+    EMM = "emm"  # installed by the MDM (InstallApplication): managed
+    USER = "user"  # installed by the user from the App Store: not managed
+    TAKEN_OVER = "taken_over"  # installed by the user, then ChangeManagementState: Managed
+
+
+@dataclass(slots=True)
+class IOSApp:
+    bundle_id: str
+    version: str = "9.0.0"
+    origin: AppOrigin = AppOrigin.EMM
+    #: The user declined the MDM's offer to manage it (unsupervised devices prompt).
+    management_rejected: bool = False
+
+    @property
+    def managed(self) -> bool:
+        return self.origin in (AppOrigin.EMM, AppOrigin.TAKEN_OVER)
+
+    @property
+    def mdm_status(self) -> str:
+        """The ``Status`` the MDM's ``ManagedApplicationList`` query reports."""
+        if self.managed:
+            return "Managed"
+        return "ManagementRejected" if self.management_rejected else "UserInstalledApp"
+
+
+@dataclass(slots=True)
+class SSOExtension:
+    """A Credential SSO extension payload (``com.apple.extensiblesso``)."""
+
+    extension_identifier: str = OKTA_SSO_EXTENSION_IOS
+    team_identifier: str = "B7F62B65BN"
+    type: str = "Credential"
+    realm: str = "Okta Device"
+    hosts: tuple[str, ...] = ()
+    extension_data: AppConfig = field(default_factory=AppConfig)
+
+
+@dataclass(slots=True)
+class IOSProfile:
+    """An installed configuration profile, as MCInstall ``GetProfileList`` and ``ProfileList`` show."""
+
+    identifier: str
+    display_name: str
+    payload_types: tuple[str, ...]
+    sso_extension: SSOExtension | None = None
+    #: Installed by the MDM (managed) rather than by the user.
+    managed: bool = True
+
+
+@dataclass(slots=True, eq=False)
+class IOSDevice(Device):
+    platform: ClassVar[Platform] = Platform.IOS
+    apps: dict[str, IOSApp] = field(default_factory=dict)
+    #: Managed configuration per preference domain (``com.okta.mobile`` and its extension).
+    managed_config: dict[str, AppConfig] = field(default_factory=dict)
+    profiles: list[IOSProfile] = field(default_factory=list)
+    supervised: bool = False
+
+    @property
+    def mdm_enrolled(self) -> bool:
+        return any(PAYLOAD_MDM in p.payload_types for p in self.profiles)
+
+    def sso_extension(self, extension_identifier: str = OKTA_SSO_EXTENSION_IOS) -> SSOExtension | None:
+        for profile in self.profiles:
+            ext = profile.sso_extension
+            if (
+                ext is not None
+                and PAYLOAD_EXTENSIBLE_SSO in profile.payload_types
+                and ext.extension_identifier == extension_identifier
+            ):
+                return ext
+        return None
+
+    def app(self, bundle_id: str) -> IOSApp | None:
+        return self.apps.get(bundle_id)
+
+    def install(self, bundle_id: str, origin: AppOrigin, version: str = "9.0.0") -> IOSApp:
+        app = IOSApp(bundle_id, version, origin)
+        self.apps[bundle_id] = app
+        return app
+
+    def install_profile(self, profile: IOSProfile) -> None:
+        self.profiles = [p for p in self.profiles if p.identifier != profile.identifier]
+        self.profiles.append(profile)
+
+    def config_for(self, domain: str) -> AppConfig:
+        """``UserDefaults(suiteName: domain)["com.apple.configuration.managed"]``."""
+        return self.managed_config.get(domain, AppConfig())
+
+
+AnyDevice = AndroidDevice | IOSDevice
+
+
+# ---------------------------------------------------------------------------------------------
+# Identities
+# ---------------------------------------------------------------------------------------------
+
+_ANDROID_MODELS: tuple[tuple[str, str, tuple[tuple[str, int], ...]], ...] = (
+    ("Pixel 6", "Google", (("12", 31), ("13", 33), ("14", 34))),
+    ("Pixel 7", "Google", (("13", 33), ("14", 34), ("15", 35))),
+    ("Pixel 8", "Google", (("14", 34), ("15", 35))),
+    ("SM-G991B", "samsung", (("12", 31), ("13", 33), ("14", 34))),
+    ("SM-S911B", "samsung", (("13", 33), ("14", 34), ("15", 35))),
+    ("SM-A525F", "samsung", (("11", 30), ("12", 31), ("13", 33))),
+)
+_IOS_MODELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("iPhone14,5", ("16.7.10", "17.6.1", "18.1")),
+    ("iPhone15,2", ("17.6.1", "18.1", "18.3")),
+    ("iPhone16,1", ("17.6.1", "18.3", "18.5")),
+    ("iPhone17,3", ("18.1", "18.5")),
+)
+
+
+
+@functools.cache
+def _people() -> tuple[tuple[str, str], ...]:
+    """A pool of Faker names, made once per process.
+
+    Faker takes ~90 µs per name and this runs for every case of a matrix, so the pool is drawn
+    once (seeded, so it is the same in every worker) and cases pick from it with their own RNG.
+    """
+    from faker import Faker
+
+    fake = Faker("en_US")
+    fake.seed_instance(20260105)
+    return tuple((fake.first_name(), fake.last_name()) for _ in range(512))
+
+
+def generate_identity(
+    platform: Platform,
+    rng: random.Random | None = None,
+    *,
+    model: str | None = None,
+    os_version: str | None = None,
+    manufacturer: str | None = None,
+    user_email: str | None = None,
+) -> Identity:
+    """A plausible identity (Faker names, real model names); reproducible when ``rng`` is seeded."""
+    rng = rng or secrets.SystemRandom()
+    first, last = rng.choice(_people())
+    email = user_email or f"{_slug(first)}.{_slug(last)}@example.com"
+    user = email.split("@", 1)[0]
+    if platform is Platform.ANDROID:
+        m_model, m_manufacturer, versions = rng.choice(_ANDROID_MODELS)
+        model = model or m_model
+        manufacturer = manufacturer or (m_manufacturer if model == m_model else "Google")
+        os_version, sdk = _android_version(os_version, versions, rng)
+        serial = "".join(rng.choice("0123456789ABCDEF") for _ in range(14))
+        udid = "".join(rng.choice("0123456789abcdef") for _ in range(16))  # Settings.Secure.ANDROID_ID
+        name = f"{first}'s {model}"
+        return Identity(model, manufacturer, os_version, serial, udid, name, user, email, sdk)
+    i_model, i_versions = rng.choice(_IOS_MODELS)
+    model = model or i_model
+    os_version = os_version or rng.choice(i_versions)
+    serial = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(10))
+    udid = "00008110-" + "".join(rng.choice("0123456789ABCDEF") for _ in range(16))
+    return Identity(model, manufacturer or "Apple", os_version, serial, udid, f"{first}'s iPhone", user, email)
+
+
+def _slug(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+_SDK_BY_RELEASE = {"10": 29, "11": 30, "12": 31, "13": 33, "14": 34, "15": 35, "16": 36}
+
+
+def _android_version(
+    requested: str | None, versions: Iterable[tuple[str, int]], rng: random.Random
+) -> tuple[str, int | None]:
+    if requested is None:
+        return rng.choice(tuple(versions))
+    return requested, _SDK_BY_RELEASE.get(requested.split(".", 1)[0])
+
+
+def new_device(platform: Platform, identity: Identity) -> AnyDevice:
+    """An empty device of that platform: no EMM, no apps beyond the OS."""
+    if platform is Platform.ANDROID:
+        return AndroidDevice(identity)
+    return IOSDevice(identity)

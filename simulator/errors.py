@@ -1,0 +1,45 @@
+"""The one exception hierarchy of attestlab.
+
+Every error raised on purpose by :mod:`simulator` or :mod:`harness` derives from
+:class:`AttestlabError`, so callers can catch one class; library exceptions (PyJWT, PyYAML,
+defusedxml, adb-shell, ...) are wrapped at the boundary where they occur. Messages are one line,
+name the thing that is wrong (file, line, field, device) and never contain a secret value::
+
+    AttestlabError
+    ├── ConfigError          bad org file, bad EMM settings, bad scenario value
+    ├── SecretPolicyError    a "use existing key" secret that Okta would refuse
+    ├── VerificationError    a challenge or response that fails verification
+    └── DeviceError          the simulated device cannot do what was asked
+
+:mod:`harness.errors` extends the same tree with input, source and capture errors.
+"""
+
+from __future__ import annotations
+
+
+class AttestlabError(Exception):
+    """Base class of every attestlab error."""
+
+
+class ConfigError(AttestlabError):
+    """A configuration (org file, EMM settings, scenario value) is invalid."""
+
+
+class SecretPolicyError(ConfigError):
+    """A secret key does not meet Okta's rules for "Use existing key"."""
+
+
+class VerificationError(AttestlabError):
+    """A challenge or challenge response failed verification.
+
+    ``reason`` is a short machine-readable word (``signature``, ``nonce``, ``expired``,
+    ``audience``, ``algorithm``, ``replay``, ``malformed``, ``unknown_key``).
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class DeviceError(AttestlabError):
+    """An operation is impossible on the simulated device (unknown user, missing app...)."""

@@ -1,0 +1,294 @@
+"""One installation of Okta Verify: its configuration, its device-bound key, its answers.
+
+The agent reads only what the real app could: on Android the restrictions of its own package in
+its own user (``RestrictionsManager``), on iOS the managed configuration of its own preference
+domain (delivered only to a *managed* app) or, failing that, the extension data of its Credential
+SSO extension profile. The ``managementHint`` key is case-sensitive.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jwt
+
+from simulator.appconfig import AppConfig
+from simulator.device import AndroidDevice, AnyDevice, IOSDevice, ProfileKind
+from simulator.errors import DeviceError, VerificationError
+from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_ANDROID, OKTA_VERIFY_IOS
+from simulator.protocol import (
+    ALGORITHM,
+    CHALLENGE_TYP,
+    KEY_TYPE_POP,
+    LEEWAY_S,
+    METHOD_SIGNED_NONCE,
+    OKTA_VERIFY_AUDIENCE,
+    RESPONSE_LIFETIME_S,
+    RESPONSE_TYP,
+    SigningKey,
+    attested_hint,
+    public_key_from_jwk,
+)
+from simulator.secret import redact
+
+log = logging.getLogger("simulator.okta_verify")
+
+APP_VERSION = "9.45.0"
+
+
+class VerifierClient(Protocol):
+    """How the agent reaches the org: in process, or over HTTP."""
+
+    def enroll(self, request: dict[str, Any]) -> dict[str, Any]: ...
+
+    def verify(self, verification_uri: str, body: dict[str, Any]) -> int: ...
+
+
+class InProcessVerifier:
+    """A :class:`VerifierClient` that calls an in-process :class:`~simulator.verifier.Org`."""
+
+    def __init__(self, org: Any) -> None:
+        self.org = org
+
+    def enroll(self, request: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.org.enroll(request)
+        return result
+
+    def verify(self, verification_uri: str, body: dict[str, Any]) -> int:
+        # .../transactions/{id}/verify
+        parts = verification_uri.rstrip("/").split("/")
+        transaction_id = parts[-2] if len(parts) >= 2 else ""
+        status: int = self.org.submit(transaction_id, body)
+        return status
+
+
+@dataclass(slots=True)
+class Enrollment:
+    """Okta Verify's account for one org: the enrollment id, its key and the org's keys."""
+
+    enrollment_id: str
+    org_url: str
+    key: SigningKey
+    org_keys: dict[str, Any]
+    verifier: VerifierClient
+
+    def __repr__(self) -> str:
+        return f"Enrollment({self.enrollment_id!r}, org={self.org_url!r}, kid={self.key.kid!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the loopback ``POST /challenge`` handler returns: HTTP status and JSON body."""
+
+    status: int
+    body: dict[str, Any]
+
+
+class OktaVerify:
+    """Okta Verify installed on ``device`` (on Android, in user ``user_id``)."""
+
+    def __init__(
+        self,
+        device: AnyDevice,
+        user_id: int | None = None,
+        *,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+        version: str = APP_VERSION,
+    ) -> None:
+        self.device = device
+        self.rng = rng or secrets.SystemRandom()
+        self.clock = clock
+        self.version = version
+        self.client_instance_id = "cli" + uuid.UUID(int=self.rng.getrandbits(128)).hex[:17]
+        self.enrollments: dict[str, Enrollment] = {}
+        if isinstance(device, AndroidDevice):
+            if user_id is None:
+                raise DeviceError(f"{device.label}: say in which Android user Okta Verify runs")
+            if OKTA_VERIFY_ANDROID not in device.user(user_id).packages:
+                raise DeviceError(f"{device.label}: Okta Verify is not installed in user {user_id}")
+        elif device.app(OKTA_VERIFY_IOS) is None:
+            raise DeviceError(f"{device.label}: Okta Verify is not installed")
+        self.user_id = user_id
+
+    @classmethod
+    def installations(
+        cls,
+        device: AnyDevice,
+        *,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> list[OktaVerify]:
+        """Every installed copy, in the order the OS starts them (personal user first)."""
+        if isinstance(device, AndroidDevice):
+            users = device.users_with(OKTA_VERIFY_ANDROID)
+            return [cls(device, u.id, rng=rng, clock=clock) for u in users]
+        if device.app(OKTA_VERIFY_IOS) is not None:
+            return [cls(device, rng=rng, clock=clock)]
+        return []
+
+    def __repr__(self) -> str:
+        where = f"user {self.user_id}" if self.user_id is not None else "iOS"
+        return f"OktaVerify({self.device.label}, {where}, enrollments={list(self.enrollments)})"
+
+    # -- what the app can see about itself ------------------------------------------------------
+
+    @property
+    def profile_kind(self) -> ProfileKind | None:
+        """Android: the kind of profile this copy runs in; iOS: None."""
+        if isinstance(self.device, AndroidDevice) and self.user_id is not None:
+            return self.device.user(self.user_id).kind
+        return None
+
+    @property
+    def in_work_profile(self) -> bool | None:
+        if isinstance(self.device, AndroidDevice) and self.user_id is not None:
+            return self.device.user(self.user_id).is_managed_profile
+        return None
+
+    @property
+    def app_managed(self) -> bool:
+        """Android: installed in a managed profile that has a profile owner; iOS: a managed app."""
+        if isinstance(self.device, AndroidDevice) and self.user_id is not None:
+            user = self.device.user(self.user_id)
+            return user.is_managed_profile and user.profile_owner is not None
+        assert isinstance(self.device, IOSDevice)
+        app = self.device.app(OKTA_VERIFY_IOS)
+        return app is not None and app.managed
+
+    def managed_config(self) -> AppConfig:
+        """The managed configuration as the app reads it."""
+        if isinstance(self.device, AndroidDevice) and self.user_id is not None:
+            return self.device.restrictions_for(self.user_id, OKTA_VERIFY_ANDROID)
+        assert isinstance(self.device, IOSDevice)
+        if not self.app_managed:
+            return AppConfig()  # iOS gives managed configuration to managed apps only
+        return self.device.config_for(OKTA_VERIFY_IOS)
+
+    def management_hint(self) -> str | None:
+        """``managementHint`` as a string, from the app's configuration or its SSO extension."""
+        value = self.managed_config().get(MANAGEMENT_HINT)
+        if value is None and isinstance(self.device, IOSDevice):
+            extension = self.device.sso_extension()
+            if extension is not None:
+                value = extension.extension_data.get(MANAGEMENT_HINT)
+        return value if isinstance(value, str) else None
+
+    def signals(self) -> dict[str, Any]:
+        """Device signals as the SDK collects them; ``managementHint`` only when configured."""
+        identity = self.device.identity
+        attestation: dict[str, Any] = {"appManaged": self.app_managed}
+        if self.in_work_profile is not None:
+            attestation["workProfile"] = self.in_work_profile  # (model) Android profile signal
+        hint = self.management_hint()
+        if hint is not None:
+            attestation[MANAGEMENT_HINT] = attested_hint(hint)
+        android = isinstance(self.device, AndroidDevice)
+        return {
+            "platform": "ANDROID" if android else "IOS",
+            "osVersion": identity.os_version,
+            "displayName": identity.device_name,
+            "id": identity.udid,
+            "manufacturer": identity.manufacturer,
+            "model": identity.model,
+            "serialNumber": identity.serial,
+            "udid": identity.udid,
+            "secureHardwarePresent": True,
+            "screenLockType": "BIOMETRIC",
+            "clientInstanceId": self.client_instance_id,
+            "clientInstanceBundleId": OKTA_VERIFY_ANDROID if android else OKTA_VERIFY_IOS,
+            "clientInstanceVersion": self.version,
+            "deviceAttestation": attestation,
+        }
+
+    # -- enrollment and challenges ----------------------------------------------------------------
+
+    def enroll(self, verifier: VerifierClient) -> Enrollment:
+        """Create a device-bound key and register it (``POST /idp/authenticators``)."""
+        key = SigningKey.generate(self.rng)
+        answer = verifier.enroll(
+            {
+                "authenticatorId": "okta_verify",
+                "key": {**key.jwk, "kid": key.kid},
+                "kid": key.kid,
+                "user": self.device.identity.user_email,
+                "device": self.signals(),
+            }
+        )
+        org_keys = {k["kid"]: public_key_from_jwk(k) for k in answer["keys"]}
+        enrollment = Enrollment(answer["id"], answer["orgUrl"], key, org_keys, verifier)
+        self.enrollments[enrollment.org_url] = enrollment
+        log.info("enrolled with %s as %s", enrollment.org_url, enrollment.enrollment_id)
+        return enrollment
+
+    def read_challenge(self, challenge: str) -> tuple[Enrollment, dict[str, Any]]:
+        """Check a challenge the way the app does: signed by an org it is enrolled with, for it."""
+        try:
+            header = jwt.get_unverified_header(challenge)
+            issuer = jwt.decode(challenge, options={"verify_signature": False}).get("iss")
+        except jwt.InvalidTokenError:
+            raise VerificationError("malformed", "challenge is not a JWT") from None
+        if header.get("typ") != CHALLENGE_TYP:
+            raise VerificationError("malformed", f"challenge typ is not {CHALLENGE_TYP}")
+        enrollment = self.enrollments.get(str(issuer))
+        if enrollment is None:
+            raise VerificationError("unknown_key", "challenge from an org this app is not enrolled with")
+        org_key = enrollment.org_keys.get(str(header.get("kid")))
+        if org_key is None:
+            raise VerificationError("unknown_key", "challenge signed by an unknown org key")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                challenge, org_key, algorithms=[ALGORITHM], audience=OKTA_VERIFY_AUDIENCE,
+                issuer=enrollment.org_url, leeway=LEEWAY_S,
+            )
+        except jwt.InvalidTokenError as exc:
+            raise VerificationError("signature", f"challenge refused: {type(exc).__name__}") from None
+        return enrollment, claims
+
+    def sign_response(self, enrollment: Enrollment, claims: dict[str, Any]) -> str:
+        """The ES256 challenge response JWT (DOMAIN.md §4)."""
+        now = int(self.clock())
+        payload = {
+            "iss": enrollment.enrollment_id,
+            "aud": claims["iss"],
+            "sub": self.device.identity.user_email,
+            "iat": now,
+            "nbf": now,
+            "exp": now + RESPONSE_LIFETIME_S,
+            "jti": uuid.UUID(int=self.rng.getrandbits(128)).hex,
+            "tx": claims["transactionId"],
+            "nonce": claims["nonce"],
+            "keyType": KEY_TYPE_POP,
+            "methodEnrollmentId": enrollment.enrollment_id,
+            "deviceSignals": self.signals(),
+        }
+        return jwt.encode(
+            payload, enrollment.key.private, algorithm=ALGORITHM,
+            headers={"kid": enrollment.key.kid, "typ": RESPONSE_TYP},
+        )
+
+    def answer(self, challenge: str) -> Answer:
+        """Handle ``POST /challenge``: verify, sign, post to the org's ``verificationUri``."""
+        try:
+            enrollment, claims = self.read_challenge(challenge)
+        except VerificationError as exc:
+            log.info("challenge refused: %s", exc.reason)
+            status = 404 if exc.reason == "unknown_key" else 400
+            return Answer(status, {"error": exc.reason})
+        response = self.sign_response(enrollment, claims)
+        hint = self.management_hint()
+        log.info(
+            "answering transaction %s (managementHint %s)",
+            claims["transactionId"], redact(hint) if hint is not None else "absent",
+        )
+        status = enrollment.verifier.verify(
+            claims["verificationUri"], {"method": METHOD_SIGNED_NONCE, "challengeResponse": response}
+        )
+        return Answer(200 if status == 200 else 502, {"verifier_status": status})

@@ -1,0 +1,76 @@
+"""Secret values (``managementHint``, org secret keys): redacted when shown, compared in constant time.
+
+A :class:`Secret` never reveals its value through ``str``, ``repr``, formatting, pickling into
+logs or exception text; only :meth:`Secret.reveal` does, and only code that must put the value on
+the wire (the EMM delivery, the JWT claim) calls it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+
+def redact(value: str) -> str:
+    """Show a secret as its first two characters, an ellipsis and its length: ``3z…(37)``.
+
+    Values shorter than 8 characters show no characters at all, since two of them would be a
+    large share of the secret.
+    """
+    if len(value) < 8:
+        return f"…({len(value)})"
+    return f"{value[:2]}…({len(value)})"
+
+
+def sha256_hex(value: str) -> str:
+    """The SHA-256 of a secret's UTF-8 bytes, as Okta stores it (model: the org keeps only this)."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def constant_time_equal(a: str | bytes, b: str | bytes) -> bool:
+    """Compare two values without leaking where they differ through timing."""
+    a_bytes = a.encode("utf-8") if isinstance(a, str) else a
+    b_bytes = b.encode("utf-8") if isinstance(b, str) else b
+    return hmac.compare_digest(a_bytes, b_bytes)
+
+
+class Secret:
+    """A string that must not leak.  Equality is constant-time; hashing is refused."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("Secret wraps a str")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The raw value, for the few places that must send it."""
+        return self._value
+
+    @property
+    def sha256(self) -> str:
+        return sha256_hex(self._value)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __repr__(self) -> str:
+        return f"Secret({redact(self._value)})"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return format(repr(self), spec)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            return constant_time_equal(self._value, other._value)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> Any:
+        # Pickling is how values cross process boundaries (``--workers``); keep that working.
+        return (Secret, (self._value,))
