@@ -97,3 +97,23 @@ def attested_hint(configured: str) -> str:
     it raw. Both ends call this one function, so a derived scheme is a change in one place.
     """
     return configured
+
+
+#: PyJWT checks times against the wall clock; both ends check them against their own (injectable)
+#: clock instead, so simulated runs and tests of expiry are exact.
+NO_WALL_CLOCK = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
+
+
+def check_times(claims: dict[str, Any], now: float, leeway: float = LEEWAY_S) -> str | None:
+    """Why the token's ``exp``/``nbf``/``iat`` make it unusable at ``now``, or None if they don't."""
+    try:
+        exp = float(claims["exp"])
+        iat = float(claims.get("iat", exp))
+        nbf = float(claims.get("nbf", iat))
+    except (KeyError, TypeError, ValueError):
+        return "exp, iat or nbf missing or not a number"
+    if now > exp + leeway:
+        return "expired"
+    if now + leeway < min(nbf, iat):
+        return "not yet valid"
+    return None

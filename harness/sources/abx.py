@@ -104,6 +104,9 @@ _SKIPPED_EVENTS = frozenset(
 # Predefined entities resolved by BinaryXmlPullParser.resolveEntity.
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
 
+_HEAD = struct.Struct(">BH")  # event, then a string reference or a string length
+_ATTRIBUTE_HEAD = struct.Struct(">BHH")  # ATTRIBUTE|STRING, name reference, value length
+_PADDING = 8
 _INT = struct.Struct(">i")
 _LONG = struct.Struct(">q")
 _FLOAT = struct.Struct(">f")
@@ -165,11 +168,11 @@ def decode(
     """
     if len(data) > max_bytes:
         raise ParseError(f"{name}: {len(data)} bytes at offset 0 exceed the {max_bytes}-byte limit")
-    return _Decoder(bytes(data), name, max_depth, max_interned).run()
+    return _Decoder(data, name, max_depth, max_interned).run()
 
 
 def is_abx(data: bytes) -> bool:
-    """Whether ``data`` starts with the ABX magic (how Android's ``Xml.resolvePullParser`` tells)."""
+    """Whether ``data`` starts with the ABX magic, as Android's ``Xml.resolvePullParser`` checks."""
     return data[:4] == MAGIC
 
 
@@ -178,9 +181,10 @@ class _Decoder:
 
     __slots__ = ("buf", "interned", "max_depth", "max_interned", "name", "size")
 
-    def __init__(self, buf: bytes, name: str, max_depth: int, max_interned: int) -> None:
-        self.buf = buf
-        self.size = len(buf)
+    def __init__(self, data: bytes, name: str, max_depth: int, max_interned: int) -> None:
+        # Zero padding lets event headers be read with one unpack_from near the end.
+        self.buf = bytes(data) + bytes(_PADDING)
+        self.size = len(data)
         self.name = name
         self.max_depth = max_depth
         self.max_interned = max_interned
@@ -193,100 +197,145 @@ class _Decoder:
         buf = self.buf
         size = self.size
         if buf[:4] != MAGIC:
-            if size < 4 and MAGIC.startswith(buf):
+            if size < 4 and MAGIC.startswith(buf[:size]):
                 raise self.error(size, "truncated in the magic")
             raise self.error(0, "wrong magic (not Android Binary XML)")
         pos = 4
-        if size > pos and buf[pos] == _EV_START_DOCUMENT:
+        if buf[pos] == _EV_START_DOCUMENT:
             pos += 1
+        start = pos
+        try:
+            return self.events(pos)
+        except (IndexError, struct.error):
+            raise self.truncated(start) from None
+
+    def truncated(self, start: int) -> ParseError:
+        return self.error(start, f"truncated (the data ends at offset {self.size})")
+
+    def events(self, pos: int) -> Element:
+        """The event loop, from just after the magic and START_DOCUMENT to END_DOCUMENT."""
+        buf = self.buf
+        size = self.size
+        head = _HEAD.unpack_from
+        attribute_head = _ATTRIBUTE_HEAD.unpack_from
         interned = self.interned
-        stack: list[Element] = []
+        # Open ancestors of ``cur``, each with the text pieces seen so far (joined at its end
+        # tag, so that many small text events cost linear time).
+        stack: list[tuple[Element, list[str]]] = []
         cur: Element | None = None
+        parts: list[str] = []
         root: Element | None = None
-        attrs_open = False
-        max_depth = self.max_depth
+        deepest = self.max_depth - 2
+        value: AttrValue
+        # The hot paths are written out inline, since a method call per event would halve the
+        # speed: a start tag with its attributes and, for the common leaf element, its text
+        # and end tag; then text and end tags of elements with children. Event headers are
+        # read with one unpack_from; the buffer's zero padding makes that safe at the end,
+        # and any read past the data is reported as truncation.
         start = pos
         try:
             while True:
                 start = pos
-                event = buf[pos]
-                pos += 1
-                if event == _EV_ATTR_STRING:
-                    if not attrs_open or cur is None:
-                        raise self.error(start, "attribute outside a start tag")
-                    ref = buf[pos] << 8 | buf[pos + 1]
-                    pos += 2
-                    if ref == _NEW_STRING:
-                        key, pos = self.new_interned(pos, start)
-                    elif ref < len(interned):
-                        key = interned[ref]
-                    else:
-                        raise self.error(start, f"interned string index {ref} out of range")
-                    length = buf[pos] << 8 | buf[pos + 1]
-                    pos += 2
-                    end = pos + length
-                    if end > size:
-                        raise self.error(start, "truncated attribute value")
+                event, word = head(buf, pos)
+                if event == _EV_START_TAG:
+                    pos += 3
                     try:
-                        value = buf[pos:end].decode()
-                    except UnicodeDecodeError:
-                        value = self.modified_utf8(pos, end, start)
-                    pos = end
-                    if key in cur.attributes:
-                        raise self.error(start, f"duplicate attribute {key!r}")
-                    cur.attributes[key] = value
-                    continue
-                attrs_open = False
-                if event == _EV_TEXT:
-                    length = buf[pos] << 8 | buf[pos + 1]
-                    pos += 2
-                    end = pos + length
+                        tag = interned[word]
+                    except IndexError:
+                        tag, pos = self.new_interned(word, pos, start)
+                        word = len(interned) - 1
+                    attrs: dict[str, AttrValue] = {}
+                    element = Element(tag, attrs, [], None, start)
+                    if cur is not None:
+                        if len(stack) > deepest:
+                            raise self.error(start, f"nesting deeper than {self.max_depth}")
+                        cur.children.append(element)
+                    elif root is None:
+                        root = element
+                    else:
+                        raise self.error(start, "second root element")
+                    # ATTRIBUTE events belong to the start tag they directly follow.
+                    while True:
+                        start = pos
+                        event, key_ref, length = attribute_head(buf, pos)
+                        if event == _EV_ATTR_STRING:
+                            try:
+                                key = interned[key_ref]
+                                pos += 5
+                            except IndexError:
+                                key, pos = self.new_interned(key_ref, pos + 3, start)
+                                length = buf[pos] << 8 | buf[pos + 1]
+                                pos += 2
+                            end = pos + length
+                            if end > size:
+                                raise self.truncated(start)
+                            try:
+                                value = buf[pos:end].decode()
+                            except UnicodeDecodeError:
+                                value = self.modified_utf8(pos, end, start)
+                            pos = end
+                        elif event & 0x0F == _ATTRIBUTE:
+                            key, pos = self.interned_utf(pos + 1, start)
+                            value, pos = self.attribute_value(event & 0xF0, pos, start)
+                        else:
+                            break
+                        if key in attrs:
+                            raise self.error(start, f"duplicate attribute {key!r}")
+                        attrs[key] = value
+                    # A leaf: one text event (or none), then the end tag of the same name.
+                    if event == _EV_TEXT:
+                        end = pos + 3 + key_ref
+                        if end + 3 <= size and head(buf, end) == (_EV_END_TAG, word):
+                            try:
+                                element.text = buf[pos + 3 : end].decode()
+                            except UnicodeDecodeError:
+                                element.text = self.modified_utf8(pos + 3, end, start)
+                            pos = end + 3
+                            continue
+                    elif event == _EV_END_TAG and key_ref == word:
+                        pos += 3
+                        continue
+                    if cur is not None:
+                        stack.append((cur, parts))
+                    cur = element
+                    parts = []
+                elif event == _EV_TEXT:
+                    pos += 3
+                    end = pos + word
                     if end > size:
-                        raise self.error(start, "truncated text")
+                        raise self.truncated(start)
                     try:
                         text = buf[pos:end].decode()
                     except UnicodeDecodeError:
                         text = self.modified_utf8(pos, end, start)
                     pos = end
-                    self.add_text(cur, text, start)
-                elif event == _EV_START_TAG or event == _EV_END_TAG:
-                    ref = buf[pos] << 8 | buf[pos + 1]
-                    pos += 2
-                    if ref == _NEW_STRING:
-                        tag, pos = self.new_interned(pos, start)
-                    elif ref < len(interned):
-                        tag = interned[ref]
-                    else:
-                        raise self.error(start, f"interned string index {ref} out of range")
-                    if event == _EV_START_TAG:
-                        element = Element(tag, {}, [], None, start)
-                        if cur is not None:
-                            if len(stack) >= max_depth:
-                                raise self.error(start, f"nesting deeper than {max_depth}")
-                            cur.children.append(element)
-                            stack.append(cur)
-                        elif root is None:
-                            root = element
-                        else:
-                            raise self.error(start, "second root element")
-                        cur = element
-                        attrs_open = True
-                    else:
-                        if cur is None:
-                            raise self.error(start, f"end tag {tag!r} without a start tag")
-                        if tag != cur.tag:
-                            raise self.error(
-                                start, f"end tag {tag!r} does not close {cur.tag!r}"
-                            )
-                        cur = stack.pop() if stack else None
-                elif event == _EV_END_DOCUMENT:
+                    if cur is not None:
+                        parts.append(text)
+                    elif text.strip():
+                        raise self.error(start, "text outside the root element")
+                elif event == _EV_END_TAG:
+                    pos += 3
+                    try:
+                        tag = interned[word]
+                    except IndexError:
+                        tag, pos = self.new_interned(word, pos, start)
+                    if cur is None:
+                        raise self.error(start, f"end tag {tag!r} without a start tag")
+                    if tag != cur.tag:
+                        raise self.error(start, f"end tag {tag!r} does not close {cur.tag!r}")
+                    if parts:
+                        cur.text = parts[0] if len(parts) == 1 else "".join(parts)
+                    cur, parts = stack.pop() if stack else (None, [])
+                elif event == _EV_END_DOCUMENT and start < size:
+                    pos += 1
                     break
                 else:
-                    pos, attrs_open = self.rare_event(event, pos, start, cur, attrs_open)
-        except IndexError:
-            raise self.error(start, "truncated event") from None
-        except struct.error:
-            raise self.error(start, "truncated attribute value") from None
+                    pos = self.rare_event(event, pos + 1, start, cur, parts)
+        except ParseError:
+            if start + 3 > size or pos > size:
+                # The event read the zero padding: its complaint is really truncation.
+                raise self.truncated(start) from None
+            raise
         if cur is not None:
             raise self.error(start, f"end of document inside element {cur.tag!r}")
         if root is None:
@@ -296,35 +345,30 @@ class _Decoder:
         return root
 
     def rare_event(
-        self, event: int, pos: int, start: int, cur: Element | None, attrs_open: bool
-    ) -> tuple[int, bool]:
-        """Events Android writes rarely or never for restrictions; returns (pos, attrs_open)."""
+        self, event: int, pos: int, start: int, cur: Element | None, parts: list[str]
+    ) -> int:
+        """Events Android writes rarely or never for restrictions; returns the new position."""
         token = event & 0x0F
         kind = event & 0xF0
-        if token == _ATTRIBUTE:
-            if not attrs_open or cur is None:
-                raise self.error(start, "attribute outside a start tag")
-            key, pos = self.interned_utf(pos, start)
-            value, pos = self.attribute_value(kind, pos, start)
-            if key in cur.attributes:
-                raise self.error(start, f"duplicate attribute {key!r}")
-            cur.attributes[key] = value
-            return pos, True
-        if event in _TEXT_EVENTS:
+        if event in _TEXT_EVENTS or event == _ENTITY_REF | _TYPE_STRING:
             text, pos = self.utf(pos, start)
-            self.add_text(cur, text, start)
-        elif event == _ENTITY_REF | _TYPE_STRING:
-            entity, pos = self.utf(pos, start)
-            self.add_text(cur, self.resolve_entity(entity, start), start)
+            if token == _ENTITY_REF:
+                text = self.resolve_entity(text, start)
+            if cur is not None:
+                parts.append(text)
+            elif text.strip():
+                raise self.error(start, "text outside the root element")
         elif event in _SKIPPED_EVENTS:
             _, pos = self.utf(pos, start)
+        elif token == _ATTRIBUTE:
+            raise self.error(start, "attribute not directly after a start tag")
         elif token == _START_DOCUMENT and kind == _TYPE_NULL:
             raise self.error(start, "START_DOCUMENT after the start")
         elif token > _DOCDECL:
             raise self.error(start, f"unknown token {token}")
         else:
             raise self.error(start, f"token {token} with unexpected data type {kind >> 4}")
-        return pos, False
+        return pos
 
     def attribute_value(self, kind: int, pos: int, start: int) -> tuple[AttrValue, int]:
         buf = self.buf
@@ -363,13 +407,14 @@ class _Decoder:
     def interned_utf(self, pos: int, start: int) -> tuple[str, int]:
         buf = self.buf
         ref = buf[pos] << 8 | buf[pos + 1]
-        if ref == _NEW_STRING:
-            return self.new_interned(pos + 2, start)
-        if ref >= len(self.interned):
-            raise self.error(start, f"interned string index {ref} out of range")
-        return self.interned[ref], pos + 2
+        if ref < len(self.interned):
+            return self.interned[ref], pos + 2
+        return self.new_interned(ref, pos + 2, start)
 
-    def new_interned(self, pos: int, start: int) -> tuple[str, int]:
+    def new_interned(self, ref: int, pos: int, start: int) -> tuple[str, int]:
+        """A string reference that is not in the table: a new string, or an error."""
+        if ref != _NEW_STRING:
+            raise self.error(start, f"interned string index {ref} out of range")
         value, pos = self.utf(pos, start)
         if len(self.interned) >= self.max_interned:
             raise self.error(start, f"more than {self.max_interned} interned strings")
@@ -385,12 +430,6 @@ class _Decoder:
             return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
         except UnicodeDecodeError:
             raise self.error(start, "string is not valid modified UTF-8") from None
-
-    def add_text(self, cur: Element | None, text: str, start: int) -> None:
-        if cur is not None:
-            cur.text = text if cur.text is None else cur.text + text
-        elif text.strip():
-            raise self.error(start, "text outside the root element")
 
     def resolve_entity(self, entity: str, start: int) -> str:
         if entity in _ENTITIES:

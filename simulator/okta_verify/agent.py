@@ -27,13 +27,14 @@ from simulator.protocol import (
     ALGORITHM,
     CHALLENGE_TYP,
     KEY_TYPE_POP,
-    LEEWAY_S,
     METHOD_SIGNED_NONCE,
+    NO_WALL_CLOCK,
     OKTA_VERIFY_AUDIENCE,
     RESPONSE_LIFETIME_S,
     RESPONSE_TYP,
     SigningKey,
     attested_hint,
+    check_times,
     public_key_from_jwk,
 )
 from simulator.secret import redact
@@ -246,10 +247,13 @@ class OktaVerify:
         try:
             claims: dict[str, Any] = jwt.decode(
                 challenge, org_key, algorithms=[ALGORITHM], audience=OKTA_VERIFY_AUDIENCE,
-                issuer=enrollment.org_url, leeway=LEEWAY_S,
+                issuer=enrollment.org_url, options=NO_WALL_CLOCK,
             )
         except jwt.InvalidTokenError as exc:
             raise VerificationError("signature", f"challenge refused: {type(exc).__name__}") from None
+        problem = check_times(claims, self.clock())
+        if problem is not None:
+            raise VerificationError("expired", f"challenge refused: {problem}")
         return enrollment, claims
 
     def sign_response(self, enrollment: Enrollment, claims: dict[str, Any]) -> str:

@@ -25,10 +25,12 @@ from simulator.protocol import (
     KEY_TYPE_POP,
     LEEWAY_S,
     METHOD_SIGNED_NONCE,
+    NO_WALL_CLOCK,
     OKTA_VERIFY_AUDIENCE,
     REQUESTED_SIGNALS,
     SigningKey,
     b64url,
+    check_times,
 )
 from simulator.secret import constant_time_equal
 from simulator.verifier.registry import DeviceRecord, Registry
@@ -111,17 +113,16 @@ def verify_response(
             record.public_key,
             algorithms=[ALGORITHM],
             audience=org_url,
-            leeway=LEEWAY_S,
-            options={"require": _REQUIRED_CLAIMS},
+            options={"require": _REQUIRED_CLAIMS, **NO_WALL_CLOCK},
         )
     except jwt.InvalidSignatureError:
         raise VerificationError("signature", "challenge response signature is invalid") from None
-    except (jwt.ExpiredSignatureError, jwt.ImmatureSignatureError):
-        raise VerificationError("expired", "challenge response is outside its validity time") from None
     except jwt.InvalidAudienceError:
         raise VerificationError("audience", "challenge response is for another audience") from None
     except jwt.InvalidTokenError as exc:
         raise VerificationError("malformed", f"challenge response rejected: {type(exc).__name__}") from None
+    if check_times(claims, now()) is not None:
+        raise VerificationError("expired", "challenge response is outside its validity time")
     if claims["iss"] != record.enrollment_id:
         raise VerificationError("signature", "challenge response signed with another enrollment's key")
     if claims.get("tx") != pending.transaction_id:

@@ -278,6 +278,10 @@ class Org:
         record.last_sign_in = self.clock()
         return decision
 
+    def would_match(self, platform: Platform, hint: str) -> EndpointConfig | None:
+        """The configuration a sign-in sending ``hint`` would match now (no sign-in recorded)."""
+        return self._match(hint, self.configs_for(platform))
+
     def _match(self, hint: str, configs: list[EndpointConfig]) -> EndpointConfig | None:
         """Check every candidate (no early exit), so timing does not tell which one matched."""
         candidates = configs[:1] if self.multiple_configs is MultipleConfigs.EARLIEST_ONLY else configs

@@ -1,0 +1,108 @@
+"""The ``attestlab`` command (DESIGN.md §2, CLI contract).
+
+Exit codes: 0 every expectation met / device managed; 1 some case failed / device not managed;
+2 bad input or unusable source (one line naming the file, line or source; ``--debug`` adds the
+traceback). Ctrl-C writes the reports of what finished and exits 130.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from harness.errors import InputError
+from simulator.errors import AttestlabError
+
+app = typer.Typer(
+    name="attestlab",
+    help="Test Okta Device Trust on Android and iOS: simulate the chain, read real devices, run scenarios.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+report_app = typer.Typer(help="Work with report files.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Scenario files or folders (default: the bundled catalog).")] = None,
+    org: Annotated[Path | None, typer.Option(help="Org file to use instead of each scenario's org.")] = None,
+    matrix: Annotated[Path | None, typer.Option(help="Device matrix file (YAML).")] = None,
+    shard: Annotated[str | None, typer.Option(help="Run only shard K of N, e.g. 2/4.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML report here.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write the HTML device x scenario grid here.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for identities, keys and secrets (default: random, printed).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per case.")] = False,
+) -> None:
+    """Run attestation scenarios and report whether every expectation was met."""
+    from harness import runner
+    from harness.matrix import load_matrix, parse_shard
+    from harness.report import HtmlReporter, JsonReporter, JUnitReporter, TerminalReporter
+    from simulator.verifier.orgfile import read_org_file
+
+    shard_of = parse_shard(shard) if shard else None
+    org_spec = read_org_file(org)[0] if org else None
+    devices = load_matrix(matrix) if matrix else None
+    files = runner.collect(paths or [])
+    plan = runner.plan(files, org=org_spec, matrix=devices, shard_of=shard_of)
+    seed = seed if seed is not None else secrets.randbelow(2**31)
+    console = Console(highlight=False)
+    terminal = TerminalReporter(console, verbose=verbose)
+    terminal.set_total(len(plan.cases) + len(plan.load_errors))
+    reporters: list[runner.Reporter] = [terminal]
+    reporters += [JsonReporter(json_path)] if json_path else []
+    reporters += [JUnitReporter(junit)] if junit else []
+    reporters += [HtmlReporter(html)] if html else []
+    try:
+        summary = runner.run(plan, reporters, seed=seed, workers=workers, shard_label=shard)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: reports hold the cases that finished[/]")
+        raise typer.Exit(130) from None
+    console.print(f"seed {seed} (rerun with --seed {seed})", style="dim")
+    raise typer.Exit(0 if summary.ok else 1)
+
+
+@report_app.command("merge")
+def report_merge(
+    files: Annotated[list[Path], typer.Argument(help="JSON reports of the shards.")],
+    out: Annotated[Path, typer.Option("-o", "--output", help="Merged JSON report.")],
+) -> None:
+    """Merge the JSON reports of sharded runs into one."""
+    from harness.report.merge import merge_json_reports
+
+    summary = merge_json_reports(list(files), out)
+    typer.echo(
+        f"{summary.total} cases: {summary.passed} passed, {summary.failed} failed, "
+        f"{summary.errors} errors, {summary.skipped} skipped -> {out}"
+    )
+    raise typer.Exit(0 if summary.ok else 1)
+
+
+def main() -> None:
+    """Console entry point: our errors become one line and exit code 2."""
+    try:
+        app()
+    except AttestlabError as exc:
+        if _state["debug"]:
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"attestlab: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+__all__ = ["InputError", "app", "main"]

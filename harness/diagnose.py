@@ -1,0 +1,130 @@
+"""Turn a device (simulated or read from hardware) and an org into findings an admin can act on.
+
+The verifier judges what Okta Verify sends; this module looks at the device the way an admin
+with adb or the MDM console would, and explains the quiet failures behind a verdict: a key typed
+``managementhint``, a lookup value the EMM never resolved, a trailing space, Okta Verify in two
+profiles, the configuration in only one iOS preference domain, no SSO extension, an inventory
+status that will only change at the next sign-in.
+"""
+
+from __future__ import annotations
+
+from simulator.appconfig import AppConfig
+from simulator.device import AndroidDevice, AnyDevice, IOSDevice, ProfileKind
+from simulator.emm.lookups import find_unresolved
+from simulator.ids import (
+    IOS_PREFERENCE_DOMAINS,
+    MANAGEMENT_HINT,
+    OKTA_SSO_EXTENSION_IOS,
+    OKTA_VERIFY_ANDROID,
+    OKTA_VERIFY_IOS,
+)
+from simulator.verdict import Finding, FindingCode, Outcome, Severity
+from simulator.verifier.org import Org
+
+
+def config_findings(config: AppConfig, where: str) -> list[Finding]:
+    """Problems with the ``managementHint`` entry of one configuration."""
+    findings: list[Finding] = []
+    near = [k for k in config if k != MANAGEMENT_HINT and k.strip().lower() == MANAGEMENT_HINT.lower()]
+    if near and MANAGEMENT_HINT not in config:
+        findings.append(Finding(
+            FindingCode.HINT_KEY_CASE, Severity.ERROR,
+            f"{where}: key {near[0]!r} is not 'managementHint' (keys are case-sensitive); rename it in the EMM",
+        ))
+    value = config.get(MANAGEMENT_HINT)
+    if isinstance(value, str):
+        unresolved = find_unresolved(value)
+        if unresolved:
+            findings.append(Finding(
+                FindingCode.UNRESOLVED_LOOKUP, Severity.ERROR,
+                f"{where}: managementHint holds the unresolved lookup {unresolved[0]} (arrives as literal "
+                "text, so it is not configured); enter the secret key itself",
+            ))
+        elif value != value.strip():
+            findings.append(Finding(
+                FindingCode.HINT_WHITESPACE, Severity.ERROR,
+                f"{where}: managementHint has leading or trailing white space; remove it in the EMM",
+            ))
+    return findings
+
+
+def device_findings(device: AnyDevice) -> list[Finding]:
+    if isinstance(device, AndroidDevice):
+        return _android_findings(device)
+    return _ios_findings(device)
+
+
+def _android_findings(device: AndroidDevice) -> list[Finding]:
+    findings: list[Finding] = []
+    users = device.users_with(OKTA_VERIFY_ANDROID)
+    kinds = {u.kind for u in users}
+    if ProfileKind.WORK in kinds and len(users) > 1:
+        others = ", ".join(f"user {u.id}" for u in users if u.kind is not ProfileKind.WORK)
+        findings.append(Finding(
+            FindingCode.APP_IN_BOTH_PROFILES, Severity.WARNING,
+            f"Okta Verify is installed in the work profile and in {others}; FastPass may fail — "
+            "uninstall the personal copy, and open sign-ins in the work profile's browser",
+        ))
+    if not device.restrictions_readable:
+        findings.append(Finding(
+            FindingCode.RESTRICTIONS_UNREADABLE, Severity.WARNING,
+            "the managed configuration could not be read (no root, no TestDPC): "
+            "whether a managementHint is present is unknown",
+        ))
+        return findings
+    for user in users:
+        findings += config_findings(
+            device.restrictions_for(user.id, OKTA_VERIFY_ANDROID), f"user {user.id} ({user.kind.value})"
+        )
+    return findings
+
+
+def _ios_findings(device: IOSDevice) -> list[Finding]:
+    findings: list[Finding] = []
+    app = device.app(OKTA_VERIFY_IOS)
+    if app is None:
+        return findings
+    with_hint = [d for d in IOS_PREFERENCE_DOMAINS if MANAGEMENT_HINT in device.config_for(d)]
+    if with_hint and len(with_hint) < len(IOS_PREFERENCE_DOMAINS):
+        missing = next(d for d in IOS_PREFERENCE_DOMAINS if d not in with_hint)
+        findings.append(Finding(
+            FindingCode.MISSING_PREFERENCE_DOMAIN, Severity.WARNING,
+            f"managementHint is configured for {with_hint[0]} but not for {missing}; "
+            "deploy the configuration to both preference domains",
+        ))
+    extension = device.sso_extension()
+    if extension is None:
+        findings.append(Finding(
+            FindingCode.SSO_EXTENSION_MISSING, Severity.WARNING,
+            f"no Credential SSO extension profile for {OKTA_SSO_EXTENSION_IOS}: FastPass on iOS needs it",
+        ))
+    for domain in IOS_PREFERENCE_DOMAINS:
+        findings += config_findings(device.config_for(domain), domain)
+    if extension is not None:
+        findings += config_findings(extension.extension_data, "SSO extension data")
+    return _unique(findings)
+
+
+def stale_status_finding(org: Org, device: AnyDevice, hint: str | None) -> Finding | None:
+    """The inventory says "not managed" but the device would now be judged managed."""
+    status = org.inventory_status(device.identity.udid)
+    if status is Outcome.MANAGED or status is None or hint is None:
+        return None
+    if org.would_match(device.platform, hint) is None:
+        return None
+    return Finding(
+        FindingCode.STATUS_STALE_UNTIL_SIGNIN, Severity.INFO,
+        "the device inventory shows Not managed until the device's next FastPass sign-in",
+    )
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """One finding per code (the same problem in two domains is one thing to fix)."""
+    seen: set[FindingCode] = set()
+    result = []
+    for finding in findings:
+        if finding.code not in seen:
+            seen.add(finding.code)
+            result.append(finding)
+    return result

@@ -1,0 +1,108 @@
+"""Device matrices: explicit lists and cross products, and sharding across CI jobs.
+
+A matrix file (YAML) lists devices the way Firebase Test Lab's ``--device`` does
+(``platform=android,model=Pixel 8,version=14``, or the same as a mapping) and/or cross products
+(``cross: [{platform: [android], model: [Pixel 7, Pixel 8], version: ["13", "14"]}]``). Every
+scenario runs on every matrix device of its platform; the scenario's own device settings (where
+Okta Verify is, which EMM) stay, only model and OS version change.
+
+Sharding (``--shard K/N``) deals cases round-robin after a stable sort by case id, so that N jobs
+given the same inputs split the run without overlap and with even sizes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from harness.errors import InputError
+from simulator.device import Platform
+from simulator.errors import ConfigError
+from simulator.yamlfile import load_yaml
+
+_KEYS = {"platform", "model", "version", "os_version", "manufacturer"}
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixDevice:
+    platform: Platform
+    model: str | None = None
+    os_version: str | None = None
+    manufacturer: str | None = None
+
+    @property
+    def label(self) -> str:
+        os_name = "Android" if self.platform is Platform.ANDROID else "iOS"
+        return f"{self.model or 'any'} / {os_name} {self.os_version or 'any'}"
+
+
+def parse_device_spec(spec: str | dict[str, Any], *, where: str) -> MatrixDevice:
+    """``platform=android,model=Pixel 8,version=14`` (or the mapping) -> MatrixDevice."""
+    if isinstance(spec, str):
+        fields: dict[str, Any] = {}
+        for part in filter(None, (p.strip() for p in spec.split(","))):
+            key, sep, value = part.partition("=")
+            if not sep:
+                raise InputError(f"{where}: {part!r} is not key=value")
+            fields[key.strip()] = value.strip()
+    elif isinstance(spec, dict):
+        fields = dict(spec)
+    else:
+        raise InputError(f"{where}: a device is 'key=value,...' or a mapping")
+    unknown = set(fields) - _KEYS
+    if unknown:
+        raise InputError(f"{where}: unknown device key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_KEYS))})")
+    platform = fields.get("platform")
+    if platform not in ("android", "ios"):
+        raise InputError(f"{where}: platform must be android or ios, got {platform!r}")
+    version = fields.get("version", fields.get("os_version"))
+    return MatrixDevice(
+        Platform(platform),
+        str(fields["model"]) if "model" in fields else None,
+        str(version) if version is not None else None,
+        str(fields["manufacturer"]) if "manufacturer" in fields else None,
+    )
+
+
+def load_matrix(path: str | Path) -> list[MatrixDevice]:
+    path = Path(path)
+    try:
+        doc = load_yaml(path.read_text(encoding="utf-8"), name=str(path))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read matrix ({type(exc).__name__})") from None
+    except ConfigError as exc:
+        raise InputError(str(exc)) from None
+    data = doc.data
+    if not isinstance(data, dict) or not set(data) <= {"devices", "cross"} or not data:
+        raise InputError(f"{doc.where(())}: a matrix has 'devices' and/or 'cross'")
+    devices = [
+        parse_device_spec(d, where=doc.where(("devices", i))) for i, d in enumerate(data.get("devices") or [])
+    ]
+    for i, cross in enumerate(data.get("cross") or []):
+        where = doc.where(("cross", i))
+        if not isinstance(cross, dict):
+            raise InputError(f"{where}: a cross product is a mapping of lists")
+        keys = list(cross)
+        values = [v if isinstance(v, list) else [v] for v in cross.values()]
+        devices += [parse_device_spec(dict(zip(keys, combo, strict=True)), where=where) for combo in itertools.product(*values)]
+    if not devices:
+        raise InputError(f"{doc.where(())}: the matrix has no devices")
+    return list(dict.fromkeys(devices))
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` with 1 <= K <= N."""
+    k, sep, n = text.partition("/")
+    if not sep or not k.isdigit() or not n.isdigit() or not 1 <= int(k) <= int(n):
+        raise InputError(f"--shard {text!r}: expected K/N with 1 <= K <= N, e.g. 2/4")
+    return int(k), int(n)
+
+
+def shard(items: Iterable[T], index: int, total: int, key: Any = None) -> list[T]:
+    """Shard ``index`` (1-based) of ``total``: round-robin over the items sorted by ``key``."""
+    ordered: Sequence[T] = sorted(items, key=key) if key is not None else list(items)
+    return [item for i, item in enumerate(ordered) if i % total == index - 1]

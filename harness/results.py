@@ -1,0 +1,132 @@
+"""Results of a run: one :class:`CaseResult` per (scenario, device), and the run's summary.
+
+These are the shapes the reports serialize (DESIGN.md §2, JSON report). They are plain
+dataclasses of strings and numbers so that they cross process boundaries (``--workers``) cheaply
+and never carry a secret: remediation and messages are built from redacted values only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class CaseOutcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    FLAKY = "flaky"
+
+
+@dataclass(slots=True)
+class StepResult:
+    """One step of a case: what was done and, for judged steps, what the org decided."""
+
+    action: str
+    decision: str | None = None
+    reason: str | None = None
+    #: ``{"title", "provider", "enrollment_link"}`` of what the user was shown, or None.
+    remediation: dict[str, Any] | None = None
+    findings: list[str] = field(default_factory=list)
+    #: Mismatches between expectation and outcome (``"reason: expected managed, got no_hint"``).
+    mismatches: list[str] = field(default_factory=list)
+    #: The line of the step in its scenario file.
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "decision": self.decision,
+            "reason": self.reason,
+            "remediation": self.remediation,
+            "findings": self.findings,
+            "mismatches": self.mismatches,
+            "line": self.line,
+        }
+
+
+@dataclass(slots=True)
+class CaseResult:
+    id: str
+    scenario: str
+    device: str
+    outcome: CaseOutcome
+    steps: list[StepResult] = field(default_factory=list)
+    message: str = ""
+    duration_s: float = 0.0
+    #: Scenario file (relative to the catalog or as given) and tags, for grouping in reports.
+    file: str = ""
+    tags: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "scenario": self.scenario,
+            "device": self.device,
+            "outcome": self.outcome.value,
+            "steps": [s.to_json() for s in self.steps],
+            "message": self.message,
+            "duration_s": round(self.duration_s, 6),
+            "file": self.file,
+            "tags": self.tags,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CaseResult:
+        steps = [
+            StepResult(
+                s["action"], s.get("decision"), s.get("reason"), s.get("remediation"),
+                list(s.get("findings", [])), list(s.get("mismatches", [])), s.get("line"),
+            )
+            for s in data.get("steps", [])
+        ]
+        return cls(
+            data["id"], data["scenario"], data["device"], CaseOutcome(data["outcome"]), steps,
+            data.get("message", ""), float(data.get("duration_s", 0.0)), data.get("file", ""),
+            list(data.get("tags", [])),
+        )
+
+
+@dataclass(slots=True)
+class Summary:
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    flaky: int = 0
+    duration_s: float = 0.0
+
+    def count(self, outcome: CaseOutcome) -> None:
+        self.total += 1
+        if outcome is CaseOutcome.PASSED:
+            self.passed += 1
+        elif outcome is CaseOutcome.FAILED:
+            self.failed += 1
+        elif outcome is CaseOutcome.ERROR:
+            self.errors += 1
+        elif outcome is CaseOutcome.SKIPPED:
+            self.skipped += 1
+        else:
+            self.flaky += 1
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.errors == 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["duration_s"] = round(self.duration_s, 3)
+        return data
+
+
+@dataclass(slots=True)
+class RunInfo:
+    """What the reports say about the run as a whole."""
+
+    seed: int
+    started_at: str
+    command: str = "attestlab run"
+    shard: str | None = None

@@ -1,0 +1,281 @@
+"""Read and validate scenario files; every error names ``file:line``, the field and what is allowed."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.errors import InputError
+from harness.scenarios.model import (
+    ACTIONS,
+    ANDROID_PLACEMENTS,
+    ATTACKS,
+    IOS_PLACEMENTS,
+    PROVIDERS,
+    DeviceSpec,
+    EMMSpec,
+    Expectation,
+    Scenario,
+    Step,
+)
+from simulator.device import Platform
+from simulator.emm import IOSAppSettings
+from simulator.emm.intune import parse_android_json, parse_ios_xml
+from simulator.errors import ConfigError
+from simulator.verdict import FindingCode, Outcome, Reason
+from simulator.verifier.orgfile import OrgSpec, parse_org_spec, read_org_file
+from simulator.yamlfile import YamlDoc, load_yaml
+
+MAX_SCENARIO_BYTES = 1 << 20
+SECRET_REF = re.compile(r"\$\{secret:([^}]+)\}")
+
+_TOP = {"name", "description", "tags", "org", "device", "steps", "skip"}
+_DEVICE = {
+    "platform", "model", "os_version", "manufacturer", "okta_verify", "enrolled", "secure_folder",
+    "supervised", "management_rejected", "emm", "source",
+}
+_EMM = {"provider", "settings", "ios", "config", "config_json", "config_xml", "custom_values"}
+_EXPECT = {"decision", "reason", "access", "remediation", "findings", "status"}
+_REMEDIATION = {"title", "provider", "link", "http_status"}
+_IOS_SETTINGS = set(IOSAppSettings.__dataclass_fields__)
+_EMM_SETTINGS = {
+    "intune": {"enrollment_type", "required"},
+    "workspace_one": {"delivery", "managed_access", "send_configuration"},
+    "none": set(),
+}
+_STATUS = ("managed", "not_managed", "none")
+
+
+class _Checker:
+    """Field validation against one YAML document, raising InputError at the right line."""
+
+    def __init__(self, doc: YamlDoc) -> None:
+        self.doc = doc
+
+    def fail(self, path: Sequence[str | int], message: str) -> InputError:
+        return InputError(str(self.doc.error(path, message)))
+
+    def mapping(self, value: Any, path: Sequence[str | int], allowed: set[str]) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
+        for key in value:
+            if key not in allowed:
+                raise self.fail((*path, key), f"unknown field (allowed: {', '.join(sorted(allowed))})")
+        return value
+
+    def choice(self, value: Any, path: Sequence[str | int], allowed: Sequence[str]) -> str:
+        if value not in allowed:
+            raise self.fail(path, f"{value!r} is not one of: {', '.join(allowed)}")
+        return str(value)
+
+    def typed(self, value: Any, path: Sequence[str | int], kind: type | tuple[type, ...]) -> Any:
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool) and kind in (int, str)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(path, f"expected {names}, got {type(value).__name__}")
+        return value
+
+
+def load_scenario(path: str | Path, *, org_override: OrgSpec | None = None) -> Scenario:
+    """Load one scenario file. ``org_override`` replaces its org (``attestlab run --org``)."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_SCENARIO_BYTES:
+            raise InputError(f"{path}: larger than {MAX_SCENARIO_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read scenario ({type(exc).__name__})") from None
+    try:
+        doc = load_yaml(text, name=str(path))
+    except ConfigError as exc:
+        raise InputError(str(exc)) from None
+    return parse_scenario(doc, path, org_override=org_override)
+
+
+def parse_scenario(doc: YamlDoc, path: Path, *, org_override: OrgSpec | None = None) -> Scenario:
+    c = _Checker(doc)
+    top = c.mapping(doc.data, (), _TOP)
+    if not top:
+        raise c.fail((), "empty scenario: needs 'org', 'device' and 'steps'")
+    for required in ("device", "steps"):
+        if required not in top:
+            raise c.fail((), f"missing required field '{required}'")
+    if org_override is None and "org" not in top:
+        raise c.fail((), "missing required field 'org' (a path to an org file, or the org inline)")
+    name = str(c.typed(top.get("name", path.stem), ("name",), str))
+    tags = tuple(str(t) for t in c.typed(top.get("tags", []), ("tags",), list))
+    org = org_override or _org(c, top["org"], path)
+    device = _device(c, top["device"])
+    steps = tuple(_step(c, raw, i) for i, raw in enumerate(c.typed(top["steps"], ("steps",), list)))
+    if not steps and device.source is None:
+        raise c.fail(("steps",), "a scenario needs at least one step")
+    _check_secret_refs(c, org, device, steps)
+    return Scenario(
+        name=name, path=str(path), description=str(top.get("description", "")).strip(), tags=tags,
+        org=org, device=device, steps=steps,
+        skip=str(top["skip"]) if top.get("skip") else None,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _org_file(path: Path) -> OrgSpec:
+    return read_org_file(path)[0]
+
+
+def _org(c: _Checker, value: Any, scenario_path: Path) -> OrgSpec:
+    if isinstance(value, str):
+        org_path = (scenario_path.parent / value).resolve()
+        if not org_path.is_file():
+            raise c.fail(("org",), f"org file {value!r} not found (relative to the scenario)")
+        try:
+            return _org_file(org_path)
+        except ConfigError as exc:
+            raise InputError(str(exc)) from None
+    if isinstance(value, dict):
+        try:
+            return parse_org_spec(value, c.doc, ("org",))
+        except ConfigError as exc:
+            raise InputError(str(exc)) from None
+    raise c.fail(("org",), "expected a path to an org file or an inline org mapping")
+
+
+def _device(c: _Checker, value: Any) -> DeviceSpec:
+    d = c.mapping(value, ("device",), _DEVICE)
+    if "platform" not in d:
+        raise c.fail(("device",), "missing required field 'platform' (android or ios)")
+    platform = Platform(c.choice(d["platform"], ("device", "platform"), [p.value for p in Platform]))
+    placements = ANDROID_PLACEMENTS if platform is Platform.ANDROID else IOS_PLACEMENTS
+    placement = c.choice(d.get("okta_verify", placements[0]), ("device", "okta_verify"), placements)
+    flags = {}
+    for key in ("enrolled", "secure_folder", "supervised", "management_rejected"):
+        if key in d:
+            flags[key] = c.typed(d[key], ("device", key), bool)
+    text = {k: str(c.typed(d[k], ("device", k), (str, int, float))) for k in ("model", "os_version", "manufacturer") if k in d}
+    source = c.typed(d["source"], ("device", "source"), str) if "source" in d else None
+    emm = _emm(c, d["emm"], platform) if d.get("emm") is not None else None
+    return DeviceSpec(platform, okta_verify=placement, emm=emm, source=source, **text, **flags)
+
+
+def _emm(c: _Checker, value: Any, platform: Platform) -> EMMSpec:
+    path = ("device", "emm")
+    e = c.mapping(value, path, _EMM)
+    provider = c.choice(e.get("provider"), (*path, "provider"), PROVIDERS)
+    settings = c.mapping(e.get("settings"), (*path, "settings"), _EMM_SETTINGS[provider])
+    ios = c.mapping(e.get("ios"), (*path, "ios"), _IOS_SETTINGS)
+    if "config_domains" in ios:
+        ios = {**ios, "config_domains": tuple(c.typed(ios["config_domains"], (*path, "ios", "config_domains"), list))}
+    sources = [k for k in ("config", "config_json", "config_xml") if k in e]
+    if len(sources) > 1:
+        raise c.fail((*path, sources[1]), "give only one of config, config_json, config_xml")
+    config: dict[str, Any] = {}
+    try:
+        if "config" in e:
+            config = c.mapping(e["config"], (*path, "config"), set(e["config"] or {}))
+        elif "config_json" in e:
+            config = parse_android_json(c.typed(e["config_json"], (*path, "config_json"), str), name=c.doc.where((*path, "config_json")))
+        elif "config_xml" in e:
+            config = parse_ios_xml(c.typed(e["config_xml"], (*path, "config_xml"), str), name=c.doc.where((*path, "config_xml")))
+    except ConfigError as exc:
+        raise InputError(str(exc)) from None
+    custom = {str(k): str(v) for k, v in c.mapping(e.get("custom_values"), (*path, "custom_values"), set(e.get("custom_values") or {})).items()}
+    return EMMSpec(provider, dict(settings), dict(ios), dict(config), custom)
+
+
+def _step(c: _Checker, raw: Any, index: int) -> Step:
+    path: tuple[str | int, ...] = ("steps", index)
+    if not isinstance(raw, dict):
+        if isinstance(raw, str) and raw in ACTIONS:
+            raw = {raw: None}
+        else:
+            raise c.fail(path, f"unknown step {raw!r} (allowed: {', '.join(ACTIONS)})")
+    actions = [k for k in raw if k != "expect"]
+    if len(actions) != 1 or actions[0] not in ACTIONS:
+        shown = ", ".join(map(str, actions)) or "nothing"
+        raise c.fail(path, f"unknown step {shown!r} (allowed: {', '.join(ACTIONS)})")
+    action = actions[0]
+    args = _step_args(c, action, raw[action], (*path, action))
+    expect = _expectation(c, raw["expect"], (*path, "expect"), action) if raw.get("expect") is not None else None
+    if expect is not None and action not in ("sign_in", "check_inventory"):
+        raise c.fail((*path, "expect"), f"only sign_in and check_inventory steps have expectations, not {action}")
+    return Step(action, args, expect, c.doc.line(path))
+
+
+def _step_args(c: _Checker, action: str, value: Any, path: tuple[str | int, ...]) -> dict[str, Any]:
+    if action in ("reset_secret", "delete_platform"):
+        return {"name": c.typed(value, path, str)}
+    if action == "sign_in":
+        args = c.mapping(value, path, {"browser", "attack"})
+        if "attack" in args:
+            c.choice(args["attack"], (*path, "attack"), ATTACKS)
+        if "browser" in args:
+            c.choice(args["browser"], (*path, "browser"), ("work", "personal"))
+        return dict(args)
+    if action == "emm_push":
+        args = c.mapping(value, path, {"config"})
+        if "config" in args:
+            c.mapping(args["config"], (*path, "config"), set(args["config"] or {}))
+        return dict(args)
+    if action == "add_platform":
+        args = c.mapping(value, path, {"name", "platform", "provider", "enrollment_link", "secret"})
+        for key in ("name", "platform", "provider", "enrollment_link"):
+            if key not in args:
+                raise c.fail(path, f"add_platform needs '{key}'")
+        c.choice(args["platform"], (*path, "platform"), [p.value for p in Platform])
+        return dict(args)
+    if action == "install_okta_verify":
+        args = c.mapping(value, path, {"profile", "origin", "enroll"})
+        if "profile" in args:
+            c.choice(args["profile"], (*path, "profile"), ("work", "personal"))
+        if "origin" in args:
+            c.choice(args["origin"], (*path, "origin"), ("emm", "user"))
+        return dict(args)
+    c.mapping(value, path, set())  # move_to_work_profile, take_over_app, check_inventory
+    return {}
+
+
+def _expectation(c: _Checker, value: Any, path: tuple[str | int, ...], action: str) -> Expectation:
+    e = c.mapping(value, path, _EXPECT)
+    decision = c.choice(e["decision"], (*path, "decision"), [o.value for o in Outcome]) if "decision" in e else None
+    reason = c.choice(e["reason"], (*path, "reason"), [r.value for r in Reason]) if "reason" in e else None
+    findings = tuple(
+        c.choice(f, (*path, "findings", i), [x.value for x in FindingCode])
+        for i, f in enumerate(c.typed(e.get("findings", []), (*path, "findings"), list))
+    )
+    status = c.choice(e["status"], (*path, "status"), _STATUS) if "status" in e else None
+    if action == "check_inventory" and (decision or reason):
+        raise c.fail(path, "check_inventory expects a 'status', not a decision")
+    remediation = None
+    absent = "remediation" in e and e["remediation"] is None
+    if e.get("remediation") is not None:
+        remediation = dict(c.mapping(e["remediation"], (*path, "remediation"), _REMEDIATION))
+    access = c.typed(e["access"], (*path, "access"), bool) if "access" in e else None
+    return Expectation(decision, reason, access, remediation, absent, findings, status)
+
+
+def _check_secret_refs(c: _Checker, org: OrgSpec, device: DeviceSpec, steps: tuple[Step, ...]) -> None:
+    """``${secret:NAME}`` must name a configuration whose secret the scenario can know."""
+    known = {cfg.name for cfg in org.endpoint_management if cfg.secret is not None}
+    known |= {s.args["name"] for s in steps if s.action == "add_platform"}
+    hashed = {cfg.name for cfg in org.endpoint_management if cfg.secret is None}
+
+    def refs(value: Any) -> list[str]:
+        if isinstance(value, str):
+            return SECRET_REF.findall(value)
+        if isinstance(value, dict):
+            return [r for v in value.values() for r in refs(v)]
+        if isinstance(value, list | tuple):
+            return [r for v in value for r in refs(v)]
+        return []
+
+    configs = [(("device", "emm", "config"), device.emm.config if device.emm else {})]
+    configs += [(("steps", i, "emm_push", "config"), s.args.get("config", {})) for i, s in enumerate(steps)]
+    for path, config in configs:
+        for name in refs(config):
+            if name in hashed:
+                raise c.fail(path, f"${{secret:{name}}}: the org gives only secret_sha256 for {name!r}")
+            if name not in known:
+                raise c.fail(path, f"${{secret:{name}}}: no configuration named {name!r} (have: {', '.join(sorted(known)) or 'none'})")

@@ -1,0 +1,94 @@
+"""The validated form of a scenario file.
+
+A scenario is an org, a device (built by an EMM emulation, or read from a source) and ordered
+steps, each optionally with an expectation. The field names are the file format
+(docs/scenarios.md); everything here is immutable so one loaded scenario serves every device of a
+matrix, in any worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.device import Platform
+from simulator.verifier.orgfile import OrgSpec
+
+#: Step actions and what their argument is.
+ACTIONS = (
+    "sign_in",
+    "reset_secret",
+    "emm_push",
+    "add_platform",
+    "delete_platform",
+    "install_okta_verify",
+    "move_to_work_profile",
+    "take_over_app",
+    "check_inventory",
+)
+ATTACKS = ("replay", "tampered_signals", "wrong_key", "alg_none", "hs256_public_key", "expired")
+ANDROID_PLACEMENTS = ("work", "personal", "both", "none")
+IOS_PLACEMENTS = ("emm", "user", "none")
+PROVIDERS = ("intune", "workspace_one", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class EMMSpec:
+    provider: str
+    settings: dict[str, Any]
+    ios: dict[str, Any]
+    #: The configuration as typed in the EMM; ``${secret:NAME}`` stands for a config's secret.
+    config: dict[str, Any]
+    custom_values: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    platform: Platform
+    model: str | None = None
+    os_version: str | None = None
+    manufacturer: str | None = None
+    okta_verify: str = "work"
+    enrolled: bool = True
+    secure_folder: bool = False
+    supervised: bool = False
+    management_rejected: bool = False
+    emm: EMMSpec | None = None
+    #: A device source (``capture:DIR``) instead of a simulated device.
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    decision: str | None = None
+    reason: str | None = None
+    access: bool | None = None
+    #: None: not checked; ``{}`` with ``present=False``: no remediation expected.
+    remediation: dict[str, Any] | None = None
+    remediation_absent: bool = False
+    findings: tuple[str, ...] = ()
+    status: str | None = None  # check_inventory
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    action: str
+    args: dict[str, Any]
+    expect: Expectation | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    path: str
+    description: str
+    tags: tuple[str, ...]
+    org: OrgSpec
+    device: DeviceSpec
+    steps: tuple[Step, ...] = field(default=())
+    skip: str | None = None
+
+    @property
+    def platform(self) -> Platform:
+        return self.device.platform

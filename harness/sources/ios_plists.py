@@ -1,0 +1,821 @@
+"""Parsers for what an iPhone and its MDM report, and builders of the same answers from a device.
+
+The iOS source (pymobiledevice3) and capture replay hand these functions the raw bytes of one
+answer: a property list, XML or binary, as the device or the MDM produced it. Each parser returns
+pieces of :mod:`simulator.device`; each builder (``*_answer``) goes the other way, from an
+:class:`~simulator.device.IOSDevice` to the answer object, so that a test or a fixture maker can
+go device -> answer -> plist bytes -> parser and get the same facts back.
+
+What comes from where (DOMAIN.md §6), parser and builder:
+
+* lockdown ``all_values``: :func:`parse_lockdown_values`, :func:`lockdown_answer`;
+* installation_proxy ``Browse``: :func:`parse_installed_apps`, :func:`installed_apps_answer`;
+* MCInstall ``GetProfileList``: :func:`parse_profile_list`, :func:`profile_list_answer`;
+* MCInstall ``GetCloudConfiguration``: :func:`parse_cloud_configuration`,
+  :func:`cloud_configuration_answer`;
+* MDM ``ProfileList``: :func:`parse_mdm_profile_list`, :func:`mdm_profile_list_answer`;
+* MDM ``ManagedApplicationList``: :func:`parse_managed_application_list`,
+  :func:`managed_application_list_answer` (and :func:`app_origin` to read a status);
+* MDM ``ManagedApplicationConfiguration``: :func:`parse_managed_application_configuration`,
+  :func:`managed_application_configuration_answer`;
+* exports an admin may hand us instead of the MDM's answer: an Intune iOS XML app configuration
+  (:func:`parse_intune_ios_xml`) and a Workspace ONE key/value export
+  (:func:`parse_workspace_one_export`).
+
+Everything read here is untrusted, so:
+
+* every input is bounded (:data:`MAX_INPUT_BYTES`) before it is looked at;
+* **XML** is first parsed with defusedxml, which refuses entity declarations (billion laughs)
+  and external references; Apple's ``<!DOCTYPE plist PUBLIC ...>`` line is allowed, since it
+  names the DTD without loading it. The element tree is then checked for what plistlib would
+  silently accept (duplicate keys, where the last one would win; stray elements), and only then
+  does ``plistlib.loads`` turn the same bytes into values: the expat run inside plistlib can no
+  longer meet an entity declaration. Errors name the line and column (from expat) or the key path;
+* **binary** plists (``bplist00``) have their 32-byte trailer checked first (CoreFoundation
+  ``CFBinaryPList.c``: offset size, reference size, object count, top object, offset-table
+  offset), so that a forged count cannot make plistlib allocate a huge table; plistlib's own
+  failures are reported with the byte offset it had reached;
+* every decoded tree is walked once, counting objects (:data:`MAX_OBJECTS`) and depth
+  (:data:`MAX_DEPTH`): a binary plist can point at one object from many places, or at itself,
+  and plistlib returns the shared (or cyclic) Python objects, which later walks would follow
+  without end. ``null`` and ``UID`` objects, which no answer contains, are refused there too.
+
+Every failure is a :class:`harness.errors.ParseError` whose one-line message starts with the
+``name`` passed in and names the key path and the expected type, never a value: configuration
+values may be the ``managementHint`` secret. Library exceptions are not chained (``from None``)
+because their text can quote the offending value (``int()`` does).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import plistlib
+import re
+import struct
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import ParseError as XMLSyntaxError
+
+import defusedxml.ElementTree as safe_etree
+from defusedxml import (
+    DefusedXmlException,
+    EntitiesForbidden,
+    ExternalReferenceForbidden,
+)
+
+from harness.errors import ParseError
+from simulator.appconfig import AppConfig
+from simulator.device import AppOrigin, Identity, IOSDevice, IOSProfile, SSOExtension
+from simulator.ids import OKTA_VERIFY_IOS, PAYLOAD_EXTENSIBLE_SSO
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_INPUT_BYTES",
+    "MAX_OBJECTS",
+    "AppInfo",
+    "ManagedAppStatus",
+    "app_origin",
+    "cloud_configuration_answer",
+    "installed_apps_answer",
+    "lockdown_answer",
+    "managed_application_configuration_answer",
+    "managed_application_list_answer",
+    "mdm_profile_list_answer",
+    "parse_cloud_configuration",
+    "parse_installed_apps",
+    "parse_intune_ios_xml",
+    "parse_lockdown_values",
+    "parse_managed_application_configuration",
+    "parse_managed_application_list",
+    "parse_mdm_profile_list",
+    "parse_profile_list",
+    "parse_workspace_one_export",
+    "profile_list_answer",
+]
+
+#: Largest answer or export read (bytes). A Browse answer of a phone with 300 apps is ~1 MiB.
+MAX_INPUT_BYTES = 8 * 1024 * 1024
+#: Most objects (dictionaries, arrays and leaves, shared ones counted at every use) in one answer.
+MAX_OBJECTS = 1_000_000
+#: Deepest nesting of dictionaries and arrays accepted.
+MAX_DEPTH = 64
+
+_T = TypeVar("_T")
+_D = TypeVar("_D")
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AppInfo:
+    """One installed app as installation_proxy ``Browse`` lists it.
+
+    The device side does not say whether an app is managed: only the MDM's
+    ``ManagedApplicationList`` does (:func:`parse_managed_application_list`).
+    """
+
+    bundle_id: str
+    version: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedAppStatus:
+    """One entry of the MDM ``ManagedApplicationList`` answer (Apple ``ManagedApplicationItem``).
+
+    Absent flags read as ``False`` and an absent ``ManagementFlags`` as 0, Apple's defaults.
+    """
+
+    status: str
+    management_flags: int = 0
+    has_configuration: bool = False
+    has_feedback: bool = False
+    is_validated: bool = False
+    external_version_identifier: int | None = None
+
+
+# Apple device-management ``mdm/commands/application.managed.list.yaml``, ``Status`` rangelist.
+# Statuses in which the app is installed and managed (being updated is still managed):
+_MANAGED_STATUSES = frozenset(
+    {"Managed", "PromptingForUpdate", "PromptingForUpdateLogin", "ValidatingUpdate", "Updating",
+     "UpdateRejected"}
+)
+# Statuses in which the user's own copy is installed, unmanaged; the value is "user declined".
+_UNMANAGED_STATUSES = {"UserInstalledApp": False, "PromptingForManagement": False,
+                       "ManagementRejected": True}
+
+
+def app_origin(status: str) -> tuple[AppOrigin, bool] | None:
+    """Map a ``ManagedApplicationList`` ``Status`` to ``(origin, management_rejected)``.
+
+    ``Managed`` (and the update statuses of a managed app) give :attr:`AppOrigin.EMM`: the answer
+    cannot tell an app the MDM installed from one the user installed and the MDM then took over
+    (``ChangeManagementState: Managed``), both report ``Managed``. ``UserInstalledApp`` and
+    ``PromptingForManagement`` give :attr:`AppOrigin.USER`; ``ManagementRejected`` gives
+    :attr:`AppOrigin.USER` with ``management_rejected``. Every other status (``Queued``,
+    ``NeedsRedemption``, ``Installing``, ``ManagedButUninstalled``, ``UserRejected``, ``Failed``,
+    ``Unknown``, and any status newer than this table) says the app is not installed, or not
+    known to be: ``None``.
+    """
+    if status in _MANAGED_STATUSES:
+        return AppOrigin.EMM, False
+    if status in _UNMANAGED_STATUSES:
+        return AppOrigin.USER, _UNMANAGED_STATUSES[status]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Error locations and typed access
+# ---------------------------------------------------------------------------------------------
+
+_TYPE_NAMES: dict[type, str] = {
+    bool: "boolean", int: "integer", float: "real", str: "string", bytes: "data",
+    datetime.datetime: "date", dict: "dictionary", list: "array",
+}
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    for kind, kind_name in _TYPE_NAMES.items():  # bool before int: bool is an int
+        if isinstance(value, kind):
+            return kind_name
+    return type(value).__name__
+
+
+def _show(key: str) -> str:
+    """A key as it may appear in a one-line message: escaped and shortened."""
+    shown = key.encode("unicode_escape").decode("ascii")
+    return shown if len(shown) <= 80 else shown[:79] + "…"
+
+
+class _At:
+    """Where a value sits in an answer, for messages: ``name: what at ProfileList[2].Payload``."""
+
+    __slots__ = ("name", "path")
+
+    def __init__(self, name: str, path: str = "") -> None:
+        self.name = name
+        self.path = path
+
+    def __truediv__(self, key: str | int) -> _At:
+        if isinstance(key, int):
+            return _At(self.name, f"{self.path}[{key}]")
+        return _At(self.name, f"{self.path}.{_show(key)}" if self.path else _show(key))
+
+    def error(self, what: str) -> ParseError:
+        return ParseError(f"{self.name}: {what} at {self.path or 'top level'}")
+
+
+def _expect(value: object, kind: type[_T], at: _At) -> _T:
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    raise at.error(f"expected {_TYPE_NAMES[kind]}, got {_type_name(value)}")
+
+
+def _required(mapping: Mapping[str, Any], key: str, kind: type[_T], at: _At) -> _T:
+    if key not in mapping:
+        raise at.error(f"missing key {_show(key)}")
+    return _expect(mapping[key], kind, at / key)
+
+
+def _optional(
+    mapping: Mapping[str, Any], key: str, kind: type[_T], at: _At, default: _D
+) -> _T | _D:
+    return _expect(mapping[key], kind, at / key) if key in mapping else default
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading plists
+# ---------------------------------------------------------------------------------------------
+
+_BPLIST_MAGIC = b"bplist00"
+_TRAILER = struct.Struct(">6xBBQQQ")  # CFBinaryPList trailer: sizes, count, top, table offset
+_LEAF_TYPES = (str, bool, int, float, bytes, datetime.datetime)
+_XML_VALUE_TAGS = frozenset(
+    {"dict", "array", "string", "integer", "real", "true", "false", "date", "data"}
+)
+_XML_REFUSALS: dict[type, str] = {
+    EntitiesForbidden: "XML entity declarations are refused",
+    ExternalReferenceForbidden: "XML external references are refused",
+}
+
+
+def _check_size(data: bytes, name: str) -> None:
+    if len(data) > MAX_INPUT_BYTES:
+        raise ParseError(f"{name}: {len(data)} bytes is over the {MAX_INPUT_BYTES}-byte limit")
+    if not data.strip():
+        raise ParseError(f"{name}: empty")
+
+
+def _load(data: bytes, name: str) -> Any:
+    """Bytes of an XML or binary plist -> the checked object tree."""
+    _check_size(data, name)
+    tree = _load_binary(data, name) if data.startswith(b"bplist") else _load_xml(data, name)
+    _check_tree(tree, name)
+    return tree
+
+
+def _load_binary(data: bytes, name: str) -> Any:
+    if not data.startswith(_BPLIST_MAGIC):
+        raise ParseError(f"{name}: unsupported binary plist version at offset 6")
+    end = len(data) - _TRAILER.size
+    if end <= len(_BPLIST_MAGIC):
+        raise ParseError(f"{name}: binary plist truncated at offset {len(data)}")
+    offset_size, ref_size, count, top, table = _TRAILER.unpack_from(data, end)
+    if not (
+        1 <= offset_size <= 8 and 1 <= ref_size <= 8 and top < count
+        and len(_BPLIST_MAGIC) < table and table + count * offset_size <= end
+    ):
+        raise ParseError(f"{name}: invalid binary plist trailer at offset {end}")
+    stream = io.BytesIO(data)
+    try:
+        return plistlib.load(stream, fmt=plistlib.FMT_BINARY)
+    except Exception as exc:  # plistlib raises InvalidFileException, RecursionError, TypeError...
+        raise ParseError(
+            f"{name}: malformed binary plist near offset {stream.tell()} ({type(exc).__name__})"
+        ) from None
+
+
+def _parse_xml(data: bytes, name: str) -> Element:
+    """defusedxml's parse: entity declarations and external references refused."""
+    try:
+        root: Element = safe_etree.fromstring(data)
+    except XMLSyntaxError as exc:
+        line, column = exc.position
+        raise ParseError(f"{name}: malformed XML at line {line}, column {column}") from None
+    except DefusedXmlException as exc:
+        reason = _XML_REFUSALS.get(type(exc), "unsafe XML is refused")
+        raise ParseError(f"{name}: {reason}") from None
+    except Exception as exc:  # expat's odd corners (unknown encodings...)
+        raise ParseError(f"{name}: unreadable XML ({type(exc).__name__})") from None
+    return root
+
+
+def _load_xml(data: bytes, name: str) -> Any:
+    root = _parse_xml(data, name)
+    _check_xml_plist(root, _At(name))
+    try:
+        return plistlib.loads(data, fmt=plistlib.FMT_XML)
+    except Exception as exc:  # a bad <integer>, <real>, <date> or <data> text
+        raise ParseError(
+            f"{name}: XML plist value does not match its type ({type(exc).__name__})"
+        ) from None
+
+
+def _check_xml_plist(root: Element, at: _At) -> None:
+    """Refuse what plistlib accepts silently: duplicate keys, stray or misplaced elements.
+
+    ``root`` is ``<plist>`` around one value, or a bare value (Intune's editor takes a bare
+    ``<dict>``). plistlib keeps the last of two equal keys, so a hint could be overridden
+    without anyone seeing it in the file.
+    """
+    if root.tag == "plist":
+        if len(root) != 1:
+            raise at.error("<plist> must hold exactly one value")
+        root = root[0]
+    stack = [(root, at, 0)]
+    while stack:
+        element, where, depth = stack.pop()
+        if element.tag not in _XML_VALUE_TAGS:
+            raise where.error(f"unexpected element <{_show(str(element.tag))}>")
+        children = list(element)
+        if element.tag in ("dict", "array") and depth >= MAX_DEPTH:
+            raise where.error(f"nesting deeper than {MAX_DEPTH} levels")
+        if element.tag == "dict":
+            keys, values = children[::2], children[1::2]
+            if len(keys) != len(values) or any(k.tag != "key" or len(k) for k in keys):
+                raise where.error("dictionary content is not <key> then value pairs")
+            seen: set[str] = set()
+            for key_element, value in zip(keys, values, strict=True):
+                key = key_element.text or ""
+                if key in seen:
+                    raise where.error(f"duplicate key {_show(key)}")
+                seen.add(key)
+                stack.append((value, where / key, depth + 1))
+        elif element.tag == "array":
+            stack.extend((child, where / i, depth + 1) for i, child in enumerate(children))
+        elif children:
+            raise where.error(f"<{element.tag}> holds elements")
+
+
+def _check_tree(root: object, name: str) -> None:
+    """Count every object once per use and bound the depth, before anything else walks the tree.
+
+    A binary plist may reference one array from two places at each of 40 levels (2**40 leaves
+    from a few hundred bytes) or reference itself; plistlib returns the shared or cyclic Python
+    objects. Counting children before pushing them keeps this walk itself bounded.
+    """
+    stack: list[tuple[object, int]] = [(root, 0)]
+    count = 1
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                raise ParseError(f"{name}: plist nested deeper than {MAX_DEPTH} levels")
+            count += len(value)
+            if count > MAX_OBJECTS:
+                raise ParseError(f"{name}: plist holds more than {MAX_OBJECTS} objects")
+            if isinstance(value, dict):
+                if not all(isinstance(key, str) for key in value):
+                    raise ParseError(f"{name}: plist dictionary key is not a string")
+                stack.extend((child, depth + 1) for child in value.values())
+            else:
+                stack.extend((child, depth + 1) for child in value)
+        elif not isinstance(value, _LEAF_TYPES):
+            raise ParseError(f"{name}: unsupported plist object ({_type_name(value)})")
+
+
+_FAILED_STATUSES = frozenset({"Error", "CommandFormatError", "Idle", "NotNow"})
+
+
+def _answer(data: bytes, name: str, kind: type[_T]) -> _T:
+    """Load one answer and check its top-level type and, for commands, that it was acknowledged."""
+    at = _At(name)
+    answer = _expect(_load(data, name), kind, at)
+    if isinstance(answer, dict) and answer.get("Status", "Acknowledged") != "Acknowledged":
+        status = answer["Status"]
+        if status in _FAILED_STATUSES:
+            raise at.error(f"the command failed (Status {status})")
+        raise at.error("the command was not acknowledged (unexpected Status)")
+    return answer
+
+
+def _config(tree: dict[str, Any], at: _At) -> AppConfig:
+    """A plist dictionary as :class:`AppConfig` (types per :mod:`simulator.appconfig`)."""
+    _check_arrays(tree, at)
+    return AppConfig(tree)
+
+
+def _check_arrays(value: object, at: _At) -> None:
+    """AppConfig holds arrays of dictionaries or arrays of values, not a mix of both."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _check_arrays(child, at / key)
+    elif isinstance(value, list):
+        dicts = sum(isinstance(child, dict) for child in value)
+        if 0 < dicts < len(value):
+            raise at.error("array mixes dictionaries and other values")
+        for index, child in enumerate(value):
+            _check_arrays(child, at / index)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the device tells (lockdown, installation_proxy, MCInstall)
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_lockdown_values(data: bytes, *, name: str) -> Identity:
+    """Lockdown ``all_values``: model (``ProductType``), OS version, UDID, serial, device name.
+
+    The EMM user is not part of what lockdown knows, so ``user_name``/``user_email`` stay empty.
+    """
+    values = _answer(data, name, dict)
+    at = _At(name)
+    return Identity(
+        model=_required(values, "ProductType", str, at),
+        manufacturer="Apple",
+        os_version=_required(values, "ProductVersion", str, at),
+        serial=_required(values, "SerialNumber", str, at),
+        udid=_required(values, "UniqueDeviceID", str, at),
+        device_name=_required(values, "DeviceName", str, at),
+    )
+
+
+def parse_installed_apps(data: bytes, *, name: str) -> dict[str, AppInfo]:
+    """installation_proxy ``Browse`` (an array of app dictionaries) -> apps by bundle id.
+
+    The version is ``CFBundleShortVersionString`` (what the App Store shows), else
+    ``CFBundleVersion``; the name ``CFBundleDisplayName``, else ``CFBundleName``; either may be
+    missing for some system apps and then reads as ``""``.
+    """
+    apps: dict[str, AppInfo] = {}
+    at = _At(name)
+    for index, item in enumerate(_answer(data, name, list)):
+        where = at / index
+        entry = _expect(item, dict, where)
+        bundle_id = _required(entry, "CFBundleIdentifier", str, where)
+        if bundle_id in apps:
+            raise where.error(f"duplicate CFBundleIdentifier {_show(bundle_id)}")
+        version = _optional(entry, "CFBundleVersion", str, where, "")
+        display_name = _optional(entry, "CFBundleName", str, where, "")
+        apps[bundle_id] = AppInfo(
+            bundle_id,
+            _optional(entry, "CFBundleShortVersionString", str, where, version),
+            _optional(entry, "CFBundleDisplayName", str, where, display_name),
+        )
+    return apps
+
+
+def parse_profile_list(data: bytes, *, name: str) -> list[IOSProfile]:
+    """MCInstall ``GetProfileList`` -> the installed profiles, in ``OrderedIdentifiers`` order.
+
+    The answer (pymobiledevice3 ``MobileConfigService.get_profile_list``; field names as go-ios
+    ``mcinstall.ProfileMetadata`` reads them) is ``{OrderedIdentifiers: [id],
+    ProfileManifest: {id: {Description, IsActive}}, ProfileMetadata: {id: {PayloadDisplayName,
+    PayloadUUID, PayloadVersion, PayloadRemovalDisallowed, PayloadDescription?}}, Status}``. It is
+    metadata only: it names no payload types and does not say who installed a profile, so the
+    profiles have empty ``payload_types``, no ``sso_extension`` and ``managed=False`` ("not known
+    to be managed"); the MDM's ``ProfileList`` (:func:`parse_mdm_profile_list`) tells those.
+    ``ProfileManifest`` (whether a profile is active) is not modelled.
+    """
+    answer = _answer(data, name, dict)
+    at = _At(name)
+    identifiers = _required(answer, "OrderedIdentifiers", list, at)
+    metadata = _required(answer, "ProfileMetadata", dict, at)
+    profiles = []
+    for index, item in enumerate(identifiers):
+        identifier = _expect(item, str, at / "OrderedIdentifiers" / index)
+        entry = _required(metadata, identifier, dict, at / "ProfileMetadata")
+        where = at / "ProfileMetadata" / identifier
+        display_name = _optional(entry, "PayloadDisplayName", str, where, "")
+        profiles.append(IOSProfile(identifier, display_name, (), managed=False))
+    return profiles
+
+
+def parse_cloud_configuration(data: bytes, *, name: str) -> bool:
+    """MCInstall ``GetCloudConfiguration`` -> whether the device is supervised (``IsSupervised``).
+
+    Accepts the cloud configuration dictionary pymobiledevice3 returns, or the raw MCInstall
+    answer around it (``{CloudConfiguration: {...}, Status}``). A device never set up through
+    Apple Configurator or Automated Device Enrollment has no ``IsSupervised`` key: not supervised.
+    """
+    answer = _answer(data, name, dict)
+    at = _At(name)
+    if "CloudConfiguration" in answer:
+        at = at / "CloudConfiguration"
+        answer = _expect(answer["CloudConfiguration"], dict, at)
+    return _optional(answer, "IsSupervised", bool, at, False)
+
+
+# ---------------------------------------------------------------------------------------------
+# What only the MDM knows (Apple MDM command responses)
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_mdm_profile_list(data: bytes, *, name: str) -> list[IOSProfile]:
+    """The MDM ``ProfileList`` command response -> profiles with their payload types.
+
+    Apple ``mdm/commands/profile.list.yaml``: ``ProfileList`` is an array of
+    ``{PayloadIdentifier, PayloadUUID, PayloadDisplayName?, IsManaged?, PayloadContent?:
+    [{PayloadType, PayloadIdentifier, PayloadUUID, ...}]}`` (``PayloadContent`` is absent for an
+    encrypted profile). ``IsManaged`` defaults to false, as Apple documents; note that Apple
+    also says the device omits it on supervised devices.
+
+    A profile with a ``com.apple.extensiblesso`` payload gets an :class:`SSOExtension`, but
+    ``ProfileList`` reports payload types, not payload contents: the extension identifier,
+    team, realm, hosts and extension data are not in the answer, so the extension keeps the
+    model's defaults (Okta's Credential extension, no hosts, empty extension data).
+    """
+    answer = _answer(data, name, dict)
+    at = _At(name)
+    profiles = []
+    for index, item in enumerate(_required(answer, "ProfileList", list, at)):
+        where = at / "ProfileList" / index
+        entry = _expect(item, dict, where)
+        payload_types = tuple(
+            _required(_expect(payload, dict, where / "PayloadContent" / i), "PayloadType", str,
+                      where / "PayloadContent" / i)
+            for i, payload in enumerate(_optional(entry, "PayloadContent", list, where, []))
+        )
+        profiles.append(IOSProfile(
+            identifier=_required(entry, "PayloadIdentifier", str, where),
+            display_name=_optional(entry, "PayloadDisplayName", str, where, ""),
+            payload_types=payload_types,
+            sso_extension=SSOExtension() if PAYLOAD_EXTENSIBLE_SSO in payload_types else None,
+            managed=_optional(entry, "IsManaged", bool, where, False),
+        ))
+    return profiles
+
+
+def parse_managed_application_list(data: bytes, *, name: str) -> dict[str, ManagedAppStatus]:
+    """The MDM ``ManagedApplicationList`` command response -> status per bundle id.
+
+    Apple ``mdm/commands/application.managed.list.yaml``: ``ManagedApplicationList`` is a
+    dictionary from bundle id to ``{Status, ManagementFlags, HasConfiguration, HasFeedback,
+    IsValidated, ExternalVersionIdentifier, UnusedRedemptionCode}``; only ``Status`` is required
+    here. Statuses are kept as reported (new ones included); :func:`app_origin` interprets them.
+    """
+    answer = _answer(data, name, dict)
+    at = _At(name) / "ManagedApplicationList"
+    statuses = {}
+    for bundle_id, item in _required(answer, "ManagedApplicationList", dict, _At(name)).items():
+        where = at / bundle_id
+        entry = _expect(item, dict, where)
+        statuses[bundle_id] = ManagedAppStatus(
+            status=_required(entry, "Status", str, where),
+            management_flags=_optional(entry, "ManagementFlags", int, where, 0),
+            has_configuration=_optional(entry, "HasConfiguration", bool, where, False),
+            has_feedback=_optional(entry, "HasFeedback", bool, where, False),
+            is_validated=_optional(entry, "IsValidated", bool, where, False),
+            external_version_identifier=_optional(
+                entry, "ExternalVersionIdentifier", int, where, None
+            ),
+        )
+    return statuses
+
+
+def parse_managed_application_configuration(data: bytes, *, name: str) -> dict[str, AppConfig]:
+    """The MDM ``ManagedApplicationConfiguration`` response -> configuration per identifier.
+
+    Apple ``mdm/commands/managed.application.configuration.yaml``: ``ApplicationConfigurations``
+    is an array of ``{Identifier, Configuration?}``; an app without configuration has no
+    ``Configuration`` key and is left out of the result, so the result reads like
+    :attr:`IOSDevice.managed_config` (an identifier absent = nothing configured). The identifier
+    is the preference domain the app (``com.okta.mobile``) or its extension reads.
+    """
+    answer = _answer(data, name, dict)
+    at = _At(name)
+    configs: dict[str, AppConfig] = {}
+    seen: set[str] = set()
+    for index, item in enumerate(_required(answer, "ApplicationConfigurations", list, at)):
+        where = at / "ApplicationConfigurations" / index
+        entry = _expect(item, dict, where)
+        identifier = _required(entry, "Identifier", str, where)
+        if identifier in seen:
+            raise where.error(f"duplicate Identifier {_show(identifier)}")
+        seen.add(identifier)
+        if "Configuration" in entry:
+            configs[identifier] = _config(
+                _required(entry, "Configuration", dict, where), where / "Configuration"
+            )
+    return configs
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration exports an admin may hand us
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_intune_ios_xml(data: bytes, *, name: str) -> AppConfig:
+    """An Intune iOS app configuration policy in XML format -> its configuration.
+
+    Intune's "Enter XML data" editor takes the dictionary alone, with no plist header:
+    ``<dict><key>managementHint</key><string>...</string></dict>`` (DOMAIN.md §7), with the
+    value elements of a property list (``<string>``, ``<integer>``, ``<real>``, ``<true/>``,
+    ``<false/>``, ``<date>``, ``<array>``, nested ``<dict>``; Microsoft Learn, "Add app
+    configuration policies for managed iOS/iPadOS devices"). A full plist document around the
+    dictionary is accepted too. Tokens such as ``{{serialnumber}}`` are kept as literal text,
+    as the file holds them. Duplicate keys are refused (Intune would keep only one).
+    """
+    _check_size(data, name)
+    tree = _load_xml(data, name)
+    _check_tree(tree, name)
+    return _config(_expect(tree, dict, _At(name)), _At(name))
+
+
+_WS1_HEADER = ("Configuration Key", "Value Type", "Configuration Value")
+_WS1_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_workspace_one_export(data: bytes, *, name: str) -> AppConfig:
+    """A Workspace ONE app configuration key/value export (CSV) -> its configuration.
+
+    Workspace ONE has no standard export file, so this is the documented shape attestlab
+    accepts; it mirrors the console's "Send Application Configuration" table, one row per
+    entry (DOMAIN.md §7: key ``managementHint``, Value Type String)::
+
+        Configuration Key,Value Type,Configuration Value
+        managementHint,String,3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ
+        OktaVerify.OrgUrl,String,https://example.okta.com
+
+    UTF-8 (a byte-order mark, as spreadsheet programs write, is allowed), RFC 4180 quoting.
+    Value types are ``String`` (kept exactly, surrounding spaces included: they are a finding,
+    not noise), ``Integer`` (decimal) and ``Boolean`` (``true``/``false``, any case). Keys are
+    case-sensitive and kept exactly; a repeated key is an error. Lookup values such as
+    ``{EnrollmentUser}`` stay literal text.
+    """
+    _check_size(data, name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"{name}: not UTF-8 at byte offset {exc.start}") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    values: dict[str, str | int | bool] = {}
+    try:
+        header = next(reader, [])
+        if tuple(cell.strip() for cell in header) != _WS1_HEADER:
+            raise ParseError(f"{name}: line 1: expected the header {','.join(_WS1_HEADER)}")
+        for row in reader:
+            if not row:
+                continue
+            line = f"{name}: line {reader.line_num}"
+            if len(row) != len(_WS1_HEADER):
+                raise ParseError(f"{line}: expected 3 fields, got {len(row)}")
+            key, kind, raw = row
+            if not key:
+                raise ParseError(f"{line}: empty Configuration Key")
+            if key in values:
+                raise ParseError(f"{line}: duplicate Configuration Key {_show(key)}")
+            values[key] = _ws1_value(kind.strip(), raw, f"{line}: {_show(key)}")
+    except csv.Error:
+        raise ParseError(f"{name}: line {reader.line_num}: malformed CSV") from None
+    return AppConfig(values)
+
+
+def _ws1_value(kind: str, raw: str, where: str) -> str | int | bool:
+    if kind == "String":
+        return raw
+    if kind == "Integer":
+        if not _WS1_INTEGER.fullmatch(raw.strip()):
+            raise ParseError(f"{where}: Integer value is not a decimal number")
+        return int(raw)
+    if kind == "Boolean":
+        flag = raw.strip().lower()
+        if flag not in ("true", "false"):
+            raise ParseError(f"{where}: Boolean value is not true or false")
+        return flag == "true"
+    raise ParseError(f"{where}: Value Type {_show(kind)} is not String, Integer or Boolean")
+
+
+# ---------------------------------------------------------------------------------------------
+# Builders: the answers a device (and its MDM) would give, for tests and fixture makers
+# ---------------------------------------------------------------------------------------------
+
+_UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "attestlab.invalid")
+_DISPLAY_NAMES = {OKTA_VERIFY_IOS: "Okta Verify"}
+
+
+def _uuid(*parts: str) -> str:
+    """A stable upper-case UUID, as Apple prints them, so that builders are deterministic."""
+    return str(uuid.uuid5(_UUID_NAMESPACE, "\0".join(parts))).upper()
+
+
+def _command_response(device: IOSDevice, request_type: str, body: dict[str, Any]) -> dict[str, Any]:
+    """An MDM command response: the answer keys plus ``CommandUUID``, ``Status``, ``UDID``."""
+    udid = device.identity.udid
+    return {"CommandUUID": _uuid(udid, request_type), "Status": "Acknowledged", "UDID": udid} | body
+
+
+def lockdown_answer(device: IOSDevice) -> dict[str, Any]:
+    """Lockdown ``all_values``, with the keys attestlab reads and a few that always come along."""
+    identity = device.identity
+    return {
+        "ActivationState": "Activated",
+        "DeviceClass": "iPhone",
+        "DeviceName": identity.device_name,
+        "ProductName": "iPhone OS",
+        "ProductType": identity.model,
+        "ProductVersion": identity.os_version,
+        "SerialNumber": identity.serial,
+        "UniqueDeviceID": identity.udid,
+    }
+
+
+def installed_apps_answer(device: IOSDevice) -> list[dict[str, Any]]:
+    """installation_proxy ``Browse``: one dictionary per app; nothing in it says "managed"."""
+    return [
+        {
+            "ApplicationType": "User",
+            "CFBundleDisplayName": _DISPLAY_NAMES.get(app.bundle_id, app.bundle_id.split(".")[-1]),
+            "CFBundleIdentifier": app.bundle_id,
+            "CFBundleShortVersionString": app.version,
+            "CFBundleVersion": app.version,
+        }
+        for app in device.apps.values()
+    ]
+
+
+def profile_list_answer(device: IOSDevice) -> dict[str, Any]:
+    """MCInstall ``GetProfileList``: identifiers, manifest and metadata; no payload types."""
+    profiles = device.profiles
+    return {
+        "OrderedIdentifiers": [p.identifier for p in profiles],
+        "ProfileManifest": {
+            p.identifier: {"Description": p.display_name, "IsActive": True} for p in profiles
+        },
+        "ProfileMetadata": {
+            p.identifier: {
+                "PayloadDisplayName": p.display_name,
+                "PayloadRemovalDisallowed": False,
+                "PayloadUUID": _uuid(p.identifier),
+                "PayloadVersion": 1,
+            }
+            for p in profiles
+        },
+        "Status": "Acknowledged",
+    }
+
+
+def cloud_configuration_answer(device: IOSDevice) -> dict[str, Any]:
+    """MCInstall ``GetCloudConfiguration`` as pymobiledevice3 returns it (the inner dictionary)."""
+    return {
+        "AllowPairing": True,
+        "CloudConfigurationUIComplete": True,
+        "IsSupervised": device.supervised,
+    }
+
+
+def mdm_profile_list_answer(device: IOSDevice) -> dict[str, Any]:
+    """The MDM ``ProfileList`` response: each profile with one payload per payload type.
+
+    ``IsManaged`` is always reported, as on an unsupervised device.
+    """
+    return _command_response(device, "ProfileList", {"ProfileList": [
+        {
+            "HasRemovalPasscode": False,
+            "IsEncrypted": False,
+            "IsManaged": profile.managed,
+            "PayloadContent": [
+                {
+                    "PayloadIdentifier": f"{payload_type}.{_uuid(profile.identifier, str(i))}",
+                    "PayloadType": payload_type,
+                    "PayloadUUID": _uuid(profile.identifier, str(i)),
+                    "PayloadVersion": 1,
+                }
+                for i, payload_type in enumerate(profile.payload_types)
+            ],
+            "PayloadDisplayName": profile.display_name,
+            "PayloadIdentifier": profile.identifier,
+            "PayloadRemovalDisallowed": False,
+            "PayloadUUID": _uuid(profile.identifier),
+            "PayloadVersion": 1,
+        }
+        for profile in device.profiles
+    ]})
+
+
+def managed_application_list_answer(device: IOSDevice) -> dict[str, Any]:
+    """The MDM ``ManagedApplicationList`` response for every app of the device.
+
+    The model's apps are the ones the MDM knows of: its own, and the user's copies it tried to
+    install or take over (``UserInstalledApp``, ``ManagementRejected``). A taken-over app
+    reports ``Managed``, like one the MDM installed. ``ManagementFlags`` 1 = remove the app with
+    the MDM profile, the usual choice for managed apps.
+    """
+    return _command_response(device, "ManagedApplicationList", {"ManagedApplicationList": {
+        app.bundle_id: {
+            "HasConfiguration": app.managed and app.bundle_id in device.managed_config,
+            "HasFeedback": False,
+            "IsValidated": True,
+            "ManagementFlags": 1 if app.managed else 0,
+            "Status": app.mdm_status,
+        }
+        for app in device.apps.values()
+    }})
+
+
+def managed_application_configuration_answer(
+    device: IOSDevice, identifiers: Iterable[str]
+) -> dict[str, Any]:
+    """The MDM ``ManagedApplicationConfiguration`` response for the requested identifiers.
+
+    An identifier without managed configuration is listed without a ``Configuration`` key.
+    """
+    items: list[dict[str, Any]] = []
+    for identifier in identifiers:
+        item: dict[str, Any] = {"Identifier": identifier}
+        if identifier in device.managed_config:
+            item["Configuration"] = device.managed_config[identifier].to_plain()
+        items.append(item)
+    return _command_response(
+        device, "ManagedApplicationConfiguration", {"ApplicationConfigurations": items}
+    )

@@ -1,0 +1,297 @@
+"""Application restriction files: what an EMM set for an app, as Android keeps it on disk.
+
+``DevicePolicyManager.setApplicationRestrictions`` ends in ``/data/system/users/<id>/
+res_<pkg>.xml`` (AOSP ``services/core/java/com/android/server/pm/UserManagerService.java``,
+``writeApplicationRestrictionsLAr``/``readApplicationRestrictionsLAr``) and, with the Android
+14+ device-policy engine, in ``/data/system/AppRestrictions_<pkg><hash>.xml``
+(``services/devicepolicy/.../BundlePolicySerializer.java``, the same code copied). Both are
+written through ``Xml.resolveSerializer``: text XML by ``FastXmlSerializer`` or, by default
+since Android 12, Android Binary XML (:mod:`harness.sources.abx`). Readers tell them apart by
+the ``ABX\\0`` magic, as ``Xml.resolvePullParser`` does.
+
+The content (``writeBundle``/``readEntry``)::
+
+    <restrictions>
+      <entry key="managementHint" type="s">3zr7Q~...</entry>      s: string
+      <entry key="flag" type="b">true</entry>                      b: boolean
+      <entry key="n" type="i">42</entry>                           i: integer
+      <entry key="list" type="sa" m="2"><value>a</value><value>b</value></entry>
+      <entry key="bundle" type="B"><entry .../>...</entry>         B: nested bundle
+      <entry key="bundles" type="BA"><entry type="B">...</entry>...</entry>
+    </restrictions>
+
+Reading follows ``readEntry`` where it decides what the app sees: every leaf text is
+``String.trim()``-med (characters up to U+0020 at either end), a missing text is ``""``,
+``b`` is ``Boolean.parseBoolean`` (``"true"`` in any case, anything else false), ``m`` may be
+a string attribute (text XML, ``UserManagerService`` before Android 14) or an int attribute
+(``attributeInt`` in ABX). It is stricter than Android where Android would silently read
+something else than was written: an unknown or missing ``type``, an ``m`` that does not match
+the ``<value>`` count, a non-decimal ``i`` or one outside Java's ``int``, unexpected elements —
+all :class:`~harness.errors.ParseError`, naming the file and the byte offset of the entry,
+never its value.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+
+from harness.errors import ParseError
+from harness.sources import abx
+from harness.sources.abx import AttrValue, Element
+from simulator.appconfig import AppConfig
+
+#: Largest restriction file accepted, in bytes, text or ABX.
+MAX_RESTRICTIONS_BYTES = 8 * 1024 * 1024
+
+_ROOT = "restrictions"
+_ENTRY = "entry"
+_VALUE = "value"
+_KEY = "key"
+_TYPE = "type"
+_MULTIPLE = "m"
+
+_JAVA_TRIMMED = "".join(map(chr, range(0x21)))  # what java.lang.String.trim() removes
+_JAVA_INT = re.compile(r"[+-]?[0-9]+")
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+_XML_DECLARATION = "<?xml version='1.0' encoding='utf-8' standalone='yes' ?>\n"
+# FastXmlSerializer.ESCAPE_TABLE: control characters as numeric references, and " & < >.
+_XML_ESCAPES = {c: f"&#{c};" for c in range(0x20)} | {
+    ord('"'): "&quot;",
+    ord("&"): "&amp;",
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
+}
+_INDENT_CAP = 62  # length of FastXmlSerializer.sSpace, the most indentation it writes
+
+
+def parse_restrictions(data: bytes, *, name: str) -> AppConfig:
+    """Read a ``res_<pkg>.xml`` / ``AppRestrictions_<pkg>...xml`` file, text XML or ABX."""
+    if len(data) > MAX_RESTRICTIONS_BYTES:
+        raise ParseError(
+            f"{name}: {len(data)} bytes at offset 0 exceed the "
+            f"{MAX_RESTRICTIONS_BYTES}-byte limit for a restrictions file"
+        )
+    root = abx.decode(data, name=name) if abx.is_abx(data) else _parse_xml(data, name=name)
+    if root.tag != _ROOT:
+        raise ParseError(f"{name}: root element at offset {root.offset} is not <{_ROOT}>")
+    return _Reader(name).bundle(root)
+
+
+def restrictions_to_xml(config: AppConfig) -> bytes:
+    """The text XML ``FastXmlSerializer`` writes for ``config`` (indented, Android's escaping)."""
+    writer = _FastXmlWriter()
+    writer.element(_to_element(config))
+    return writer.getvalue().encode("utf-8")
+
+
+def restrictions_to_abx(config: AppConfig) -> bytes:
+    """The ABX ``BinaryXmlSerializer`` writes for ``config`` (``m`` as an int attribute)."""
+    return abx.encode(_to_element(config))
+
+
+class _Reader:
+    """Maps a decoded ``<restrictions>`` tree to :class:`AppConfig`, as ``readEntry`` does."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def error(self, element: Element, what: str) -> ParseError:
+        return ParseError(f"{self.name}: <{element.tag}> at offset {element.offset}: {what}")
+
+    def bundle(self, container: Element) -> AppConfig:
+        values: dict[str, Any] = {}
+        for entry in container.children:
+            if entry.tag != _ENTRY:
+                raise self.error(entry, f"expected <{_ENTRY}>")
+            key = entry.attributes.get(_KEY)
+            if not isinstance(key, str):
+                raise self.error(entry, "entry without a key")
+            values[key] = self.value(entry, key)  # later duplicates win, as in a Bundle
+        return AppConfig(values)
+
+    def value(self, entry: Element, key: str) -> Any:
+        kind = entry.attributes.get(_TYPE)
+        if _MULTIPLE in entry.attributes and kind != "sa":
+            raise self.error(entry, f"entry {key!r}: m attribute on a non-array entry")
+        if kind == "s":
+            return self.text(entry)
+        if kind == "b":
+            return self.text(entry).lower() == "true"
+        if kind == "i":
+            return self.integer(entry, key)
+        if kind == "sa":
+            return self.strings(entry, key)
+        if kind == "B":
+            return self.bundle(entry)
+        if kind == "BA":
+            return [self.bundle(self.bundle_item(item, key)) for item in entry.children]
+        shown = repr(kind)[:24] if isinstance(kind, str) else "missing"
+        raise self.error(entry, f"entry {key!r}: unknown type {shown}")
+
+    def text(self, element: Element) -> str:
+        if element.children:
+            raise self.error(element.children[0], "element inside a text value")
+        return (element.text or "").strip(_JAVA_TRIMMED)
+
+    def integer(self, entry: Element, key: str) -> int:
+        text = self.text(entry)
+        if not _JAVA_INT.fullmatch(text) or not _INT_MIN <= int(text) <= _INT_MAX:
+            raise self.error(entry, f"entry {key!r}: type i value is not a 32-bit integer")
+        return int(text)
+
+    def strings(self, entry: Element, key: str) -> tuple[str, ...]:
+        count = self.count(entry, key, entry.attributes.get(_MULTIPLE))
+        for item in entry.children:
+            if item.tag != _VALUE:
+                raise self.error(item, f"entry {key!r}: expected <{_VALUE}>")
+        if count != len(entry.children):
+            raise self.error(entry, f"entry {key!r}: m={count} but {len(entry.children)} values")
+        return tuple(self.text(item) for item in entry.children)
+
+    def count(self, entry: Element, key: str, value: AttrValue) -> int:
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            return int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        raise self.error(entry, f"entry {key!r}: type sa needs a count attribute m")
+
+    def bundle_item(self, item: Element, key: str) -> Element:
+        if item.tag != _ENTRY or item.attributes.get(_TYPE) != "B":
+            raise self.error(item, f"entry {key!r}: a bundle array holds only B entries")
+        return item
+
+
+def _parse_xml(data: bytes, *, name: str) -> Element:
+    """Parse text XML with defusedxml (no DTD, no entities) into the same tree ABX gives."""
+    target = _TreeTarget(name)
+    parser = DefusedXMLParser(target=target, forbid_dtd=True)
+    target.expat = parser.parser
+    try:
+        parser.feed(data)
+        root = parser.close()
+    except DefusedXmlException as exc:
+        raise ParseError(
+            f"{name}: refused XML at offset {parser.parser.CurrentByteIndex}: "
+            f"{type(exc).__name__} (DTDs and entities are not accepted)"
+        ) from None
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise ParseError(
+            f"{name}: malformed XML at offset {parser.parser.ErrorByteIndex} "
+            f"(line {line}, column {column})"
+        ) from None
+    if not isinstance(root, Element):
+        raise ParseError(f"{name}: no root element at offset 0")
+    return root
+
+
+class _TreeTarget:
+    """ElementTree parser target building :class:`Element` with byte offsets and a depth bound."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.expat: Any = None  # the pyexpat parser, for byte offsets
+        self.stack: list[tuple[Element, list[str]]] = []
+        self.root: Element | None = None
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        offset = self.expat.CurrentByteIndex
+        if len(self.stack) >= abx.MAX_DEPTH:
+            raise ParseError(f"{self.name}: nesting deeper than {abx.MAX_DEPTH} at offset {offset}")
+        element = Element(tag, dict(attrib), [], None, offset)
+        if self.stack:
+            self.stack[-1][0].children.append(element)
+        else:
+            self.root = element
+        self.stack.append((element, []))
+
+    def data(self, text: str) -> None:
+        if self.stack:
+            self.stack[-1][1].append(text)
+
+    def end(self, tag: str) -> None:
+        element, parts = self.stack.pop()
+        if parts:
+            element.text = "".join(parts)
+
+    def close(self) -> Element | None:
+        return self.root
+
+
+def _to_element(config: AppConfig) -> Element:
+    """The ``<restrictions>`` tree ``writeBundle`` produces for ``config``."""
+    return Element(_ROOT, children=_entries(config.items()))
+
+
+def _entries(items: Iterable[tuple[str, Any]]) -> list[Element]:
+    return [_entry(key, value) for key, value in items]
+
+
+def _entry(key: str, value: Any) -> Element:
+    attributes: dict[str, AttrValue] = {_KEY: key}
+    if isinstance(value, bool):
+        return Element(_ENTRY, attributes | {_TYPE: "b"}, text="true" if value else "false")
+    if isinstance(value, int):
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise ValueError(f"restriction {key!r}: integer outside Java's int range")
+        return Element(_ENTRY, attributes | {_TYPE: "i"}, text=str(value))
+    if isinstance(value, str):
+        return Element(_ENTRY, attributes | {_TYPE: "s"}, text=value)
+    if isinstance(value, AppConfig):
+        return Element(_ENTRY, attributes | {_TYPE: "B"}, children=_entries(value.items()))
+    if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+        values = [Element(_VALUE, text=v) for v in value]
+        return Element(_ENTRY, attributes | {_TYPE: "sa", _MULTIPLE: len(value)}, values)
+    if isinstance(value, list) and all(isinstance(v, AppConfig) for v in value):
+        bundles = [Element(_ENTRY, {_TYPE: "B"}, _entries(v.items())) for v in value]
+        return Element(_ENTRY, attributes | {_TYPE: "BA"}, bundles)
+    raise ValueError(f"restriction {key!r}: {type(value).__name__} is not an Android type")
+
+
+class _FastXmlWriter:
+    """``FastXmlSerializer`` with ``indent-output``: same bytes, same quirks."""
+
+    def __init__(self) -> None:
+        self.out = [_XML_DECLARATION]
+        self.nesting = 0
+        self.in_tag = False
+        self.line_start = True
+
+    def getvalue(self) -> str:
+        return "".join(self.out)
+
+    def element(self, element: Element) -> None:
+        if self.in_tag:
+            self.out.append(">\n")
+        self.out.append(" " * min(4 * self.nesting, _INDENT_CAP) + "<" + element.tag)
+        self.nesting += 1
+        self.in_tag = True
+        for key, value in element.attributes.items():
+            self.out.append(f' {key}="{str(value).translate(_XML_ESCAPES)}"')
+        if element.text is not None:
+            if self.in_tag:
+                self.out.append(">")
+                self.in_tag = False
+            self.out.append(element.text.translate(_XML_ESCAPES))
+            # Android checks the raw text, though a newline was written as &#10;.
+            self.line_start = element.text.endswith("\n")
+        else:
+            self.line_start = False
+        for child in element.children:
+            self.element(child)
+        self.nesting -= 1
+        if self.in_tag:
+            self.out.append(" />\n")
+        else:
+            if self.line_start:
+                self.out.append(" " * min(4 * self.nesting, _INDENT_CAP))
+            self.out.append(f"</{element.tag}>\n")
+        self.line_start = True
+        self.in_tag = False

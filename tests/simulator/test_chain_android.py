@@ -1,0 +1,145 @@
+"""Android profiles: Okta Verify must run, and be configured, in the managed work profile.
+
+Loopback is shared by every profile of the phone, so the copy of Okta Verify that starts first
+holds the port and answers 503 to a browser in any other profile (DOMAIN.md §3, §4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+
+from simulator.device import AndroidDevice, AnyDevice, Platform
+from simulator.emm import EMM, Delivery, Intune, WorkspaceOne
+from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_ANDROID
+from simulator.okta_verify import OktaVerify
+from simulator.verdict import Outcome, Reason
+
+Provision = Callable[..., Any]
+
+#: Settings under which each EMM does not install Okta Verify in the work profile itself.
+NOT_DELIVERED: dict[type[EMM], dict[str, Any]] = {
+    Intune: {"required": False},
+    WorkspaceOne: {"delivery": Delivery.ON_DEMAND},
+}
+
+
+def _user_installs_in_personal(device: AnyDevice) -> None:
+    assert isinstance(device, AndroidDevice)
+    device.install(OKTA_VERIFY_ANDROID, user_id=0)
+
+
+def _response_payload(agent: OktaVerify, org: Any) -> dict[str, Any]:
+    """What ``agent`` would sign for a fresh challenge, decoded."""
+    attempt = org.start_sign_in(Platform.ANDROID)
+    enrollment, claims = agent.read_challenge(attempt.challenge)
+    payload: dict[str, Any] = jwt.decode(
+        agent.sign_response(enrollment, claims), options={"verify_signature": False}
+    )
+    return payload
+
+
+def test_only_in_personal_profile(provision: Provision, emm_cls: type[EMM]) -> None:
+    s = provision(
+        Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal, **NOT_DELIVERED[emm_cls]
+    )
+    work = s.device.work_profile
+    assert work is not None and OKTA_VERIFY_ANDROID not in work.packages
+    (agent,) = s.chain.agents
+    assert agent.user_id == 0
+
+    from_work = s.chain.sign_in()  # the default browser: work Chrome
+    from_personal = s.chain.sign_in(browser_user=0)
+
+    assert s.chain.port().probe(work.id) == 503
+    assert from_work.outcome is Outcome.NOT_MANAGED
+    assert from_work.reason is Reason.APP_NOT_IN_WORK_PROFILE
+    # The personal copy answers, but it never received the work profile's configuration.
+    attestation = _response_payload(agent, s.org)["deviceSignals"]["deviceAttestation"]
+    assert MANAGEMENT_HINT not in attestation
+    assert attestation["workProfile"] is False
+    assert from_personal.outcome is Outcome.NOT_MANAGED
+    assert from_personal.reason is Reason.APP_NOT_IN_WORK_PROFILE
+    assert from_personal.remediation is not None
+    assert from_personal.remediation.provider == emm_cls.provider
+
+
+def test_in_both_profiles_the_personal_copy_holds_the_port(
+    provision: Provision, emm_cls: type[EMM]
+) -> None:
+    """Known issue "Okta Verify in both work and personal profiles".
+
+    The personal copy (user 0) starts first and holds the loopback port, so the work browser gets
+    503 although a correctly configured copy sits in the work profile: the decision is
+    ``app_not_in_work_profile``. A personal browser reaches the personal copy, which has no hint:
+    same reason. This is the model's reading of "FastPass may not prompt / fail".
+    """
+    s = provision(Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal)
+    personal, work = s.chain.agents
+    assert (personal.user_id, work.user_id) == (0, s.device.work_profile.id)
+    assert work.management_hint() == s.secret.reveal()
+    assert personal.management_hint() is None
+
+    from_work = s.chain.sign_in()
+    from_personal = s.chain.sign_in(browser_user=0)
+
+    assert s.chain.port().holder is personal
+    assert from_work.reason is Reason.APP_NOT_IN_WORK_PROFILE
+    assert from_work.outcome is Outcome.NOT_MANAGED
+    assert from_personal.reason is Reason.APP_NOT_IN_WORK_PROFILE
+    assert s.chain.inventory_status() is Outcome.NOT_MANAGED
+
+
+def test_removing_the_personal_copy_frees_the_port(provision: Provision, emm_cls: type[EMM]) -> None:
+    """The remedy for the both-profiles issue: the work copy then answers, with its hint."""
+    s = provision(Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal)
+    assert s.chain.sign_in().reason is Reason.APP_NOT_IN_WORK_PROFILE
+
+    s.device.uninstall(OKTA_VERIFY_ANDROID, 0)
+
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
+
+
+def test_work_copy_refuses_a_personal_browser(provision: Provision, emm_cls: type[EMM]) -> None:
+    s = provision(Platform.ANDROID, emm_cls)
+
+    decision = s.chain.sign_in(browser_user=0)
+
+    assert s.chain.port().probe(0) == 503
+    assert decision.reason is Reason.APP_NOT_IN_WORK_PROFILE
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
+
+
+def test_secure_folder_copy_is_not_the_work_profile(
+    provision: Provision, emm_cls: type[EMM]
+) -> None:
+    """Samsung Secure Folder is a profile, but not the managed one: config never reaches it."""
+
+    def in_secure_folder(device: AnyDevice) -> None:
+        assert isinstance(device, AndroidDevice)
+        folder = device.add_secure_folder()
+        device.install(OKTA_VERIFY_ANDROID, folder.id)
+
+    s = provision(Platform.ANDROID, emm_cls, prepare=in_secure_folder, **NOT_DELIVERED[emm_cls])
+
+    decision = s.chain.sign_in(browser_user=150)
+
+    assert decision.reason is Reason.APP_NOT_IN_WORK_PROFILE
+    assert s.chain.agents[0].management_hint() is None
+
+
+def test_copy_installed_after_enrollment_joins_unenrolled(
+    provision: Provision, emm_cls: type[EMM]
+) -> None:
+    """A personal copy installed later takes the port (it starts first) and has no account."""
+    s = provision(Platform.ANDROID, emm_cls)
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
+
+    s.device.install(OKTA_VERIFY_ANDROID, 0)
+
+    assert s.chain.sign_in(browser_user=0).reason is Reason.NOT_REGISTERED
+    assert s.chain.enroll() == 1  # only the new copy
+    assert s.chain.sign_in(browser_user=0).reason is Reason.APP_NOT_IN_WORK_PROFILE
+
