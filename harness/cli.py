@@ -77,6 +77,72 @@ def run(
     raise typer.Exit(0 if summary.ok else 1)
 
 
+@app.command()
+def inspect(
+    source: Annotated[str, typer.Argument(help="Device source, e.g. capture:DIR.")],
+    org: Annotated[Path | None, typer.Option(help="Org file: needed to match the managementHint.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Say whether a device would count as managed, and what to fix if not."""
+    import json
+
+    from harness.inspect import inspect_device
+    from harness.sources import read_source
+    from simulator.verifier.orgfile import load_org
+
+    org_obj = load_org(org)[0] if org else None
+    device = read_source(source)
+    result = inspect_device(device, org_obj, source=source)
+    if json_output:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        _print_inspection(Console(highlight=False), result.to_json())
+    raise typer.Exit({True: 0, False: 1, None: 2}[result.managed])
+
+
+def _print_inspection(console: Console, data: dict[str, object]) -> None:
+    from rich.markup import escape
+
+    device = data["device"]
+    verdict = data["verdict"]
+    assert isinstance(device, dict) and isinstance(verdict, dict)
+    console.print(f"[bold]{escape(str(device['model']))}[/] ({escape(str(device['manufacturer']))}), "
+                  f"{device['platform']} {escape(str(device['os_version']))}, serial {escape(str(device['serial']))}")
+    for user in device.get("users", []):
+        owner = f", profile owner {escape(user['profile_owner'])}" if user["profile_owner"] else ""
+        console.print(f"  user {user['id']}: {escape(user['name'])} ({user['kind']}{owner})")
+    if "supervised" in device:
+        console.print(f"  supervised: {device['supervised']}, MDM enrolled: {device['mdm_enrolled']}")
+    copies = data["okta_verify"]
+    assert isinstance(copies, list)
+    if not copies:
+        console.print("Okta Verify: [red]not installed[/]")
+    for copy in copies:
+        where = f"user {copy['user']} ({copy['profile']})" if copy["user"] is not None else "iOS app"
+        console.print(f"Okta Verify: {where}, managed: {copy['managed']}, "
+                      f"managementHint: {escape(str(copy['management_hint'] or 'absent'))}")
+        if copy["config"]:
+            console.print(f"  configuration: {escape(str(copy['config']))}")
+    managed = verdict["managed"]
+    label = {True: "[green]MANAGED[/]", False: "[red]NOT MANAGED[/]", None: "[yellow]COULD NOT TELL[/]"}[managed]
+    reason = f" ({verdict['reason']})" if verdict["reason"] else ""
+    matched = f", matched {verdict['matched_config']}" if verdict["matched_config"] else ""
+    console.print(f"Verdict: {label}{reason}{escape(matched)}")
+    if verdict["fix"] and managed is False:
+        console.print(f"  fix: {escape(str(verdict['fix']))}")
+    findings = data["findings"]
+    assert isinstance(findings, list)
+    for finding in findings:
+        console.print(f"  [{finding['severity']}] {finding['code']}: {escape(finding['message'])}")
+    remediation = verdict["remediation"]
+    if isinstance(remediation, dict):
+        console.print(f"User sees: {escape(remediation['title'])} — {escape(remediation['message'])}")
+    notes = data["notes"]
+    assert isinstance(notes, list)
+    for note in notes:
+        console.print(f"[dim]note: {escape(note)}[/]")
+
+
 @report_app.command("merge")
 def report_merge(
     files: Annotated[list[Path], typer.Argument(help="JSON reports of the shards.")],

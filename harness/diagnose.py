@@ -10,7 +10,14 @@ status that will only change at the next sign-in.
 from __future__ import annotations
 
 from simulator.appconfig import AppConfig
-from simulator.device import AndroidDevice, AnyDevice, IOSDevice, ProfileKind
+from simulator.device import (
+    UNREAD_CONFIG,
+    UNREAD_PROFILE_TYPES,
+    AndroidDevice,
+    AnyDevice,
+    IOSDevice,
+    ProfileKind,
+)
 from simulator.emm.lookups import find_unresolved
 from simulator.ids import (
     IOS_PREFERENCE_DOMAINS,
@@ -66,12 +73,8 @@ def _android_findings(device: AndroidDevice) -> list[Finding]:
             f"Okta Verify is installed in the work profile and in {others}; FastPass may fail — "
             "uninstall the personal copy, and open sign-ins in the work profile's browser",
         ))
-    if not device.restrictions_readable:
-        findings.append(Finding(
-            FindingCode.RESTRICTIONS_UNREADABLE, Severity.WARNING,
-            "the managed configuration could not be read (no root, no TestDPC): "
-            "whether a managementHint is present is unknown",
-        ))
+    if UNREAD_CONFIG in device.unread:
+        findings.append(_unreadable("no root, no TestDPC"))
         return findings
     for user in users:
         findings += config_findings(
@@ -85,6 +88,8 @@ def _ios_findings(device: IOSDevice) -> list[Finding]:
     app = device.app(OKTA_VERIFY_IOS)
     if app is None:
         return findings
+    if UNREAD_CONFIG in device.unread:
+        findings.append(_unreadable("the MDM's ManagedApplicationConfiguration answer is missing"))
     with_hint = [d for d in IOS_PREFERENCE_DOMAINS if MANAGEMENT_HINT in device.config_for(d)]
     if with_hint and len(with_hint) < len(IOS_PREFERENCE_DOMAINS):
         missing = next(d for d in IOS_PREFERENCE_DOMAINS if d not in with_hint)
@@ -94,7 +99,7 @@ def _ios_findings(device: IOSDevice) -> list[Finding]:
             "deploy the configuration to both preference domains",
         ))
     extension = device.sso_extension()
-    if extension is None:
+    if extension is None and UNREAD_PROFILE_TYPES not in device.unread:
         findings.append(Finding(
             FindingCode.SSO_EXTENSION_MISSING, Severity.WARNING,
             f"no Credential SSO extension profile for {OKTA_SSO_EXTENSION_IOS}: FastPass on iOS needs it",
@@ -104,6 +109,13 @@ def _ios_findings(device: IOSDevice) -> list[Finding]:
     if extension is not None:
         findings += config_findings(extension.extension_data, "SSO extension data")
     return _unique(findings)
+
+
+def _unreadable(why: str) -> Finding:
+    return Finding(
+        FindingCode.RESTRICTIONS_UNREADABLE, Severity.WARNING,
+        f"the managed configuration could not be read ({why}): whether a managementHint is present is unknown",
+    )
 
 
 def stale_status_finding(org: Org, device: AnyDevice, hint: str | None) -> Finding | None:

@@ -25,6 +25,12 @@ from simulator.errors import DeviceError
 from simulator.ids import OKTA_SSO_EXTENSION_IOS, PAYLOAD_EXTENSIBLE_SSO, PAYLOAD_MDM
 
 
+#: Facts a real-device source may be unable to read (see ``Device.unread``).
+UNREAD_CONFIG = "managed configuration"  # Android without root/TestDPC; iOS without the MDM's answer
+UNREAD_APP_STATE = "app management state"  # iOS without ManagedApplicationList
+UNREAD_PROFILE_TYPES = "profile payload types"  # iOS without the MDM's ProfileList
+
+
 class Platform(StrEnum):
     ANDROID = "android"
     IOS = "ios"
@@ -102,6 +108,8 @@ class Device:
 
     platform: ClassVar[Platform]
     identity: Identity
+    #: What a real-device source could not read (:data:`UNREAD_CONFIG`...); empty when simulated.
+    unread: set[str] = field(default_factory=set)
 
     @property
     def label(self) -> str:
@@ -115,8 +123,6 @@ class AndroidDevice(Device):
     platform: ClassVar[Platform] = Platform.ANDROID
     users: dict[int, AndroidUser] = field(default_factory=dict)
     device_owner: str | None = None
-    #: Whether another app's restrictions can be read (root, TestDPC); a simulated device can.
-    restrictions_readable: bool = True
 
     def __post_init__(self) -> None:
         if 0 not in self.users:

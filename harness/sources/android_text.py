@@ -342,7 +342,7 @@ def _component(value: str, name: str, line: int) -> str:
 # TestDPC get-app-restrictions
 # ---------------------------------------------------------------------------------------------
 
-_RESTRICTIONS_HEADER = re.compile(r"(\d{1,6}) app restriction(s?)([A-Z][A-Za-z]*) for (\S+)")
+_RESTRICTIONS_HEADER = re.compile(r"(\d{1,6}) app restriction(s?)[A-Z][A-Za-z]* for (\S+)")
 _NO_RESTRICTIONS = re.compile(r"No app restrictions \(from [A-Z][A-Za-z]*\) for (\S+)")
 #: ``ActiveServices.dumpService`` wrapper lines; ``nothing to dump`` is ``Service.dump``'s
 #: default, printed by any other running TestDPC service that ``dumpsys`` also matched.
@@ -377,7 +377,7 @@ def parse_testdpc_restrictions(text: str, *, package: str, name: str) -> AppConf
         if empty is not None:
             subject, config = empty.group(1), AppConfig()
         elif header is not None:
-            count, plural, _, subject = header.groups()
+            count, plural, subject = header.groups()
             if int(count) == 0 or (plural == "s") != (int(count) > 1):
                 raise _error(name, number, "restriction count and plural disagree")
             config = _restriction_entries(lines, index, int(count), name)
@@ -387,7 +387,8 @@ def parse_testdpc_restrictions(text: str, *, package: str, name: str) -> AppConf
         if subject in seen:
             raise _error(name, number, f"restrictions of {subject} reported twice")
         seen.add(subject)
-        found = config
+        if subject == package:
+            found = config
     if found is None:
         raise ParseError(
             f"{name}: no restrictions reported for {package} "

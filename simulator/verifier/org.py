@@ -34,6 +34,15 @@ from simulator.verifier.registry import DeviceRecord, Registry
 log = logging.getLogger("simulator.verifier")
 
 
+def reason_without_hint(attestation: dict[str, Any]) -> Reason:
+    """Why a device whose Okta Verify sent no ``managementHint`` is not managed."""
+    if attestation.get("workProfile") is False:
+        return Reason.APP_NOT_IN_WORK_PROFILE
+    if attestation.get("appManaged") is False:
+        return Reason.APP_NOT_MANAGED
+    return Reason.NO_HINT
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """Authentication policy rule: ``conditions.device = {registered, managed}``."""
@@ -268,12 +277,8 @@ class Org:
             else:
                 log.info("hint %s matched no %s configuration", redact(hint), platform.value)
                 decision = self._not_managed(Reason.HINT_MISMATCH, platform)
-        elif attestation.get("workProfile") is False:
-            decision = self._not_managed(Reason.APP_NOT_IN_WORK_PROFILE, platform)
-        elif attestation.get("appManaged") is False:
-            decision = self._not_managed(Reason.APP_NOT_MANAGED, platform)
         else:
-            decision = self._not_managed(Reason.NO_HINT, platform)
+            decision = self._not_managed(reason_without_hint(attestation), platform)
         record.status = decision.outcome
         record.last_sign_in = self.clock()
         return decision

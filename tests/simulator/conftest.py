@@ -66,12 +66,15 @@ def emm_cls(request: pytest.FixtureRequest) -> type[EMM]:
     return value
 
 
-def add_config(org: Org, platform: Platform, emm_cls: type[EMM], name: str | None = None) -> tuple[EndpointConfig, Secret]:
+def add_config(org: Org, platform: Platform, emm_cls: type[EMM]) -> tuple[EndpointConfig, Secret]:
     """Add platform in the org as the admin of that EMM would (provider pre-filled, its link)."""
-    return org.add_platform(
-        platform, emm_cls.provider, ENROLLMENT_LINKS[emm_cls],
-        name=name or f"{emm_id(emm_cls)}-{platform.value}",
-    )
+    taken = {c.name for c in org.configs}
+    name = base = f"{emm_id(emm_cls)}-{platform.value}"
+    count = 1
+    while name in taken:
+        count += 1
+        name = f"{base}-{count}"
+    return org.add_platform(platform, emm_cls.provider, ENROLLMENT_LINKS[emm_cls], name=name)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from simulator.appconfig import AppConfig
 from simulator.device import AnyDevice, AppOrigin, IOSDevice, Platform
 from simulator.emm import EMM, IOSAppSettings
 from simulator.ids import MANAGEMENT_HINT, OKTA_SSO_EXTENSION_IOS, OKTA_VERIFY_IOS
@@ -90,7 +91,6 @@ def test_app_config_wins_over_sso_extension_data(provision: Provision, emm_cls: 
     s = provision(Platform.IOS, emm_cls, ios=IOSAppSettings(hint_in_sso_extension=True))
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
-    s.emm.configuration = {MANAGEMENT_HINT: "stale-value-from-an-old-policy"}
-    s.device.managed_config[OKTA_VERIFY_IOS] = s.emm._resolved(s.device)
+    s.device.managed_config[OKTA_VERIFY_IOS] = AppConfig({MANAGEMENT_HINT: "another-policy's-key"})
 
     assert s.chain.sign_in().reason is Reason.HINT_MISMATCH

@@ -861,7 +861,7 @@ def test_round_trip_mdm_facts(device: IOSDevice, fmt: plistlib.PlistFormat) -> N
         assert ios.app_origin(statuses[bundle_id].status) == expected
         assert statuses[bundle_id].has_configuration == (app.managed and bundle_id in device.managed_config)
 
-    asked = [*IOS_PREFERENCE_DOMAINS, *device.managed_config]
+    asked = list(dict.fromkeys([*IOS_PREFERENCE_DOMAINS, *device.managed_config]))
     configs = ios.parse_managed_application_configuration(
         through(ios.managed_application_configuration_answer(device, asked)), name=NAME
     )

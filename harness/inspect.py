@@ -1,0 +1,158 @@
+"""``attestlab inspect``: say, as Okta would, whether a real device counts as managed, and why not.
+
+The device read from a source gets an emulated Okta Verify (per installed copy) that enrolls with
+the verifier built from the org file and signs in from the work profile's browser, exactly as in
+a simulated scenario; the device-side findings explain the verdict with one-line fixes. When the
+source could not read the managed configuration, the answer is "could not tell" (``managed`` is
+None), never a guess.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness import diagnose
+from simulator.chain import Chain
+from simulator.device import (
+    UNREAD_APP_STATE,
+    UNREAD_CONFIG,
+    AndroidDevice,
+    AnyDevice,
+    IOSDevice,
+)
+from simulator.okta_verify.agent import OktaVerify
+from simulator.secret import redact
+from simulator.verdict import Decision, Finding, Outcome, Reason
+from simulator.verifier.org import Org, reason_without_hint
+
+#: What an admin does about each reason, per EMM (the EMM is told by the profile owner / MDM).
+_FIXES: dict[Reason, str] = {
+    Reason.APP_NOT_INSTALLED: "assign Okta Verify as a required app (Intune) / App Delivery Method Automatic (Workspace ONE)",
+    Reason.APP_NOT_IN_WORK_PROFILE: "install Okta Verify in the work profile: assign it through managed Google Play "
+    "(Intune: required app for the work profile; Workspace ONE: App Delivery Method Automatic), "
+    "and remove the personal copy",
+    Reason.APP_NOT_MANAGED: "take the app under management (Workspace ONE: Make App EMM Managed if User Installed; "
+    "Intune: required assignment, device supervised or user accepts)",
+    Reason.NO_HINT: "add the key managementHint (case-sensitive, type String) to Okta Verify's app configuration",
+    Reason.HINT_MISMATCH: "put the current secret key of the org's configuration in managementHint "
+    "(after Reset secret key, update the EMM)",
+    Reason.NO_PLATFORM_CONFIG: "add an endpoint-management platform for this OS in Okta (Security > Device integrations)",
+    Reason.NOT_REGISTERED: "add the org account in Okta Verify",
+}
+
+
+@dataclass(slots=True)
+class Inspection:
+    source: str
+    device: AnyDevice
+    verdict: Decision | None
+    managed: bool | None
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> Reason | None:
+        return self.verdict.reason if self.verdict else None
+
+    @property
+    def fix(self) -> str | None:
+        return _FIXES.get(self.verdict.reason) if self.verdict else None
+
+    def okta_verify(self) -> list[dict[str, Any]]:
+        """Each installed copy: where it is and whether it is managed."""
+        copies = []
+        for agent in OktaVerify.installations(self.device, rng=random.Random(0)):
+            hint = agent.management_hint() if UNREAD_CONFIG not in self.device.unread else None
+            copies.append({
+                "user": agent.user_id,
+                "profile": agent.profile_kind.value if agent.profile_kind else None,
+                "managed": agent.app_managed if UNREAD_APP_STATE not in self.device.unread else None,
+                "config": agent.managed_config().redacted() if UNREAD_CONFIG not in self.device.unread else None,
+                "management_hint": redact(hint) if hint is not None else None,
+            })
+        return copies
+
+    def to_json(self) -> dict[str, Any]:
+        identity = self.device.identity
+        verdict = self.verdict
+        remediation = verdict.remediation if verdict else None
+        return {
+            "source": self.source,
+            "device": {
+                "platform": self.device.platform.value,
+                "model": identity.model,
+                "manufacturer": identity.manufacturer,
+                "os_version": identity.os_version,
+                "serial": identity.serial,
+                "unread": sorted(self.device.unread),
+                **_profile_facts(self.device),
+            },
+            "okta_verify": self.okta_verify(),
+            "verdict": {
+                "managed": self.managed,
+                "reason": verdict.reason.value if verdict else None,
+                "matched_config": verdict.matched_config if verdict else None,
+                "remediation": {
+                    "title": remediation.title,
+                    "message": remediation.message,
+                    "provider": remediation.provider,
+                    "enrollment_link": remediation.enrollment_link,
+                }
+                if remediation
+                else None,
+                "fix": self.fix,
+            },
+            "findings": [{"code": f.code.value, "severity": f.severity.value, "message": f.message} for f in self.findings],
+            "notes": self.notes,
+        }
+
+
+def _profile_facts(device: AnyDevice) -> dict[str, Any]:
+    if isinstance(device, AndroidDevice):
+        return {
+            "users": [
+                {"id": u.id, "name": u.name, "kind": u.kind.value, "profile_owner": u.profile_owner}
+                for _, u in sorted(device.users.items())
+            ],
+            "device_owner": device.device_owner,
+        }
+    assert isinstance(device, IOSDevice)
+    return {
+        "supervised": device.supervised,
+        "mdm_enrolled": device.mdm_enrolled,
+        "profiles": [{"identifier": p.identifier, "payload_types": list(p.payload_types)} for p in device.profiles],
+    }
+
+
+def inspect_device(device: AnyDevice, org: Org | None, *, source: str = "") -> Inspection:
+    """The verdict (when it can be told) and the findings for one device."""
+    findings = diagnose.device_findings(device)
+    rng = random.Random(0)
+    agents = OktaVerify.installations(device, rng=rng)
+    inspection = Inspection(source, device, None, None, findings)
+    undecidable = UNREAD_CONFIG in device.unread or UNREAD_APP_STATE in device.unread
+    if agents and undecidable:
+        inspection.notes.append(
+            f"could not read: {', '.join(sorted(device.unread))}; whether Okta would count the device as managed cannot be told"
+        )
+        return inspection
+    if org is not None:
+        chain = Chain(org, device, rng=rng, clock=org.clock)
+        chain.enroll()
+        decision = chain.sign_in()
+        inspection.verdict, inspection.managed = decision, decision.managed
+        inspection.findings = list(decision.findings) + findings
+        return inspection
+    inspection.notes.append("matching the managementHint against the org's secret keys needs an org file (--org)")
+    if not agents:
+        inspection.verdict = Decision(Outcome.NOT_MANAGED, Reason.APP_NOT_INSTALLED, access=False)
+        inspection.managed = False
+        return inspection
+    holder = agents[0] if len(agents) == 1 else next((a for a in agents if a.in_work_profile), agents[0])
+    attestation = holder.signals()["deviceAttestation"]
+    if "managementHint" not in attestation:
+        inspection.verdict = Decision(Outcome.NOT_MANAGED, reason_without_hint(attestation), access=False)
+        inspection.managed = False
+    return inspection

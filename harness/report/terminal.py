@@ -1,0 +1,128 @@
+"""The terminal summary, in pytest's style.
+
+While the run goes: a rich progress bar when the console is a terminal and the run is long
+(more than :data:`PROGRESS_THRESHOLD` cases), otherwise one character per case (``.`` passed,
+``F`` failed, ``E`` error, ``s`` skipped, ``R`` flaky — pytest-rerunfailures' letter for a test
+that passed on a rerun) wrapped at :data:`LINE_WIDTH` columns, which reads well in CI logs. With
+``verbose``, a line per case instead. At the end: a ``short test summary info`` section with one
+line per failed or errored case (``FAILED <id> - step 2 (line 14) sign_in: reason: expected
+managed, got hint_mismatch``), a note when the run stopped early, and the totals line
+(``== 3 failed, 27 passed, 1 error in 0.42s ==``): red when something failed or errored,
+yellow when nothing passed (all skipped, or nothing ran), green otherwise.
+
+Only what is in the :class:`CaseResult` is printed, through :func:`one_line` (an ESC or CR in a
+scenario name cannot rewrite the terminal) and as :class:`rich.text.Text` (a ``[red]`` in a name
+is not markup). Only the failure lines are kept until the end, not the cases.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from harness.report.text import one_line, problem
+from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
+
+#: Runs longer than this get a progress bar (on a terminal).
+PROGRESS_THRESHOLD = 50
+#: Where the line of progress characters wraps.
+LINE_WIDTH = 80
+
+_CHAR = {CaseOutcome.PASSED: ".", CaseOutcome.FAILED: "F", CaseOutcome.ERROR: "E",
+         CaseOutcome.SKIPPED: "s", CaseOutcome.FLAKY: "R"}
+_STYLE = {CaseOutcome.PASSED: "green", CaseOutcome.FAILED: "red", CaseOutcome.ERROR: "red",
+          CaseOutcome.SKIPPED: "yellow", CaseOutcome.FLAKY: "yellow"}
+_SUMMARY_LABEL = {CaseOutcome.FAILED: "FAILED", CaseOutcome.ERROR: "ERROR"}
+
+
+def totals(summary: Summary) -> str:
+    """``3 failed, 27 passed, 1 error in 0.42s`` (pytest's order and words; zeros left out)."""
+    parts = [
+        f"{number} {word}"
+        for number, word in (
+            (summary.failed, "failed"), (summary.passed, "passed"),
+            (summary.skipped, "skipped"), (summary.flaky, "flaky"),
+            (summary.errors, "error" if summary.errors == 1 else "errors"),
+        )
+        if number
+    ]
+    return f"{', '.join(parts) or 'no cases ran'} in {summary.duration_s:.2f}s"
+
+
+def _totals_colour(summary: Summary) -> str:
+    if not summary.ok:
+        return "red"
+    return "green" if summary.passed or summary.flaky else "yellow"  # yellow: nothing passed
+
+
+class TerminalReporter:
+    """Prints progress and the final summary of a run on ``console``."""
+
+    def __init__(self, console: Console, verbose: bool = False) -> None:
+        self.console = console
+        self.verbose = verbose
+        self._expected: int | None = None
+        self._progress: Progress | None = None
+        self._column = 0
+        self._failures: list[tuple[CaseOutcome, str, str]] = []
+        self._counts = Summary()
+
+    def set_total(self, total: int) -> None:
+        """How many cases the run will have; decides between a progress bar and characters."""
+        self._expected = total
+        if self.console.is_terminal and total > PROGRESS_THRESHOLD:
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=self.console, transient=True,
+            )
+            self._progress.add_task("running", total=total)
+            self._progress.start()
+
+    def start(self, info: RunInfo) -> None:
+        self.console.rule(Text(one_line(info.command)), characters="=")
+        shard = f", shard {info.shard}" if info.shard else ""
+        self.console.print(Text(one_line(f"seed {info.seed}{shard}, started {info.started_at}")))
+
+    def add(self, case: CaseResult) -> None:
+        outcome = case.outcome
+        self._counts.count(outcome)
+        if outcome in _SUMMARY_LABEL:
+            self._failures.append((outcome, one_line(case.id), one_line(problem(case))))
+        if self.verbose:
+            self.console.print(Text.assemble(
+                one_line(case.id), " ", (outcome.value.upper(), _STYLE[outcome]),
+            ), soft_wrap=True)
+        elif self._progress is None:
+            if self._column == LINE_WIDTH:
+                self.console.print()
+                self._column = 0
+            self.console.print(Text(_CHAR[outcome], _STYLE[outcome]), end="")
+            self._column += 1
+        if self._progress is not None:
+            bad = self._counts.failed + self._counts.errors
+            self._progress.update(
+                self._progress.task_ids[0], advance=1,
+                description=f"running ({bad} failed)" if bad else "running",
+            )
+
+    def finish(self, summary: Summary) -> None:
+        """The failure section and totals: counts of the cases received, the run's duration."""
+        if self._progress is not None:
+            self._progress.stop()
+        if self._column:
+            self.console.print()
+        self._counts.duration_s = summary.duration_s
+        if self._failures:
+            self.console.rule("short test summary info", characters="=")
+            for outcome, case_id, reason in self._failures:
+                self.console.print(Text.assemble(
+                    (_SUMMARY_LABEL[outcome], _STYLE[outcome]), f" {case_id} - {reason}",
+                ), soft_wrap=True)
+        if self._expected is not None and self._counts.total < self._expected:
+            self.console.print(Text(
+                f"!! run stopped after {self._counts.total} of {self._expected} cases !!",
+                "yellow",
+            ))
+        colour = _totals_colour(self._counts)
+        self.console.rule(Text(totals(self._counts), colour), characters="=", style=colour)

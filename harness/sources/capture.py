@@ -1,0 +1,141 @@
+"""Capture directories (DESIGN.md §2): a replayable record of what a source read from a device.
+
+::
+
+    capture.json   {"format": 1, "platform": "android"|"ios", "source": "...", "captured_at": "...",
+                    "entries": [{"request": "pm list users", "file": "pm_list_users.txt", "status": 0}]}
+    <files>        raw outputs exactly as the device returned them
+
+Replaying answers the same requests from the files; a request the capture lacks is a
+:class:`~harness.errors.CaptureError` naming it, except the optional MDM answers (``mdm.*``),
+whose absence the readers turn into "could not read" facts. Reads are bounded and paths may not
+leave the capture directory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from harness.errors import CaptureError
+
+FORMAT = 1
+INDEX = "capture.json"
+MAX_INDEX_BYTES = 1 << 20
+MAX_FILE_BYTES = 16 << 20
+OPTIONAL_PREFIX = "mdm."
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A recorded answer: the raw bytes and the exit status (0 = success)."""
+
+    data: bytes
+    status: int
+
+
+@dataclass(slots=True)
+class Capture:
+    """A loaded capture directory; answers are read from disk when asked for."""
+
+    directory: Path
+    platform: str
+    source: str
+    captured_at: str
+    entries: dict[str, tuple[str, int]]
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Capture:
+        directory = Path(directory)
+        index = directory / INDEX
+        where = str(index)
+        try:
+            if index.stat().st_size > MAX_INDEX_BYTES:
+                raise CaptureError(f"{where}: larger than {MAX_INDEX_BYTES} bytes")
+            doc = json.loads(index.read_bytes())
+        except FileNotFoundError:
+            raise CaptureError(f"{directory}: not a capture (no {INDEX})") from None
+        except OSError as exc:
+            raise CaptureError(f"{where}: cannot read ({type(exc).__name__})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CaptureError(f"{where}: not valid JSON ({exc})") from None
+        if not isinstance(doc, dict):
+            raise CaptureError(f"{where}: expected a JSON object")
+        if doc.get("format") != FORMAT:
+            raise CaptureError(f"{where}: format must be {FORMAT}, got {doc.get('format')!r}")
+        platform = doc.get("platform")
+        if platform not in ("android", "ios"):
+            raise CaptureError(f"{where}: platform must be 'android' or 'ios', got {platform!r}")
+        raw_entries = doc.get("entries")
+        if not isinstance(raw_entries, list):
+            raise CaptureError(f"{where}: 'entries' must be a list")
+        entries: dict[str, tuple[str, int]] = {}
+        for i, entry in enumerate(raw_entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("request"), str) or not isinstance(entry.get("file"), str):
+                raise CaptureError(f"{where}: entries[{i}] needs string 'request' and 'file'")
+            status = entry.get("status", 0)
+            if not isinstance(status, int) or isinstance(status, bool):
+                raise CaptureError(f"{where}: entries[{i}].status must be an integer")
+            file = entry["file"]
+            if Path(file).is_absolute() or ".." in Path(file).parts:
+                raise CaptureError(f"{where}: entries[{i}].file {file!r} leaves the capture directory")
+            if entry["request"] in entries:
+                raise CaptureError(f"{where}: entries[{i}]: request {entry['request']!r} recorded twice")
+            entries[entry["request"]] = (file, status)
+        return cls(directory, platform, str(doc.get("source", "")), str(doc.get("captured_at", "")), entries)
+
+    def has(self, request: str) -> bool:
+        return request in self.entries
+
+    def answer(self, request: str) -> Answer | None:
+        """The recorded answer; None for a missing optional (``mdm.*``) request."""
+        if request not in self.entries:
+            if request.startswith(OPTIONAL_PREFIX):
+                return None
+            raise CaptureError(f"{self.directory}: the capture has no answer for request {request!r}")
+        file, status = self.entries[request]
+        path = self.directory / file
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise CaptureError(f"{path}: larger than {MAX_FILE_BYTES} bytes (request {request!r})")
+            return Answer(path.read_bytes(), status)
+        except FileNotFoundError:
+            raise CaptureError(f"{self.directory}: file {file!r} for request {request!r} is missing") from None
+        except OSError as exc:
+            raise CaptureError(f"{path}: cannot read ({type(exc).__name__})") from None
+
+
+def file_name_for(request: str, suffix: str) -> str:
+    """A readable file name for a request: ``pm list users`` -> ``pm_list_users.txt``."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", request).strip("_")[:120] or "answer"
+    return stem + suffix
+
+
+@dataclass(slots=True)
+class CaptureWriter:
+    """Write a capture directory: used by fixture makers and by live sources' recorders."""
+
+    directory: Path
+    platform: str
+    source: str
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, request: str, data: bytes, status: int = 0, *, suffix: str = ".txt") -> None:
+        name = file_name_for(request, suffix)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / name).write_bytes(data)
+        self.entries.append({"request": request, "file": name, "status": status})
+
+    def close(self, captured_at: datetime | None = None) -> Path:
+        stamp = (captured_at or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
+        index = {
+            "format": FORMAT, "platform": self.platform, "source": self.source,
+            "captured_at": stamp, "entries": self.entries,
+        }
+        path = self.directory / INDEX
+        path.write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+        return path
