@@ -19,7 +19,13 @@ from cryptography.hazmat.primitives import serialization
 
 from simulator.chain import Chain
 from simulator.okta_verify.agent import Enrollment, OktaVerify
-from simulator.protocol import CHALLENGE_LIFETIME_S, LEEWAY_S, METHOD_SIGNED_NONCE, SigningKey, b64url
+from simulator.protocol import (
+    CHALLENGE_LIFETIME_S,
+    LEEWAY_S,
+    METHOD_SIGNED_NONCE,
+    SigningKey,
+    b64url,
+)
 from simulator.verdict import Decision, Reason
 from simulator.verifier.org import Org
 

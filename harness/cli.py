@@ -7,6 +7,7 @@ traceback). Ctrl-C writes the reports of what finished and exits 130.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import sys
 from pathlib import Path
@@ -32,8 +33,10 @@ _state = {"debug": False}
 
 
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False) -> None:
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False) -> None:
     _state["debug"] = debug
+    # Library logs never carry secrets (hints are redacted); show them only when asked.
+    logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="%(name)s: %(message)s")
 
 
 @app.command()
@@ -52,7 +55,7 @@ def run(
     """Run attestation scenarios and report whether every expectation was met."""
     from harness import runner
     from harness.matrix import load_matrix, parse_shard
-    from harness.report import HtmlReporter, JsonReporter, JUnitReporter, TerminalReporter
+    from harness.report import HtmlReporter, JsonReporter, JUnitReporter, Reporter, TerminalReporter
     from simulator.verifier.orgfile import read_org_file
 
     shard_of = parse_shard(shard) if shard else None
@@ -64,7 +67,7 @@ def run(
     console = Console(highlight=False)
     terminal = TerminalReporter(console, verbose=verbose)
     terminal.set_total(len(plan.cases) + len(plan.load_errors))
-    reporters: list[runner.Reporter] = [terminal]
+    reporters: list[Reporter] = [terminal]
     reporters += [JsonReporter(json_path)] if json_path else []
     reporters += [JUnitReporter(junit)] if junit else []
     reporters += [HtmlReporter(html)] if html else []
@@ -73,7 +76,6 @@ def run(
     except KeyboardInterrupt:
         console.print("[yellow]interrupted: reports hold the cases that finished[/]")
         raise typer.Exit(130) from None
-    console.print(f"seed {seed} (rerun with --seed {seed})", style="dim")
     raise typer.Exit(0 if summary.ok else 1)
 
 

@@ -12,13 +12,13 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 from harness.errors import InputError
 from harness.matrix import MatrixDevice, shard
+from harness.report import Reporter
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
 from harness.scenarios.execute import case_id, run_case
 from harness.scenarios.loader import load_scenario
@@ -38,28 +38,22 @@ def bundled_catalog() -> Path:
     return path
 
 
-def collect(paths: Sequence[str | Path]) -> list[Path]:
-    """Scenario files under the given files/folders (``*.yaml``/``*.yml``), sorted, no duplicates."""
-    found: list[Path] = []
+def collect(paths: Sequence[str | Path]) -> dict[Path, str]:
+    """Scenario files under the given files/folders (``*.yaml``/``*.yml``), sorted, no duplicates,
+    each with its name relative to the folder it was found in (what reports group by)."""
+    found: dict[Path, str] = {}
     for raw in paths or [bundled_catalog()]:
         path = Path(raw)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            for file in sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
+                found.setdefault(file, file.relative_to(path).as_posix())
         elif path.is_file():
-            found.append(path)
+            found.setdefault(path, path.name)
         else:
             raise InputError(f"{path}: no such scenario file or folder")
     if not found:
         raise InputError(f"no scenario files (*.yaml) under {', '.join(map(str, paths))}")
-    return list(dict.fromkeys(found))
-
-
-class Reporter(Protocol):
-    def start(self, info: RunInfo) -> None: ...
-
-    def add(self, case: CaseResult) -> None: ...
-
-    def finish(self, summary: Summary) -> None: ...
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +67,7 @@ class Plan:
 
 
 def plan(
-    files: Sequence[Path],
+    files: dict[Path, str],
     *,
     org: OrgSpec | None = None,
     matrix: Sequence[MatrixDevice] | None = None,
@@ -84,11 +78,11 @@ def plan(
     errors: list[CaseResult] = []
     for file in files:
         try:
-            scenarios.append(load_scenario(file, org_override=org))
+            scenarios.append(replace(load_scenario(file, org_override=org), rel=files[file]))
         except AttestlabError as exc:
             if len(files) == 1:
                 raise
-            errors.append(CaseResult(f"{file.stem}[load]", file.stem, "-", CaseOutcome.ERROR, message=str(exc), file=str(file)))
+            errors.append(CaseResult(f"{file.stem}[load]", file.stem, "-", CaseOutcome.ERROR, message=str(exc), file=files[file]))
     devices: list[MatrixDevice | None] = list(matrix) if matrix else [None]
     cases = [
         (si, di)

@@ -24,7 +24,6 @@ from simulator.appconfig import AppConfig
 from simulator.errors import DeviceError
 from simulator.ids import OKTA_SSO_EXTENSION_IOS, PAYLOAD_EXTENSIBLE_SSO, PAYLOAD_MDM
 
-
 #: Facts a real-device source may be unable to read (see ``Device.unread``).
 UNREAD_CONFIG = "managed configuration"  # Android without root/TestDPC; iOS without the MDM's answer
 UNREAD_APP_STATE = "app management state"  # iOS without ManagedApplicationList
@@ -338,16 +337,21 @@ def generate_identity(
         model = model or m_model
         manufacturer = manufacturer or (m_manufacturer if model == m_model else "Google")
         os_version, sdk = _android_version(os_version, versions, rng)
-        serial = "".join(rng.choice("0123456789ABCDEF") for _ in range(14))
-        udid = "".join(rng.choice("0123456789abcdef") for _ in range(16))  # Settings.Secure.ANDROID_ID
+        serial = f"{rng.getrandbits(56):014X}"
+        udid = f"{rng.getrandbits(64):016x}"  # Settings.Secure.ANDROID_ID
         name = f"{first}'s {model}"
         return Identity(model, manufacturer, os_version, serial, udid, name, user, email, sdk)
     i_model, i_versions = rng.choice(_IOS_MODELS)
     model = model or i_model
     os_version = os_version or rng.choice(i_versions)
-    serial = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(10))
-    udid = "00008110-" + "".join(rng.choice("0123456789ABCDEF") for _ in range(16))
+    bits = rng.getrandbits(50)
+    serial = "".join(_SERIAL_CHARS[bits >> (5 * i) & 31] for i in range(10))
+    udid = f"00008110-{rng.getrandbits(64):016X}"
     return Identity(model, manufacturer or "Apple", os_version, serial, udid, f"{first}'s iPhone", user, email)
+
+
+#: Apple serial numbers avoid I and O; 32 characters, so 5 bits of randomness each.
+_SERIAL_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ01234567"
 
 
 def _slug(name: str) -> str:

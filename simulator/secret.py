@@ -25,13 +25,14 @@ def redact(value: str) -> str:
 
 def sha256_hex(value: str) -> str:
     """The SHA-256 of a secret's UTF-8 bytes, as Okta stores it (model: the org keeps only this)."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+    # surrogatepass: a hint is device input, and a lone surrogate must mismatch, not crash.
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def constant_time_equal(a: str | bytes, b: str | bytes) -> bool:
     """Compare two values without leaking where they differ through timing."""
-    a_bytes = a.encode("utf-8") if isinstance(a, str) else a
-    b_bytes = b.encode("utf-8") if isinstance(b, str) else b
+    a_bytes = a.encode("utf-8", "surrogatepass") if isinstance(a, str) else a
+    b_bytes = b.encode("utf-8", "surrogatepass") if isinstance(b, str) else b
     return hmac.compare_digest(a_bytes, b_bytes)
 
 

@@ -7,6 +7,7 @@ the plain data, in one pass over the text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import yaml
 
 from simulator.errors import ConfigError
+from simulator.secret import redact
 
 try:
     _Loader: type[Any] = yaml.CSafeLoader
@@ -23,6 +25,14 @@ except AttributeError:  # PyYAML built without libyaml
 MAX_YAML_BYTES = 1 << 20
 
 Path = tuple[str | int, ...]
+
+#: PyYAML quotes what it could not handle (a tag, an alias, an anchor): in an org file that may be
+#: a secret written without quotes (``secret: !x...``), so such text is redacted like a secret.
+_QUOTED = re.compile(r"'([^']{8,})'")
+
+
+class _KeyProblem(yaml.constructor.ConstructorError):
+    """A mapping key we refuse (duplicate, not a scalar): keys are never secret, so shown as is."""
 
 
 @dataclass(slots=True)
@@ -64,7 +74,10 @@ def load_yaml(text: str, *, name: str) -> YamlDoc:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise ConfigError(f"{name}:{line}: invalid YAML: {exc.problem or exc.context}") from None
+        problem = str(exc.problem or exc.context)
+        if not isinstance(exc, _KeyProblem):
+            problem = _QUOTED.sub(lambda m: f"'{redact(m.group(1))}'", problem)
+        raise ConfigError(f"{name}:{line}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{name}: invalid YAML: {type(exc).__name__}") from None
     finally:
@@ -78,11 +91,9 @@ def _construct(loader: Any, node: yaml.Node, path: Path, lines: dict[Path, int])
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | bool | float):
-                raise ConfigError(f"line {key_node.start_mark.line + 1}: mapping keys must be scalars")
+                raise _KeyProblem(None, None, "mapping keys must be scalars", key_node.start_mark)
             if key in result:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
+                raise _KeyProblem(None, None, f"duplicate key {key!r}", key_node.start_mark)
             result[key] = _construct(loader, value_node, (*path, str(key)), lines)
         return result
     if isinstance(node, yaml.SequenceNode):

@@ -12,6 +12,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from types import TracebackType
 from typing import IO
 
 from harness.errors import InputError
@@ -45,6 +46,7 @@ class AtomicFile:
 
     The temporary file is created with mode 0o666 through ``os.open`` so the user's umask
     applies, as for any file the user creates (``tempfile.mkstemp`` would force 0o600).
+    Used as a context manager, it commits when the block ends normally and discards otherwise.
     """
 
     def __init__(self, target: Path) -> None:
@@ -56,6 +58,17 @@ class AtomicFile:
         except OSError as exc:
             raise _cannot_write(target, exc) from exc
         self.stream: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+
+    def __enter__(self) -> IO[str]:
+        return self.stream
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
 
     def commit(self) -> None:
         """Flush to disk and move into place; on any failure the target is left untouched."""

@@ -55,6 +55,13 @@ details.case:target{outline:2px solid #1a1a1a}
 """
 
 
+class _Open(NamedTuple):
+    """What :meth:`HtmlReporter.start` opened: the details scratch file, and the run."""
+
+    details: IO[str]
+    info: RunInfo
+
+
 class _Cell(NamedTuple):
     outcome: CaseOutcome
     reason: str
@@ -151,8 +158,7 @@ class HtmlReporter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._details: IO[str] | None = None
-        self._info = RunInfo(seed=0, started_at="")  # replaced by start()
+        self._open: _Open | None = None
         # (group, scenario, file) -> device -> cells
         self._grid: defaultdict[tuple[str, str, str], defaultdict[str, list[_Cell]]] = (
             defaultdict(lambda: defaultdict(list))
@@ -161,11 +167,10 @@ class HtmlReporter:
         self._counts = Summary()
 
     def start(self, info: RunInfo) -> None:
-        self._info = info
-        self._details = scratch_file(self.path)
+        self._open = _Open(scratch_file(self.path), info)
 
     def add(self, case: CaseResult) -> None:
-        details = self._started()
+        details = self._started().details
         anchor = f"case-{self._counts.total}"
         details.write(_case_details(case, anchor))
         reasons = [step.reason for step in case.steps if step.reason is not None]
@@ -176,24 +181,19 @@ class HtmlReporter:
 
     def finish(self, summary: Summary) -> None:
         """Write the page: counts of the cases received, the run's duration, grid, details."""
-        details = self._started()
+        details, info = self._started()
         self._counts.duration_s = summary.duration_s
-        out = AtomicFile(self.path)
-        try:
-            out.stream.write(self._head())
-            out.stream.write(self._table())
-            out.stream.write("<h2>Cases</h2>\n")
+        with AtomicFile(self.path) as out:
+            out.write(self._head(info))
+            self._write_table(out)
+            out.write("<h2>Cases</h2>\n")
             details.seek(0)
-            shutil.copyfileobj(details, out.stream)
-            out.stream.write("</body>\n</html>\n")
-        except BaseException:
-            out.discard()
-            raise
-        out.commit()
+            shutil.copyfileobj(details, out)
+            out.write("</body>\n</html>\n")
         details.close()
 
-    def _head(self) -> str:
-        info, counts = self._info, self._counts
+    def _head(self, info: RunInfo) -> str:
+        counts = self._counts
         shard = f" · shard {_e(info.shard)}" if info.shard else ""
         tally = "".join(
             f'<span class="o-{outcome.value}">{number} {outcome.value}</span>'
@@ -212,29 +212,28 @@ class HtmlReporter:
             f"<p>started {_e(info.started_at)} · seed {info.seed}{shard}</p>\n"
         )
 
-    def _table(self) -> str:
+    def _write_table(self, out: IO[str]) -> None:
+        """The grid, row by row (a 10,000-cell table is never built as one string)."""
         devices = sorted(self._devices)
         if not devices:
-            return "<p>No case finished.</p>\n"
-        html = ['<table class="grid">\n<thead><tr><th>scenario</th>']
-        html += [f'<th scope="col">{_e(device)}</th>' for device in devices]
-        html.append("</tr></thead>\n")
+            out.write("<p>No case finished.</p>\n")
+            return
+        header = "".join(f'<th scope="col">{_e(device)}</th>' for device in devices)
+        out.write(f'<table class="grid">\n<thead><tr><th>scenario</th>{header}</tr></thead>\n')
         group = None
         for key in sorted(self._grid):
             if key[0] != group:
-                html.append("</tbody>\n" if group is not None else "")
+                out.write("</tbody>\n" if group is not None else "")
                 group = key[0]
-                html.append(f'<tbody><tr><th class="group" colspan="{len(devices) + 1}">'
-                            f"{_e(group)}</th></tr>\n")
+                out.write(f'<tbody><tr><th class="group" colspan="{len(devices) + 1}">'
+                          f"{_e(group)}</th></tr>\n")
             _, scenario, file = key
             row = self._grid[key]
-            html.append(f'<tr><th scope="row" title="{_e(file)}">{_e(scenario)}</th>')
-            html += [_td(scenario, file, device, row.get(device, [])) for device in devices]
-            html.append("</tr>\n")
-        html.append("</tbody>\n</table>\n")
-        return "".join(html)
+            cells = "".join(_td(scenario, file, device, row.get(device, [])) for device in devices)
+            out.write(f'<tr><th scope="row" title="{_e(file)}">{_e(scenario)}</th>{cells}</tr>\n')
+        out.write("</tbody>\n</table>\n")
 
-    def _started(self) -> IO[str]:
-        if self._details is None:
+    def _started(self) -> _Open:
+        if self._open is None:
             raise RuntimeError("HtmlReporter.start() was not called")
-        return self._details
+        return self._open

@@ -51,8 +51,12 @@ class JsonReporter:
         out.commit()
 
     def discard(self) -> None:
-        """Abandon the report (its input turned out unusable); an existing file stays as it was."""
-        self._started().discard()
+        """Abandon the report (its input turned out unusable); an existing file stays as it was.
+
+        Before :meth:`start` there is nothing to abandon.
+        """
+        if self._out is not None:
+            self._out.discard()
 
     def _started(self) -> AtomicFile:
         if self._out is None:

@@ -42,9 +42,11 @@ _SUITE = "attestlab"
 
 
 def _classname(case: CaseResult) -> str:
-    path = PurePosixPath(case.file.replace("\\", "/")).with_suffix("")
-    parts = [part for part in path.parts if part not in ("/", ".", "..")]
-    return ".".join(parts) or _SUITE
+    path = PurePosixPath(case.file.replace("\\", "/"))
+    if not path.stem:
+        return _SUITE
+    folders = [part for part in path.parent.parts if part not in ("/", ".", "..")]
+    return ".".join([*folders, path.stem])
 
 
 def _timestamp(started_at: str) -> str:
@@ -120,16 +122,11 @@ class JUnitReporter:
             ET.SubElement(properties, "property", {"name": name, "value": printable(value)})
         # Serialize the empty suite and split it open to slip the streamed testcases inside.
         head, _, tail = ET.tostring(suites, encoding="unicode").rpartition("</testsuite>")
-        out = AtomicFile(self.path)
-        try:
-            out.stream.write(f'<?xml version="1.0" encoding="UTF-8"?>\n{head}\n')
+        with AtomicFile(self.path) as out:
+            out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n{head}\n')
             body.seek(0)
-            shutil.copyfileobj(body, out.stream)
-            out.stream.write(f"  </testsuite>{tail}\n")
-        except BaseException:
-            out.discard()
-            raise
-        out.commit()
+            shutil.copyfileobj(body, out)
+            out.write(f"  </testsuite>{tail}\n")
         body.close()
 
     def _started(self) -> IO[str]:

@@ -26,7 +26,7 @@ from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
 #: Largest shard report read, in bytes (a 10,000-case report is about 10 MB).
 MAX_REPORT_BYTES = 256 * 1024 * 1024
 
-_OUTCOMES = ", ".join(outcome.value for outcome in CaseOutcome)
+_OUTCOMES = [outcome.value for outcome in CaseOutcome]
 # The keys every case has in the DESIGN.md §2 contract, and their JSON types.
 _CASE_FIELDS: dict[str, type | tuple[type, ...]] = {
     "id": str, "scenario": str, "device": str, "outcome": str, "steps": list, "message": str,
@@ -76,14 +76,34 @@ def _case(path: Path, index: int, data: Any) -> CaseResult:
     where = f"cases[{index}]"
     for key, kind in _CASE_FIELDS.items():
         _field(path, where, data, key, kind)
-    if data["outcome"] not in _OUTCOMES.split(", "):
-        raise InputError(f"{path}: {where}.outcome: not one of {_OUTCOMES}")
+    if data["outcome"] not in _OUTCOMES:
+        raise InputError(f"{path}: {where}.outcome: not one of {', '.join(_OUTCOMES)}")
     for number, step in enumerate(data["steps"]):
         _field(path, f"{where}.steps[{number}]", step, "action", str)
     try:
         return CaseResult.from_json(data)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{path}: {where}.steps: malformed step ({type(exc).__name__})") from exc
+
+
+def _add_shard(
+    reporter: JsonReporter, path: Path, first: bool, seen: dict[str, Path], merged: Summary
+) -> None:
+    """Read one shard and write its cases (it is released on return, before the next)."""
+    report = _load(path)
+    info = _run_info(path, report)  # every shard must be an attestlab report
+    if first:
+        reporter.start(info)
+    summary = _field(path, "report", report, "summary", dict)
+    duration = _field(path, "summary", summary, "duration_s", (int, float))
+    merged.duration_s = max(merged.duration_s, float(duration))
+    for index, data in enumerate(report["cases"]):
+        case = _case(path, index, data)
+        seen_in = seen.setdefault(case.id, path)
+        if len(seen) == merged.total:  # the id was there already
+            raise InputError(f"duplicate case id {case.id!r} in {seen_in} and {path}")
+        merged.count(case.outcome)
+        reporter.add(case)
 
 
 def merge_json_reports(paths: list[Path], out: Path) -> Summary:
@@ -95,24 +115,9 @@ def merge_json_reports(paths: list[Path], out: Path) -> Summary:
     reporter = JsonReporter(out)
     try:
         for number, path in enumerate(paths):
-            report = _load(path)
-            if number == 0:
-                reporter.start(_run_info(path, report))
-            summary = _field(path, "report", report, "summary", dict)
-            duration = _field(path, "summary", summary, "duration_s", (int, float))
-            merged.duration_s = max(merged.duration_s, float(duration))
-            for index, data in enumerate(report["cases"]):
-                case = _case(path, index, data)
-                first = seen.setdefault(case.id, path)
-                if first is not path:
-                    raise InputError(f"duplicate case id {case.id!r} in {first} and {path}")
-                if len(seen) == merged.total:
-                    raise InputError(f"duplicate case id {case.id!r} twice in {path}")
-                merged.count(case.outcome)
-                reporter.add(case)
+            _add_shard(reporter, path, number == 0, seen, merged)
     except BaseException:
-        if number:
-            ...
+        reporter.discard()
         raise
     reporter.finish(merged)
     return merged

@@ -155,7 +155,7 @@ def run_case(scenario: Scenario, override: MatrixDevice | None, seed: int) -> Ca
     """Run ``scenario`` on one device; never raises (problems become an ``error`` case)."""
     cid = case_id(scenario, override)
     label = device_label(scenario.device, override)
-    result = CaseResult(cid, scenario.name, label, CaseOutcome.PASSED, file=scenario.path, tags=list(scenario.tags))
+    result = CaseResult(cid, scenario.name, label, CaseOutcome.PASSED, file=scenario.rel or scenario.path, tags=list(scenario.tags))
     if scenario.skip:
         result.outcome, result.message = CaseOutcome.SKIPPED, scenario.skip
         return result

@@ -88,6 +88,8 @@ class Scenario:
     device: DeviceSpec
     steps: tuple[Step, ...] = field(default=())
     skip: str | None = None
+    #: Where the file sits in the collection it was run from (``android/x.yaml``), for reports.
+    rel: str = ""
 
     @property
     def platform(self) -> Platform:

@@ -104,9 +104,6 @@ _SKIPPED_EVENTS = frozenset(
 # Predefined entities resolved by BinaryXmlPullParser.resolveEntity.
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
 
-_HEAD = struct.Struct(">BH")  # event, then a string reference or a string length
-_ATTRIBUTE_HEAD = struct.Struct(">BHH")  # ATTRIBUTE|STRING, name reference, value length
-_PADDING = 8
 _INT = struct.Struct(">i")
 _LONG = struct.Struct(">q")
 _FLOAT = struct.Struct(">f")
@@ -182,8 +179,7 @@ class _Decoder:
     __slots__ = ("buf", "interned", "max_depth", "max_interned", "name", "size")
 
     def __init__(self, data: bytes, name: str, max_depth: int, max_interned: int) -> None:
-        # Zero padding lets event headers be read with one unpack_from near the end.
-        self.buf = bytes(data) + bytes(_PADDING)
+        self.buf = bytes(data)
         self.size = len(data)
         self.name = name
         self.max_depth = max_depth
@@ -197,27 +193,12 @@ class _Decoder:
         buf = self.buf
         size = self.size
         if buf[:4] != MAGIC:
-            if size < 4 and MAGIC.startswith(buf[:size]):
-                raise self.error(size, "truncated in the magic")
+            if size < 4 and MAGIC.startswith(buf):
+                raise self.truncated(0)
             raise self.error(0, "wrong magic (not Android Binary XML)")
         pos = 4
-        if buf[pos] == _EV_START_DOCUMENT:
+        if size > pos and buf[pos] == _EV_START_DOCUMENT:
             pos += 1
-        start = pos
-        try:
-            return self.events(pos)
-        except (IndexError, struct.error):
-            raise self.truncated(start) from None
-
-    def truncated(self, start: int) -> ParseError:
-        return self.error(start, f"truncated (the data ends at offset {self.size})")
-
-    def events(self, pos: int) -> Element:
-        """The event loop, from just after the magic and START_DOCUMENT to END_DOCUMENT."""
-        buf = self.buf
-        size = self.size
-        head = _HEAD.unpack_from
-        attribute_head = _ATTRIBUTE_HEAD.unpack_from
         interned = self.interned
         # Open ancestors of ``cur``, each with the text pieces seen so far (joined at its end
         # tag, so that many small text events cost linear time).
@@ -227,23 +208,23 @@ class _Decoder:
         root: Element | None = None
         deepest = self.max_depth - 2
         value: AttrValue
-        # The hot paths are written out inline, since a method call per event would halve the
-        # speed: a start tag with its attributes and, for the common leaf element, its text
-        # and end tag; then text and end tags of elements with children. Event headers are
-        # read with one unpack_from; the buffer's zero padding makes that safe at the end,
-        # and any read past the data is reported as truncation.
+        # The hot paths are written out inline, since a method call per event would cost a
+        # third of the speed: a start tag with its attributes and, for the common leaf
+        # element, its text and end tag; then text and end tags of elements with children.
+        # Reading past the end raises IndexError (or struct.error), reported as truncation.
         start = pos
         try:
             while True:
                 start = pos
-                event, word = head(buf, pos)
+                event = buf[pos]
                 if event == _EV_START_TAG:
+                    ref = buf[pos + 1] << 8 | buf[pos + 2]
                     pos += 3
                     try:
-                        tag = interned[word]
+                        tag = interned[ref]
                     except IndexError:
-                        tag, pos = self.new_interned(word, pos, start)
-                        word = len(interned) - 1
+                        tag, pos = self.new_interned(ref, pos, start)
+                        ref = len(interned) - 1 if interned and interned[-1] is tag else -1
                     attrs: dict[str, AttrValue] = {}
                     element = Element(tag, attrs, [], None, start)
                     if cur is not None:
@@ -257,22 +238,21 @@ class _Decoder:
                     # ATTRIBUTE events belong to the start tag they directly follow.
                     while True:
                         start = pos
-                        event, key_ref, length = attribute_head(buf, pos)
+                        event = buf[pos]
                         if event == _EV_ATTR_STRING:
+                            key_ref = buf[pos + 1] << 8 | buf[pos + 2]
+                            pos += 3
                             try:
                                 key = interned[key_ref]
-                                pos += 5
                             except IndexError:
-                                key, pos = self.new_interned(key_ref, pos + 3, start)
-                                length = buf[pos] << 8 | buf[pos + 1]
-                                pos += 2
-                            end = pos + length
+                                key, pos = self.new_interned(key_ref, pos, start)
+                            end = pos + 2 + (buf[pos] << 8 | buf[pos + 1])
                             if end > size:
                                 raise self.truncated(start)
                             try:
-                                value = buf[pos:end].decode()
+                                value = buf[pos + 2 : end].decode()
                             except UnicodeDecodeError:
-                                value = self.modified_utf8(pos, end, start)
+                                value = self.modified_utf8(pos + 2, end, start)
                             pos = end
                         elif event & 0x0F == _ATTRIBUTE:
                             key, pos = self.interned_utf(pos + 1, start)
@@ -284,15 +264,15 @@ class _Decoder:
                         attrs[key] = value
                     # A leaf: one text event (or none), then the end tag of the same name.
                     if event == _EV_TEXT:
-                        end = pos + 3 + key_ref
-                        if end + 3 <= size and head(buf, end) == (_EV_END_TAG, word):
+                        end = pos + 3 + (buf[pos + 1] << 8 | buf[pos + 2])
+                        if end + 3 <= size and buf[end] == _EV_END_TAG and buf[end + 1] << 8 | buf[end + 2] == ref:
                             try:
                                 element.text = buf[pos + 3 : end].decode()
                             except UnicodeDecodeError:
                                 element.text = self.modified_utf8(pos + 3, end, start)
                             pos = end + 3
                             continue
-                    elif event == _EV_END_TAG and key_ref == word:
+                    elif event == _EV_END_TAG and buf[pos + 1] << 8 | buf[pos + 2] == ref:
                         pos += 3
                         continue
                     if cur is not None:
@@ -300,25 +280,25 @@ class _Decoder:
                     cur = element
                     parts = []
                 elif event == _EV_TEXT:
-                    pos += 3
-                    end = pos + word
+                    end = pos + 3 + (buf[pos + 1] << 8 | buf[pos + 2])
                     if end > size:
                         raise self.truncated(start)
                     try:
-                        text = buf[pos:end].decode()
+                        text = buf[pos + 3 : end].decode()
                     except UnicodeDecodeError:
-                        text = self.modified_utf8(pos, end, start)
+                        text = self.modified_utf8(pos + 3, end, start)
                     pos = end
                     if cur is not None:
                         parts.append(text)
                     elif text.strip():
                         raise self.error(start, "text outside the root element")
                 elif event == _EV_END_TAG:
+                    ref = buf[pos + 1] << 8 | buf[pos + 2]
                     pos += 3
                     try:
-                        tag = interned[word]
+                        tag = interned[ref]
                     except IndexError:
-                        tag, pos = self.new_interned(word, pos, start)
+                        tag, pos = self.new_interned(ref, pos, start)
                     if cur is None:
                         raise self.error(start, f"end tag {tag!r} without a start tag")
                     if tag != cur.tag:
@@ -326,16 +306,13 @@ class _Decoder:
                     if parts:
                         cur.text = parts[0] if len(parts) == 1 else "".join(parts)
                     cur, parts = stack.pop() if stack else (None, [])
-                elif event == _EV_END_DOCUMENT and start < size:
+                elif event == _EV_END_DOCUMENT:
                     pos += 1
                     break
                 else:
                     pos = self.rare_event(event, pos + 1, start, cur, parts)
-        except ParseError:
-            if start + 3 > size or pos > size:
-                # The event read the zero padding: its complaint is really truncation.
-                raise self.truncated(start) from None
-            raise
+        except (IndexError, struct.error):
+            raise self.truncated(start) from None
         if cur is not None:
             raise self.error(start, f"end of document inside element {cur.tag!r}")
         if root is None:
@@ -344,9 +321,10 @@ class _Decoder:
             raise self.error(pos, "data after the end of the document")
         return root
 
-    def rare_event(
-        self, event: int, pos: int, start: int, cur: Element | None, parts: list[str]
-    ) -> int:
+    def truncated(self, start: int) -> ParseError:
+        return self.error(start, f"truncated (the data ends at offset {self.size})")
+
+    def rare_event(self, event: int, pos: int, start: int, cur: Element | None, parts: list[str]) -> int:
         """Events Android writes rarely or never for restrictions; returns the new position."""
         token = event & 0x0F
         kind = event & 0xF0
@@ -388,7 +366,7 @@ class _Decoder:
             length = buf[pos] << 8 | buf[pos + 1]
             end = pos + 2 + length
             if end > self.size:
-                raise self.error(start, "truncated attribute value")
+                raise self.truncated(start)
             return buf[pos + 2 : end], end
         raise self.error(start, f"unknown attribute data type {kind >> 4}")
 
@@ -398,7 +376,7 @@ class _Decoder:
         pos += 2
         end = pos + length
         if end > self.size:
-            raise self.error(start, "truncated string")
+            raise self.truncated(start)
         try:
             return buf[pos:end].decode(), end
         except UnicodeDecodeError:
@@ -416,9 +394,10 @@ class _Decoder:
         if ref != _NEW_STRING:
             raise self.error(start, f"interned string index {ref} out of range")
         value, pos = self.utf(pos, start)
-        if len(self.interned) >= self.max_interned:
-            raise self.error(start, f"more than {self.max_interned} interned strings")
-        self.interned.append(value)
+        if len(self.interned) < _NEW_STRING:  # a full table takes no more, as FastDataInput
+            if len(self.interned) >= self.max_interned:
+                raise self.error(start, f"more than {self.max_interned} interned strings")
+            self.interned.append(value)
         return value, pos
 
     def modified_utf8(self, pos: int, end: int, start: int) -> str:

@@ -33,8 +33,8 @@ Everything read here is untrusted, so:
   longer meet an entity declaration. Errors name the line and column (from expat) or the key path;
 * **binary** plists (``bplist00``) have their 32-byte trailer checked first (CoreFoundation
   ``CFBinaryPList.c``: offset size, reference size, object count, top object, offset-table
-  offset), so that a forged count cannot make plistlib allocate a huge table; plistlib's own
-  failures are reported with the byte offset it had reached;
+  offset), so that a broken or truncated file is reported at the trailer's offset; plistlib's
+  own failures are reported with the byte offset its reader had reached;
 * every decoded tree is walked once, counting objects (:data:`MAX_OBJECTS`) and depth
   (:data:`MAX_DEPTH`): a binary plist can point at one object from many places, or at itself,
   and plistlib returns the shared (or cyclic) Python objects, which later walks would follow
@@ -62,11 +62,7 @@ from xml.etree.ElementTree import Element
 from xml.etree.ElementTree import ParseError as XMLSyntaxError
 
 import defusedxml.ElementTree as safe_etree
-from defusedxml import (
-    DefusedXmlException,
-    EntitiesForbidden,
-    ExternalReferenceForbidden,
-)
+from defusedxml import DefusedXmlException, EntitiesForbidden
 
 from harness.errors import ParseError
 from simulator.appconfig import AppConfig
@@ -243,10 +239,6 @@ _LEAF_TYPES = (str, bool, int, float, bytes, datetime.datetime)
 _XML_VALUE_TAGS = frozenset(
     {"dict", "array", "string", "integer", "real", "true", "false", "date", "data"}
 )
-_XML_REFUSALS: dict[type, str] = {
-    EntitiesForbidden: "XML entity declarations are refused",
-    ExternalReferenceForbidden: "XML external references are refused",
-}
 
 
 def _check_size(data: bytes, name: str) -> None:
@@ -292,9 +284,10 @@ def _parse_xml(data: bytes, name: str) -> Element:
     except XMLSyntaxError as exc:
         line, column = exc.position
         raise ParseError(f"{name}: malformed XML at line {line}, column {column}") from None
-    except DefusedXmlException as exc:
-        reason = _XML_REFUSALS.get(type(exc), "unsafe XML is refused")
-        raise ParseError(f"{name}: {reason}") from None
+    except EntitiesForbidden:
+        raise ParseError(f"{name}: XML entity declarations are refused") from None
+    except DefusedXmlException:  # external references, DTDs where refused
+        raise ParseError(f"{name}: unsafe XML is refused") from None
     except Exception as exc:  # expat's odd corners (unknown encodings...)
         raise ParseError(f"{name}: unreadable XML ({type(exc).__name__})") from None
     return root
@@ -305,10 +298,8 @@ def _load_xml(data: bytes, name: str) -> Any:
     _check_xml_plist(root, _At(name))
     try:
         return plistlib.loads(data, fmt=plistlib.FMT_XML)
-    except Exception as exc:  # a bad <integer>, <real>, <date> or <data> text
-        raise ParseError(
-            f"{name}: XML plist value does not match its type ({type(exc).__name__})"
-        ) from None
+    except Exception:  # a bad <integer>, <real>, <date> or <data> text
+        raise ParseError(f"{name}: XML plist value does not match its element type") from None
 
 
 def _check_xml_plist(root: Element, at: _At) -> None:
@@ -521,11 +512,7 @@ def parse_mdm_profile_list(data: bytes, *, name: str) -> list[IOSProfile]:
     for index, item in enumerate(_required(answer, "ProfileList", list, at)):
         where = at / "ProfileList" / index
         entry = _expect(item, dict, where)
-        payload_types = tuple(
-            _required(_expect(payload, dict, where / "PayloadContent" / i), "PayloadType", str,
-                      where / "PayloadContent" / i)
-            for i, payload in enumerate(_optional(entry, "PayloadContent", list, where, []))
-        )
+        payload_types = _payload_types(entry, where)
         profiles.append(IOSProfile(
             identifier=_required(entry, "PayloadIdentifier", str, where),
             display_name=_optional(entry, "PayloadDisplayName", str, where, ""),
@@ -536,6 +523,14 @@ def parse_mdm_profile_list(data: bytes, *, name: str) -> list[IOSProfile]:
     return profiles
 
 
+def _payload_types(profile: dict[str, Any], at: _At) -> tuple[str, ...]:
+    types = []
+    for index, item in enumerate(_optional(profile, "PayloadContent", list, at, [])):
+        where = at / "PayloadContent" / index
+        types.append(_required(_expect(item, dict, where), "PayloadType", str, where))
+    return tuple(types)
+
+
 def parse_managed_application_list(data: bytes, *, name: str) -> dict[str, ManagedAppStatus]:
     """The MDM ``ManagedApplicationList`` command response -> status per bundle id.
 
@@ -544,11 +539,11 @@ def parse_managed_application_list(data: bytes, *, name: str) -> dict[str, Manag
     IsValidated, ExternalVersionIdentifier, UnusedRedemptionCode}``; only ``Status`` is required
     here. Statuses are kept as reported (new ones included); :func:`app_origin` interprets them.
     """
-    answer = _answer(data, name, dict)
-    at = _At(name) / "ManagedApplicationList"
+    at = _At(name)
+    apps = _required(_answer(data, name, dict), "ManagedApplicationList", dict, at)
     statuses = {}
-    for bundle_id, item in _required(answer, "ManagedApplicationList", dict, _At(name)).items():
-        where = at / bundle_id
+    for bundle_id, item in apps.items():
+        where = at / "ManagedApplicationList" / bundle_id
         entry = _expect(item, dict, where)
         statuses[bundle_id] = ManagedAppStatus(
             status=_required(entry, "Status", str, where),

@@ -183,8 +183,9 @@ def _parse_xml(data: bytes, *, name: str) -> Element:
         ) from None
     except ET.ParseError as exc:
         line, column = exc.position
+        offset = parser.parser.ErrorByteIndex
         raise ParseError(
-            f"{name}: malformed XML at offset {parser.parser.ErrorByteIndex} "
+            f"{name}: malformed XML at offset {offset if offset >= 0 else len(data)} "
             f"(line {line}, column {column})"
         ) from None
     if not isinstance(root, Element):

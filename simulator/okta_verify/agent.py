@@ -28,13 +28,14 @@ from simulator.protocol import (
     CHALLENGE_TYP,
     KEY_TYPE_POP,
     METHOD_SIGNED_NONCE,
-    NO_WALL_CLOCK,
     OKTA_VERIFY_AUDIENCE,
     RESPONSE_LIFETIME_S,
     RESPONSE_TYP,
     SigningKey,
     attested_hint,
+    audience_ok,
     check_times,
+    parse_jws,
     public_key_from_jwk,
 )
 from simulator.secret import redact
@@ -231,26 +232,24 @@ class OktaVerify:
 
     def read_challenge(self, challenge: str) -> tuple[Enrollment, dict[str, Any]]:
         """Check a challenge the way the app does: signed by an org it is enrolled with, for it."""
-        try:
-            header = jwt.get_unverified_header(challenge)
-            issuer = jwt.decode(challenge, options={"verify_signature": False}).get("iss")
-        except jwt.InvalidTokenError:
-            raise VerificationError("malformed", "challenge is not a JWT") from None
+        jws = parse_jws(challenge)
+        header, claims = jws.header, jws.claims
         if header.get("typ") != CHALLENGE_TYP:
             raise VerificationError("malformed", f"challenge typ is not {CHALLENGE_TYP}")
-        enrollment = self.enrollments.get(str(issuer))
+        if header.get("alg") != ALGORITHM:
+            raise VerificationError("algorithm", "challenge is not signed ES256")
+        enrollment = self.enrollments.get(str(claims.get("iss")))
         if enrollment is None:
             raise VerificationError("unknown_key", "challenge from an org this app is not enrolled with")
         org_key = enrollment.org_keys.get(str(header.get("kid")))
         if org_key is None:
             raise VerificationError("unknown_key", "challenge signed by an unknown org key")
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                challenge, org_key, algorithms=[ALGORITHM], audience=OKTA_VERIFY_AUDIENCE,
-                issuer=enrollment.org_url, options=NO_WALL_CLOCK,
-            )
-        except jwt.InvalidTokenError as exc:
-            raise VerificationError("signature", f"challenge refused: {type(exc).__name__}") from None
+        if not jws.verify_es256(org_key):
+            raise VerificationError("signature", "challenge signature is invalid")
+        if not audience_ok(claims, OKTA_VERIFY_AUDIENCE):
+            raise VerificationError("audience", "challenge is not for Okta Verify")
+        if not all(isinstance(claims.get(c), str) for c in ("nonce", "transactionId", "verificationUri")):
+            raise VerificationError("malformed", "challenge lacks nonce, transactionId or verificationUri")
         problem = check_times(claims, self.clock())
         if problem is not None:
             raise VerificationError("expired", f"challenge refused: {problem}")

@@ -68,7 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence the default stderr access log (challenges must not be printed)."""
 
     def _caller(self) -> int | None:
@@ -80,6 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
@@ -94,10 +96,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != "/challenge":
             self._send(404, {"error": "not_found"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(413, {"error": "too_large"})
+        declared = self.headers.get("Content-Length") or "0"
+        if not (declared.isascii() and declared.isdigit()) or int(declared) > MAX_BODY:
+            # The body is left unread: close, or its bytes would be parsed as the next request.
+            self.close_connection = True
+            too_large = declared.isascii() and declared.isdigit()
+            self._send(413 if too_large else 400, {"error": "too_large" if too_large else "bad_length"})
             return
+        length = int(declared)
         try:
             request = json.loads(self.rfile.read(length) or b"{}")
         except json.JSONDecodeError:
@@ -126,7 +132,10 @@ class LoopbackServer:
 
     def __init__(self, port: LoopbackPort, host: str = "127.0.0.1", listen_port: int = 0) -> None:
         self._server = _Server((host, listen_port), port)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="okta-verify-loopback", daemon=True)
+        # A short poll interval: ``shutdown`` waits for it, and tests start one server per case.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="okta-verify-loopback", daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -233,7 +233,7 @@ class Org:
                 now=self.clock, seen_jti=self._seen_jti,
             )
         except VerificationError as exc:
-            log.warning("challenge %s refused: %s", transaction_id, exc.reason)
+            log.info("challenge %s refused: %s", transaction_id, exc.reason)
             self._results[transaction_id] = self._invalid(exc.reason)
             return 403
         self._results[transaction_id] = self._judge(record, claims["deviceSignals"], pending.platform)

@@ -68,13 +68,15 @@ class OrgSpec(_Strict):
     policy: PolicySpec = PolicySpec()
     multiple_configs: Literal["any-match", "earliest-only"] = "any-match"
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> OrgSpec:
-        names = [c.name for c in self.endpoint_management]
+    @field_validator("endpoint_management")
+    @classmethod
+    def _unique_names(cls, configs: list[ConfigSpec]) -> list[ConfigSpec]:
+        # A field validator, so that the error points at the list (file:line), not the file's top.
+        names = [c.name for c in configs]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"duplicate configuration name(s): {', '.join(dupes)}")
-        return self
+        return configs
 
 
 def parse_org_spec(data: Any, doc: YamlDoc, base: tuple[str | int, ...] = ()) -> OrgSpec:

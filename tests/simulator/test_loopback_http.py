@@ -66,9 +66,7 @@ def test_managed_sign_in_over_http(channel: HttpChannel, managed: Any) -> None:
     assert managed.chain.inventory_status() is Outcome.MANAGED
 
 
-def test_probe_and_challenge_from_another_profile_get_503(
-    provision: Provision, client: httpx.Client
-) -> None:
+def test_probe_and_challenge_from_another_profile_get_503(provision: Provision) -> None:
     s = provision(Platform.ANDROID, Intune)
     with LoopbackServer(s.chain.port()) as server, httpx.Client(base_url=server.url) as http:
         probe = http.get("/probe", headers={CALLER_HEADER: "0"})

@@ -1,0 +1,5 @@
+"""``python -m harness`` is ``attestlab``."""
+
+from harness.cli import main
+
+main()

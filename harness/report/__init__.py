@@ -1,0 +1,43 @@
+"""Reports of a run: terminal summary, JSON, JUnit XML, HTML grid, and merging shard reports.
+
+Every reporter follows :class:`Reporter`. The runner calls ``start`` once, ``add`` for each
+finished case in completion order (from the main process), and ``finish`` in a ``finally``,
+also after Ctrl-C, with the summary of what finished. Reporters stream: a case is written (or
+reduced to what the report needs) when it arrives, never kept, so a 10,000-case run costs no
+more memory than a short one. File reports appear complete or not at all (written aside and
+renamed). Counts written are those of the cases received; the summary given to ``finish``
+supplies the run's duration.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from harness.report.html import HtmlReporter
+from harness.report.json_report import JsonReporter
+from harness.report.junit import JUnitReporter
+from harness.report.merge import merge_json_reports
+from harness.report.terminal import TerminalReporter
+from harness.results import CaseResult, RunInfo, Summary
+
+__all__ = [
+    "HtmlReporter",
+    "JUnitReporter",
+    "JsonReporter",
+    "Reporter",
+    "TerminalReporter",
+    "merge_json_reports",
+]
+
+
+class Reporter(Protocol):
+    """What the runner drives: one ``start``, an ``add`` per finished case, one ``finish``."""
+
+    def start(self, info: RunInfo) -> None:
+        """The run begins; file reports open their output here (an unwritable path fails now)."""
+
+    def add(self, case: CaseResult) -> None:
+        """One case finished; called in completion order."""
+
+    def finish(self, summary: Summary) -> None:
+        """The run ended, completely or not; write what was received."""

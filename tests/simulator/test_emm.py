@@ -1,0 +1,317 @@
+"""The EMMs' configuration formats and placeholder substitution.
+
+Intune accepts an Android managed-configuration JSON and an iOS XML ``<dict>`` (DOMAIN.md §5, §7);
+both are parsed from the bytes an admin pastes and then delivered through the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from simulator.appconfig import AppConfig
+from simulator.device import Identity, Platform
+from simulator.emm import Intune, WorkspaceOne
+from simulator.emm.intune import MAX_POLICY_BYTES, parse_android_json, parse_ios_xml
+from simulator.emm.lookups import (
+    INTUNE_TOKEN,
+    WS1_LOOKUP,
+    find_unresolved,
+    intune_values,
+    substitute,
+    ws1_values,
+)
+from simulator.errors import ConfigError
+from simulator.ids import MANAGEMENT_HINT
+from simulator.verdict import Outcome, Reason
+
+Provision = Callable[..., Any]
+SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
+
+IDENTITY = Identity(
+    model="Pixel 8", manufacturer="Google", os_version="14", serial="38121FDJH00B4K",
+    udid="9774d56d682e549c", device_name="Ada's Pixel 8", user_name="ada.lovelace",
+    user_email="ada.lovelace@example.com", sdk=34,
+)
+
+# -- Intune Android JSON ----------------------------------------------------------------------
+
+ANDROID_JSON = json.dumps(
+    {
+        "kind": "androidenterprise#managedConfiguration",
+        "productId": "app:com.okta.android.auth",
+        "managedProperty": [
+            {"key": "managementHint", "valueString": SECRET},
+            {"key": "domainName", "valueString": "example.okta.com"},
+            {"key": "allowScreenshots", "valueBool": False},
+            {"key": "retries", "valueInteger": 3},
+            {"key": "hosts", "valueStringArray": ["a.example.com", "b.example.com"]},
+        ],
+    },
+    indent=2,
+)
+
+
+def test_parse_android_json() -> None:
+    config = parse_android_json(ANDROID_JSON, name="okta.json")
+
+    assert config == {
+        "managementHint": SECRET,
+        "domainName": "example.okta.com",
+        "allowScreenshots": False,
+        "retries": 3,
+        "hosts": ("a.example.com", "b.example.com"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"managedProperty": [', "not JSON (line 1, column 22)"),
+        ("[]", "'managedProperty' list"),
+        ('{"managedProperty": {}}', "'managedProperty' list"),
+        ('{"managedProperty": [{"valueString": "x"}]}', "managedProperty[0] has no string 'key'"),
+        ('{"managedProperty": ["managementHint"]}', "managedProperty[0] has no string 'key'"),
+        (
+            '{"managedProperty": [{"key": "managementHint"}]}',
+            "managedProperty[0] (managementHint) needs exactly one value* field",
+        ),
+        (
+            json.dumps({"managedProperty": [{"key": "managementHint", "valueString": SECRET, "valueBool": True}]}),
+            "managedProperty[0] (managementHint) needs exactly one value* field",
+        ),
+    ],
+    ids=["truncated", "array", "object", "no-key", "string-item", "no-value", "two-values"],
+)
+def test_parse_android_json_errors(text: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_android_json(text, name="okta.json")
+
+    assert str(caught.value).startswith("okta.json: ")
+    assert words in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_android_json_delivered_through_the_chain(provision: Provision) -> None:
+    s = provision(
+        Platform.ANDROID, Intune,
+        configuration=lambda secret: parse_android_json(ANDROID_JSON.replace(SECRET, secret), name="okta.json"),
+    )
+
+    assert s.device.restrictions_for(s.device.work_profile.id, "com.okta.android.auth")["retries"] == 3
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
+
+
+# -- Intune iOS XML ---------------------------------------------------------------------------
+
+IOS_XML = f"""<dict>
+  <key>managementHint</key>
+  <string>{SECRET}</string>
+  <key>OktaVerify.OrgUrl</key>
+  <string>https://example.okta.com</string>
+  <key>userPrincipalName</key>
+  <string>{{{{userprincipalname}}}}</string>
+  <key>enabled</key>
+  <true/>
+  <key>disabled</key>
+  <false/>
+  <key>retries</key>
+  <integer>3</integer>
+  <key>hosts</key>
+  <array><string>a.example.com</string><string>b.example.com</string></array>
+  <key>nested</key>
+  <dict><key>level</key><integer>2</integer></dict>
+  <key>bundles</key>
+  <array><dict><key>n</key><integer>1</integer></dict></array>
+</dict>"""
+
+
+def test_parse_ios_xml() -> None:
+    config = parse_ios_xml(IOS_XML, name="okta.xml")
+
+    assert config == {
+        "managementHint": SECRET,
+        "OktaVerify.OrgUrl": "https://example.okta.com",
+        "userPrincipalName": "{{userprincipalname}}",
+        "enabled": True,
+        "disabled": False,
+        "retries": 3,
+        "hosts": ("a.example.com", "b.example.com"),
+        "nested": {"level": 2},
+        "bundles": [{"n": 1}],
+    }
+
+
+def test_ios_xml_delivered_with_tokens_resolved(provision: Provision) -> None:
+    s = provision(
+        Platform.IOS, Intune,
+        configuration=lambda secret: parse_ios_xml(IOS_XML.replace(SECRET, secret), name="okta.xml"),
+    )
+    delivered = s.device.config_for("com.okta.mobile")
+
+    assert delivered["userPrincipalName"] == s.device.identity.user_email
+    assert delivered["nested"] == AppConfig({"level": 2})
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<dict><key>managementHint</key><string>&lol2;</string></dict>"""
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<dict><key>managementHint</key><string>&xxe;</string></dict>"""
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (BILLION_LAUGHS, "not acceptable XML"),
+        (EXTERNAL_ENTITY, "not acceptable XML"),
+        ("<dict><key>managementHint</key>", "not acceptable XML"),
+        (f"<plist><dict><key>managementHint</key><string>{SECRET}</string></dict></plist>", "root element must be <dict>, not <plist>"),
+        ("<dict><key>managementHint</key></dict>", "<dict> has a <key> without a value"),
+        (f"<dict><string>{SECRET}</string><key>managementHint</key></dict>", "expected <key>, found <string>"),
+        (f"<dict><key>k</key><string>{SECRET}</string><key>k</key><string>x</string></dict>", "key 'k' appears twice"),
+        (f"<dict><key>managementHint</key><integer>{SECRET}</integer></dict>", "key 'managementHint' has a malformed <integer>"),
+        (f"<dict><key>managementHint</key><date>{SECRET}</date></dict>", "key 'managementHint' has an unsupported value type <date>"),
+        (f"<dict><key>managementHint</key><real>{SECRET}</real></dict>", "unsupported value type <real>"),
+    ],
+    ids=[
+        "entity-expansion", "external-entity", "truncated", "plist-root", "key-without-value",
+        "value-first", "duplicate-key", "malformed-integer", "date", "real",
+    ],
+)
+def test_parse_ios_xml_errors(text: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_ios_xml(text, name="okta.xml")
+
+    assert str(caught.value).startswith("okta.xml: ")
+    assert words in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_parse_ios_xml_size_bound() -> None:
+    padding = " " * MAX_POLICY_BYTES
+    with pytest.raises(ConfigError, match="larger than"):
+        parse_ios_xml(f"<dict>{padding}</dict>", name="okta.xml")
+
+
+# -- lookups and tokens -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{EnrollmentUser}", "ada.lovelace"),
+        ("{EmailAddress}", "ada.lovelace@example.com"),
+        ("{UserPrincipalName}", "ada.lovelace@example.com"),
+        ("{DeviceSerialNumber}", "38121FDJH00B4K"),
+        ("{DeviceUid}", "9774d56d682e549c"),
+        ("{CustomAttribute1}", "finance"),
+        ("{CustomAttribute3}", "{CustomAttribute3}"),  # unknown: arrives as literal text
+        ("{enrollmentuser}", "{enrollmentuser}"),  # lookup names are case-sensitive
+        ("{{EnrollmentUser}}", "{{EnrollmentUser}}"),  # Intune syntax means nothing to WS1
+        ("pre-{DeviceUid}-{EnrollmentUser}-post", "pre-9774d56d682e549c-ada.lovelace-post"),
+        ("no placeholders", "no placeholders"),
+    ],
+)
+def test_ws1_lookups(template: str, expected: str) -> None:
+    values = ws1_values(IDENTITY, {"CustomAttribute1": "finance"})
+
+    assert substitute(template, WS1_LOOKUP, values) == expected
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{userprincipalname}}", "ada.lovelace@example.com"),
+        ("{{mail}}", "ada.lovelace@example.com"),
+        ("{{partialupn}}", "ada.lovelace"),
+        ("{{username}}", "ada.lovelace"),
+        ("{{deviceid}}", "9774d56d682e549c"),
+        ("{{serialnumber}}", "38121FDJH00B4K"),
+        ("{{devicename}}", "Ada's Pixel 8"),
+        ("{{costcenter}}", "4711"),  # an extra token, given in any case
+        ("{{unknowntoken}}", "{{unknowntoken}}"),
+        ("{DeviceUid}", "{DeviceUid}"),  # WS1 syntax means nothing to Intune
+        ("{{mail}}/{{deviceid}}", "ada.lovelace@example.com/9774d56d682e549c"),
+    ],
+)
+def test_intune_tokens(template: str, expected: str) -> None:
+    values = intune_values(IDENTITY, {"CostCenter": "4711"})
+
+    assert substitute(template, INTUNE_TOKEN, values) == expected
+
+
+def test_empty_identity_fields_stay_unresolved() -> None:
+    anonymous = Identity("iPhone15,2", "Apple", "18.1", "F2LXK0ZZHG7F", "00008110-0001", "iPhone")
+
+    assert substitute("{EnrollmentUser}", WS1_LOOKUP, ws1_values(anonymous)) == "{EnrollmentUser}"
+    assert substitute("{{mail}}", INTUNE_TOKEN, intune_values(anonymous)) == "{{mail}}"
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("{CustomAttribute3}", ["{CustomAttribute3}"]),
+        ("{{unknowntoken}}", ["{{unknowntoken}}"]),
+        ("a{{x}}b{Y}c", ["{{x}}", "{Y}"]),
+        (SECRET, []),
+        ("{}", []),
+        ("{1abc}", []),
+        ("{{{x}}}", ["{{x}}"]),
+    ],
+)
+def test_find_unresolved(value: str, found: list[str]) -> None:
+    assert find_unresolved(value) == found
+
+
+def test_custom_values_resolve_per_emm(provision: Provision, platform: Platform) -> None:
+    s = provision(
+        platform, WorkspaceOne,
+        configuration=lambda _: {MANAGEMENT_HINT: "{CustomAttribute3}"},
+        custom_values={"CustomAttribute3": "attr-value-3"},
+    )
+
+    assert s.chain.agents[0].management_hint() == "attr-value-3"
+
+
+# -- EMM settings -----------------------------------------------------------------------------
+
+
+def test_repush_replaces_the_whole_bundle(provision: Provision, platform: Platform) -> None:
+    """``setApplicationRestrictions`` / a new ``Settings`` command replace, they do not merge."""
+    s = provision(platform, Intune, configuration=lambda secret: {MANAGEMENT_HINT: secret, "extra": "x"})
+
+    s.emm.configuration = {"other": "y"}
+    s.emm.push(s.device)
+
+    assert dict(s.chain.agents[0].managed_config()) == {"other": "y"}
+
+
+def test_ws1_ios_send_configuration_off(provision: Provision) -> None:
+    s = provision(Platform.IOS, WorkspaceOne, send_configuration=False)
+
+    assert s.device.managed_config == {}
+    assert s.chain.sign_in().reason is Reason.NO_HINT
+
+
+def test_ws1_android_ignores_the_ios_send_configuration_switch(provision: Provision) -> None:
+    s = provision(Platform.ANDROID, WorkspaceOne, send_configuration=False)
+
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
+
+
+def test_emm_enrollment_marks_the_device(provision: Provision, platform: Platform, emm_cls: Any) -> None:
+    s = provision(platform, emm_cls)
+
+    if platform is Platform.ANDROID:
+        work = s.device.work_profile
+        assert work is not None and work.profile_owner == emm_cls.android_dpc
+        assert work.id == 10 and work.is_managed_profile
+    else:
+        assert s.device.mdm_enrolled
+        assert s.device.sso_extension() is not None

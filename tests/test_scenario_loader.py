@@ -1,0 +1,221 @@
+"""Malformed scenario files: each is one InputError that starts with ``<file>:<line>:``.
+
+The line is where the problem is (the YAML node's position), the message names the field and,
+for a closed set, the allowed values, so that a QA engineer can fix the file without reading
+attestlab's source (docs/scenarios.md, "Errors").
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness import runner
+from harness.errors import InputError
+from harness.results import CaseOutcome
+from harness.scenarios import load_scenario
+from harness.scenarios.model import ACTIONS
+from simulator.verdict import Reason
+
+ORG = Path(__file__).resolve().parent.parent / "fixtures" / "orgs" / "standard.yaml"
+
+GOOD = """\
+name: good
+org: org.yaml
+device:
+  platform: android
+  emm:
+    provider: intune
+    config:
+      managementHint: ${secret:intune-android}
+steps:
+  - sign_in:
+    expect: {decision: managed, reason: managed}
+"""
+PLATFORM = "  platform: android\n"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copy(ORG, tmp_path / "org.yaml")
+    return tmp_path
+
+
+def _write(folder: Path, text: str, name: str = "case.yaml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_the_base_scenario_loads(folder: Path) -> None:
+    """The malformed cases below are each one edit away from this valid file."""
+    scenario = load_scenario(_write(folder, GOOD))
+    assert scenario.name == "good"
+    assert [s.action for s in scenario.steps] == ["sign_in"]
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "word"),
+    [
+        # bad indentation, tab indentation, duplicate key: each reported at its own line
+        (GOOD.replace(PLATFORM, PLATFORM + " model: x\n"), " model: x", "invalid YAML"),
+        (GOOD.replace(PLATFORM, "\tplatform: android\n"), "\tplatform", "invalid YAML"),
+        (GOOD.replace(PLATFORM, PLATFORM + "  platform: ios\n"), "platform: ios", "duplicate key 'platform'"),
+    ],
+    ids=["indentation", "tab", "duplicate-key"],
+)
+def test_bad_yaml(folder: Path, text: str, needle: str, word: str) -> None:
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, needle)}: ")
+    assert word in message
+
+
+def test_unknown_step_lists_the_steps(folder: Path) -> None:
+    text = GOOD + "  - reboot:\n"
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'reboot')}: steps.1: unknown step 'reboot'")
+    assert all(action in message for action in ACTIONS)
+
+
+def test_unknown_reason_lists_the_reasons(folder: Path) -> None:
+    text = GOOD.replace("reason: managed", "reason: key_missing")
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'key_missing')}: steps.0.expect.reason: 'key_missing'")
+    assert all(reason.value in message for reason in Reason)
+
+
+def test_unknown_finding_lists_the_findings(folder: Path) -> None:
+    text = GOOD.replace("reason: managed}", "reason: managed, findings: [hint_typo]}")
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'hint_typo')}: steps.0.expect.findings.0: 'hint_typo'")
+    assert "hint_key_case" in message and "status_stale_until_signin" in message
+
+
+def test_unknown_field_lists_the_fields(folder: Path) -> None:
+    text = GOOD.replace(PLATFORM, PLATFORM + "  colour: blue\n")
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'colour')}: device.colour: unknown field (allowed: ")
+    assert "okta_verify" in message and "secure_folder" in message
+
+
+def test_unknown_expectation_value_lists_the_choices(folder: Path) -> None:
+    text = GOOD.replace("decision: managed", "decision: trusted")
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'trusted')}: steps.0.expect.decision: 'trusted' is not one of: ")
+    assert "not_managed" in message and "error" in message
+
+
+def test_missing_org(folder: Path) -> None:
+    path = _write(folder, GOOD.replace("org: org.yaml\n", ""))
+    message = _error(path)
+    assert message.startswith(f"{path}:1: ")
+    assert "missing required field 'org'" in message
+
+
+def test_org_file_not_found(folder: Path) -> None:
+    text = GOOD.replace("org: org.yaml", "org: ../orgs/nowhere.yaml")
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'nowhere')}: org: ")
+    assert "'../orgs/nowhere.yaml' not found" in message
+
+
+def test_secret_of_an_unknown_configuration(folder: Path) -> None:
+    text = GOOD.replace("${secret:intune-android}", "${secret:intune-ios}")
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'secret:intune-ios')}: device.emm.config: ")
+    assert "no configuration named 'intune-ios'" in message
+    assert "(have: intune-android, ws1-ios)" in message
+
+
+def test_secret_of_a_hash_only_configuration(folder: Path) -> None:
+    inline = (
+        "org:\n"
+        "  org_url: https://acme.okta.com\n"
+        "  endpoint_management:\n"
+        "    - {name: h, platform: android, provider: P, enrollment_link: 'https://e.example/',\n"
+        f"       secret_sha256: {'ab' * 32}}}\n"
+    )
+    text = GOOD.replace("org: org.yaml\n", inline).replace("${secret:intune-android}", "${secret:h}")
+    path = _write(folder, text)
+    message = _error(path)
+    assert "device.emm.config: ${secret:h}: the org gives only secret_sha256 for 'h'" in message
+
+
+def test_secret_added_by_a_step_is_known(folder: Path) -> None:
+    """``${secret:NAME}`` may name a configuration an add_platform step creates."""
+    text = GOOD + (
+        "  - add_platform: {name: new, platform: android, provider: P, enrollment_link: 'https://e.example/'}\n"
+        "  - emm_push: {config: {managementHint: '${secret:new}'}}\n"
+    )
+    assert len(load_scenario(_write(folder, text)).steps) == 3
+
+
+def test_expectation_on_a_step_that_judges_nothing(folder: Path) -> None:
+    text = GOOD + "  - reset_secret: intune-android\n    expect: {decision: managed}\n"
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'expect: {decision: managed}')}: steps.1.expect: ")
+    assert "only sign_in and check_inventory" in message
+
+
+def test_wrong_type(folder: Path) -> None:
+    text = GOOD.replace(PLATFORM, PLATFORM + "  enrolled: maybe\n")
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'enrolled')}: device.enrolled: expected bool, got str")
+
+
+def test_unknown_attack_lists_the_attacks(folder: Path) -> None:
+    text = GOOD.replace("  - sign_in:\n", "  - sign_in: {attack: brute_force}\n")
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'brute_force')}: steps.0.sign_in.attack: 'brute_force'")
+    assert "replay" in message and "hs256_public_key" in message
+
+
+def test_hostile_config_xml_is_refused(folder: Path) -> None:
+    """config_xml is parsed with defusedxml: a DTD (entity expansion) is an input error, not a hang."""
+    xml = '<!DOCTYPE d [<!ENTITY a "aaaa">]><dict><key>managementHint</key><string>&a;</string></dict>'
+    text = GOOD.replace("platform: android", "platform: ios").replace(
+        "    config:\n      managementHint: ${secret:intune-android}\n", f"    config_xml: '{xml}'\n"
+    )
+    path = _write(folder, text)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(text, 'config_xml')}: ")
+    assert "not acceptable XML" in message
+
+
+def test_broken_file_alone_raises_and_among_others_is_an_error_case(folder: Path) -> None:
+    """docs/scenarios.md, "Errors": exit 2 when it is the only file, an error case otherwise."""
+    good = _write(folder, GOOD, "a-good.yaml")
+    bad = _write(folder, GOOD + "  - reboot:\n", "b-bad.yaml")
+    with pytest.raises(InputError, match=rf"^{re.escape(str(bad))}:\d+: steps\.1: unknown step"):
+        runner.plan(runner.collect([bad]))
+    plan = runner.plan(runner.collect([good, bad]))
+    assert [s.name for s in plan.scenarios] == ["good"]
+    (error,) = plan.load_errors
+    assert error.outcome is CaseOutcome.ERROR
+    assert error.message.startswith(f"{bad}:")
