@@ -83,12 +83,15 @@ def plan(
             if len(files) == 1:
                 raise
             errors.append(CaseResult(f"{file.stem}[load]", file.stem, "-", CaseOutcome.ERROR, message=str(exc), file=files[file]))
-    devices: list[MatrixDevice | None] = list(matrix) if matrix else [None]
+    # Index 0 is "the scenario's own device": the only one without a matrix, and the only one a
+    # scenario reading its device from a capture runs on.
+    devices: list[MatrixDevice | None] = [None, *(matrix or [])]
     cases = [
         (si, di)
         for si, scenario in enumerate(scenarios)
         for di, device in enumerate(devices)
-        if device is None or device.platform is scenario.platform
+        if (device is None) == (not matrix or scenario.device.source is not None)
+        and (device is None or device.platform is scenario.platform)
     ]
     if shard_of is not None:
         index, total = shard_of

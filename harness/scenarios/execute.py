@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from harness import attacks, diagnose
@@ -19,6 +20,7 @@ from harness.matrix import MatrixDevice
 from harness.results import CaseOutcome, CaseResult, StepResult
 from harness.scenarios.loader import SECRET_REF
 from harness.scenarios.model import DeviceSpec, EMMSpec, Expectation, Scenario, Step
+from harness.sources import read_source
 from simulator.chain import Chain
 from simulator.device import (
     AndroidDevice,
@@ -103,25 +105,29 @@ class _Case:
         return text
 
 
-def build_emm(spec: EMMSpec, config: dict[str, Any]) -> EMM | None:
+def build_emm(spec: EMMSpec, config: dict[str, Any], custom_values: dict[str, str]) -> EMM | None:
+    """The EMM of the scenario; its settings were validated by the loader."""
     try:
         ios = IOSAppSettings(**spec.ios)
         if spec.provider == "intune":
             settings = dict(spec.settings)
             if "enrollment_type" in settings:
                 settings["enrollment_type"] = EnrollmentType(settings["enrollment_type"])
-            return Intune(configuration=config, ios=ios, custom_values=spec.custom_values, **settings)
+            return Intune(configuration=config, ios=ios, custom_values=custom_values, **settings)
         if spec.provider == "workspace_one":
             settings = dict(spec.settings)
             if "delivery" in settings:
                 settings["delivery"] = Delivery(settings["delivery"])
-            return WorkspaceOne(configuration=config, ios=ios, custom_values=spec.custom_values, **settings)
+            return WorkspaceOne(configuration=config, ios=ios, custom_values=custom_values, **settings)
     except (TypeError, ValueError) as exc:
         raise InputError(f"device.emm.settings: {exc}") from None
     return None
 
 
-def build_device(spec: DeviceSpec, override: MatrixDevice | None, rng: random.Random) -> AnyDevice:
+def build_device(spec: DeviceSpec, override: MatrixDevice | None, rng: random.Random, base: Path) -> AnyDevice:
+    """The case's device: read from its source (a fresh copy per case), or a new simulated one."""
+    if spec.source is not None:
+        return read_source(spec.source, base=base)
     model = (override.model if override else None) or spec.model
     os_version = (override.os_version if override else None) or spec.os_version
     manufacturer = (override.manufacturer if override else None) or spec.manufacturer
@@ -166,11 +172,11 @@ def run_case(scenario: Scenario, override: MatrixDevice | None, seed: int) -> Ca
         clock = SimClock()
         org, secrets = build_org(scenario.org, rng=rng, clock=clock)
         spec = scenario.device
-        device = build_device(spec, override, rng)
+        device = build_device(spec, override, rng, Path(scenario.path).parent)
         case = _Case(scenario, Chain(org, device, rng=rng, clock=clock), None, clock, secrets)
         if spec.emm is not None:
             case.template = dict(spec.emm.config)
-            case.emm = build_emm(spec.emm, case.render(case.template))
+            case.emm = build_emm(spec.emm, case.render(case.template), case.render(spec.emm.custom_values))
         _provision(case, spec)
         if spec.enrolled:
             case.chain.enroll()

@@ -22,10 +22,11 @@ from harness.scenarios.model import (
     Step,
 )
 from simulator.device import Platform
-from simulator.emm import IOSAppSettings
+from simulator.emm import Delivery, EnrollmentType, IOSAppSettings
 from simulator.emm.intune import parse_android_json, parse_ios_xml
 from simulator.errors import ConfigError
 from simulator.verdict import FindingCode, Outcome, Reason
+from simulator.verifier.configs import check_existing_key
 from simulator.verifier.orgfile import OrgSpec, parse_org_spec, read_org_file
 from simulator.yamlfile import YamlDoc, load_yaml
 
@@ -38,14 +39,21 @@ _DEVICE = {
     "supervised", "management_rejected", "emm", "source",
 }
 _EMM = {"provider", "settings", "ios", "config", "config_json", "config_xml", "custom_values"}
-_EXPECT = {"decision", "reason", "access", "remediation", "findings", "status"}
-_REMEDIATION = {"title", "provider", "link", "http_status"}
-_IOS_SETTINGS = set(IOSAppSettings.__dataclass_fields__)
-_EMM_SETTINGS = {
-    "intune": {"enrollment_type", "required"},
-    "workspace_one": {"delivery", "managed_access", "send_configuration"},
-    "none": set(),
+_EXPECT = {
+    "sign_in": {"decision", "reason", "access", "remediation", "findings"},
+    "check_inventory": {"status", "findings"},
 }
+_REMEDIATION = {"title", "provider", "link", "http_status"}
+#: Each EMM's settings: a tuple of allowed values, or the type of the value.
+_EMM_SETTINGS: dict[str, dict[str, tuple[str, ...] | type]] = {
+    "intune": {"enrollment_type": tuple(e.value for e in EnrollmentType), "required": bool},
+    "workspace_one": {"delivery": tuple(d.value for d in Delivery), "managed_access": bool, "send_configuration": bool},
+    "none": {},
+}
+_IOS_SETTINGS: dict[str, tuple[str, ...] | type] = {
+    "make_managed_if_user_installed": bool, "config_domains": list, "sso_extension": bool, "hint_in_sso_extension": bool,
+}
+assert set(_IOS_SETTINGS) == set(IOSAppSettings.__dataclass_fields__)
 _STATUS = ("managed", "not_managed", "none")
 
 
@@ -67,6 +75,19 @@ class _Checker:
             if key not in allowed:
                 raise self.fail((*path, key), f"unknown field (allowed: {', '.join(sorted(allowed))})")
         return value
+
+    def settings(
+        self, value: Any, path: Sequence[str | int], schema: dict[str, tuple[str, ...] | type]
+    ) -> dict[str, Any]:
+        """A mapping whose keys are in ``schema``, each value one of its choices or of its type."""
+        result = self.mapping(value, path, set(schema))
+        for key, rule in schema.items():
+            if key in result:
+                if isinstance(rule, tuple):
+                    self.choice(result[key], (*path, key), rule)
+                else:
+                    self.typed(result[key], (*path, key), rule)
+        return result
 
     def choice(self, value: Any, path: Sequence[str | int], allowed: Sequence[str]) -> str:
         if value not in allowed:
@@ -113,6 +134,7 @@ def parse_scenario(doc: YamlDoc, path: Path, *, org_override: OrgSpec | None = N
     steps = tuple(_step(c, raw, i) for i, raw in enumerate(c.typed(top["steps"], ("steps",), list)))
     if not steps and device.source is None:
         raise c.fail(("steps",), "a scenario needs at least one step")
+    _check_config_names(c, org, steps)
     _check_secret_refs(c, org, device, steps)
     return Scenario(
         name=name, path=str(path), description=str(top.get("description", "")).strip(), tags=tags,
@@ -157,6 +179,11 @@ def _device(c: _Checker, value: Any) -> DeviceSpec:
     text = {k: str(c.typed(d[k], ("device", k), (str, int, float))) for k in ("model", "os_version", "manufacturer") if k in d}
     source = c.typed(d["source"], ("device", "source"), str) if "source" in d else None
     emm = _emm(c, d["emm"], platform) if d.get("emm") is not None else None
+    if source is not None:
+        if emm is not None or "okta_verify" in d:
+            raise c.fail(("device", "source"), "a device read from a source has no 'emm' or 'okta_verify': the capture says")
+        if not source.startswith("capture:"):
+            raise c.fail(("device", "source"), f"{source!r}: scenarios read devices from captures ('capture:DIR')")
     return DeviceSpec(platform, okta_verify=placement, emm=emm, source=source, **text, **flags)
 
 
@@ -164,10 +191,13 @@ def _emm(c: _Checker, value: Any, platform: Platform) -> EMMSpec:
     path = ("device", "emm")
     e = c.mapping(value, path, _EMM)
     provider = c.choice(e.get("provider"), (*path, "provider"), PROVIDERS)
-    settings = c.mapping(e.get("settings"), (*path, "settings"), _EMM_SETTINGS[provider])
-    ios = c.mapping(e.get("ios"), (*path, "ios"), _IOS_SETTINGS)
+    settings = c.settings(e.get("settings"), (*path, "settings"), _EMM_SETTINGS[provider])
+    ios = c.settings(e.get("ios"), (*path, "ios"), _IOS_SETTINGS)
     if "config_domains" in ios:
-        ios = {**ios, "config_domains": tuple(c.typed(ios["config_domains"], (*path, "ios", "config_domains"), list))}
+        domains = ios["config_domains"]
+        for i, domain in enumerate(domains):
+            c.typed(domain, (*path, "ios", "config_domains", i), str)
+        ios = {**ios, "config_domains": tuple(domains)}
     sources = [k for k in ("config", "config_json", "config_xml") if k in e]
     if len(sources) > 1:
         raise c.fail((*path, sources[1]), "give only one of config, config_json, config_xml")
@@ -198,9 +228,9 @@ def _step(c: _Checker, raw: Any, index: int) -> Step:
         raise c.fail(path, f"unknown step {shown!r} (allowed: {', '.join(ACTIONS)})")
     action = actions[0]
     args = _step_args(c, action, raw[action], (*path, action))
-    expect = _expectation(c, raw["expect"], (*path, "expect"), action) if raw.get("expect") is not None else None
-    if expect is not None and action not in ("sign_in", "check_inventory"):
+    if raw.get("expect") is not None and action not in _EXPECT:
         raise c.fail((*path, "expect"), f"only sign_in and check_inventory steps have expectations, not {action}")
+    expect = _expectation(c, raw["expect"], (*path, "expect"), action) if raw.get("expect") is not None else None
     return Step(action, args, expect, c.doc.line(path))
 
 
@@ -238,7 +268,7 @@ def _step_args(c: _Checker, action: str, value: Any, path: tuple[str | int, ...]
 
 
 def _expectation(c: _Checker, value: Any, path: tuple[str | int, ...], action: str) -> Expectation:
-    e = c.mapping(value, path, _EXPECT)
+    e = c.mapping(value, path, _EXPECT[action])
     decision = c.choice(e["decision"], (*path, "decision"), [o.value for o in Outcome]) if "decision" in e else None
     reason = c.choice(e["reason"], (*path, "reason"), [r.value for r in Reason]) if "reason" in e else None
     findings = tuple(
@@ -246,14 +276,35 @@ def _expectation(c: _Checker, value: Any, path: tuple[str | int, ...], action: s
         for i, f in enumerate(c.typed(e.get("findings", []), (*path, "findings"), list))
     )
     status = c.choice(e["status"], (*path, "status"), _STATUS) if "status" in e else None
-    if action == "check_inventory" and (decision or reason):
-        raise c.fail(path, "check_inventory expects a 'status', not a decision")
     remediation = None
     absent = "remediation" in e and e["remediation"] is None
     if e.get("remediation") is not None:
         remediation = dict(c.mapping(e["remediation"], (*path, "remediation"), _REMEDIATION))
     access = c.typed(e["access"], (*path, "access"), bool) if "access" in e else None
     return Expectation(decision, reason, access, remediation, absent, findings, status)
+
+
+def _check_config_names(c: _Checker, org: OrgSpec, steps: tuple[Step, ...]) -> None:
+    """Steps that name a configuration must name one that exists at that point of the scenario."""
+    names = {cfg.name for cfg in org.endpoint_management}
+    for i, step in enumerate(steps):
+        path = ("steps", i, step.action)
+        if step.action == "add_platform":
+            name = str(step.args["name"])
+            if name in names:
+                raise c.fail((*path, "name"), f"configuration {name!r} already exists")
+            if "secret" in step.args:
+                try:
+                    check_existing_key(str(step.args["secret"]))
+                except ConfigError as exc:
+                    raise c.fail((*path, "secret"), str(exc)) from None
+            names.add(name)
+        elif step.action in ("reset_secret", "delete_platform"):
+            name = step.args["name"]
+            if name not in names:
+                raise c.fail(path, f"no configuration named {name!r} (have: {', '.join(sorted(names)) or 'none'})")
+            if step.action == "delete_platform":
+                names.discard(name)
 
 
 def _check_secret_refs(c: _Checker, org: OrgSpec, device: DeviceSpec, steps: tuple[Step, ...]) -> None:
@@ -272,6 +323,7 @@ def _check_secret_refs(c: _Checker, org: OrgSpec, device: DeviceSpec, steps: tup
         return []
 
     configs = [(("device", "emm", "config"), device.emm.config if device.emm else {})]
+    configs += [(("device", "emm", "custom_values"), device.emm.custom_values if device.emm else {})]
     configs += [(("steps", i, "emm_push", "config"), s.args.get("config", {})) for i, s in enumerate(steps)]
     for path, config in configs:
         for name in refs(config):

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
@@ -175,7 +175,8 @@ def _parse_xml(data: bytes, *, name: str) -> Element:
     target.expat = parser.parser
     try:
         parser.feed(data)
-        root = parser.close()
+        # Our target's close() result; expat itself refuses a document without a root.
+        root = cast(Element, parser.close())
     except DefusedXmlException as exc:
         raise ParseError(
             f"{name}: refused XML at offset {parser.parser.CurrentByteIndex}: "
@@ -184,12 +185,8 @@ def _parse_xml(data: bytes, *, name: str) -> Element:
     except ET.ParseError as exc:
         line, column = exc.position
         offset = parser.parser.ErrorByteIndex
-        raise ParseError(
-            f"{name}: malformed XML at offset {offset if offset >= 0 else len(data)} "
-            f"(line {line}, column {column})"
-        ) from None
-    if not isinstance(root, Element):
-        raise ParseError(f"{name}: no root element at offset 0")
+        where = f"offset {offset if offset >= 0 else len(data)} (line {line}, column {column})"
+        raise ParseError(f"{name}: malformed XML at {where}") from None
     return root
 
 

@@ -94,6 +94,16 @@ def test_unresolved_lookup_arrives_literal_and_mismatches(
     assert decision.reason is Reason.HINT_MISMATCH
 
 
+def test_hint_with_a_lone_surrogate_is_a_mismatch(
+    provision: Provision, platform_emm: tuple[Platform, type[EMM]]
+) -> None:
+    """Device input the org cannot encode as UTF-8 (JSON allows ``\\ud800``) must not crash it."""
+    platform, emm_cls = platform_emm
+    s = provision(platform, emm_cls, configuration=lambda secret: {MANAGEMENT_HINT: secret[:-1] + "\ud800"})
+
+    assert s.chain.sign_in().reason is Reason.HINT_MISMATCH
+
+
 @pytest.mark.parametrize(
     ("emm_cls", "template"),
     [(WorkspaceOne, "{DeviceSerialNumber}"), (Intune, "{{serialnumber}}")],

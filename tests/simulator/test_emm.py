@@ -171,12 +171,21 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
         (BILLION_LAUGHS, "not acceptable XML"),
         (EXTERNAL_ENTITY, "not acceptable XML"),
         ("<dict><key>managementHint</key>", "not acceptable XML"),
-        (f"<plist><dict><key>managementHint</key><string>{SECRET}</string></dict></plist>", "root element must be <dict>, not <plist>"),
+        (
+            f"<plist><dict><key>managementHint</key><string>{SECRET}</string></dict></plist>",
+            "root element must be <dict>, not <plist>",
+        ),
         ("<dict><key>managementHint</key></dict>", "<dict> has a <key> without a value"),
         (f"<dict><string>{SECRET}</string><key>managementHint</key></dict>", "expected <key>, found <string>"),
         (f"<dict><key>k</key><string>{SECRET}</string><key>k</key><string>x</string></dict>", "key 'k' appears twice"),
-        (f"<dict><key>managementHint</key><integer>{SECRET}</integer></dict>", "key 'managementHint' has a malformed <integer>"),
-        (f"<dict><key>managementHint</key><date>{SECRET}</date></dict>", "key 'managementHint' has an unsupported value type <date>"),
+        (
+            f"<dict><key>managementHint</key><integer>{SECRET}</integer></dict>",
+            "key 'managementHint' has a malformed <integer>",
+        ),
+        (
+            f"<dict><key>managementHint</key><date>{SECRET}</date></dict>",
+            "key 'managementHint' has an unsupported value type <date>",
+        ),
         (f"<dict><key>managementHint</key><real>{SECRET}</real></dict>", "unsupported value type <real>"),
     ],
     ids=[

@@ -134,7 +134,9 @@ CASES = [
     ),
     (
         "both-secret-and-hash",
-        lambda t: _replace_line(t, f'secret: "{SECRET}"', f'secret: "{SECRET}"\n    secret_sha256: {sha256_hex(SECRET)}'),
+        lambda t: _replace_line(
+            t, f'secret: "{SECRET}"', f'secret: "{SECRET}"\n    secret_sha256: {sha256_hex(SECRET)}'
+        ),
         ("- name: intune-android", 1), "endpoint_management.0", "exactly one",
     ),
     (

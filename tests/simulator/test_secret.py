@@ -33,7 +33,7 @@ def test_redact(value: str, shown: str) -> None:
 def test_secret_never_shows_its_value() -> None:
     secret = Secret(OKTA_EXAMPLE)
 
-    shown = [repr(secret), str(secret), f"{secret}", f"{secret!r}", f"{secret:>60}", "%s" % secret]
+    shown = [repr(secret), str(secret), f"{secret}", f"{secret!r}", f"{secret:>60}", format(secret, "")]
 
     assert all(OKTA_EXAMPLE not in text for text in shown)
     assert repr(secret) == "Secret(3z…(37))"

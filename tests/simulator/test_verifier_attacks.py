@@ -125,7 +125,7 @@ def test_flipped_byte_in_payload(answered: Answered) -> None:
     header, payload, signature = answered.token.split(".")
     flipped = payload[:10] + ("A" if payload[10] != "A" else "B") + payload[11:]
 
-    status, decision = answered.submit(f"{header}.{flipped}.{signature}")
+    _, decision = answered.submit(f"{header}.{flipped}.{signature}")
 
     assert decision is not None and decision.reason is Reason.CHALLENGE_INVALID
     assert decision.detail in ("signature", "malformed")  # the flip may also break the JSON
@@ -155,7 +155,7 @@ def test_signed_by_another_enrolled_device(
 
 
 def test_unknown_kid(answered: Answered) -> None:
-    header, payload, _ = _parts(answered.token)
+    _, payload, _ = _parts(answered.token)
     forged = jwt.encode(payload, answered.enrollment.key.private, algorithm="ES256", headers={"kid": "nobody"})
 
     _assert_invalid(answered.submit(forged), "unknown_key")
@@ -339,6 +339,7 @@ def test_challenge_from_another_org_is_refused_by_okta_verify(
     rogue = make_org(org_url="https://rogue.okta.com")
     rogue.add_platform(platform, "Rogue", "https://rogue.example.com/")
     attempt = rogue.start_sign_in(platform)
+    assert attempt.challenge is not None and attempt.transaction_id is not None
 
     answer = s.chain.agents[0].answer(attempt.challenge)
 
