@@ -98,7 +98,7 @@ def inspect(
     if json_output:
         typer.echo(json.dumps(result.to_json(), indent=2))
     else:
-        _print_inspection(Console(highlight=False), result.to_json())
+        _print_inspection(Console(highlight=False, soft_wrap=True), result.to_json())
     raise typer.Exit({True: 0, False: 1, None: 2}[result.managed])
 
 
@@ -135,7 +135,7 @@ def _print_inspection(console: Console, data: dict[str, object]) -> None:
     findings = data["findings"]
     assert isinstance(findings, list)
     for finding in findings:
-        console.print(f"  [{finding['severity']}] {finding['code']}: {escape(finding['message'])}")
+        console.print(f"  {escape('[' + finding['severity'] + ']')} {finding['code']}: {escape(finding['message'])}")
     remediation = verdict["remediation"]
     if isinstance(remediation, dict):
         console.print(f"User sees: {escape(remediation['title'])} — {escape(remediation['message'])}")

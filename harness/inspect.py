@@ -22,25 +22,55 @@ from simulator.device import (
     AnyDevice,
     IOSDevice,
 )
+from simulator.ids import OKTA_VERIFY_ANDROID
 from simulator.okta_verify.agent import OktaVerify
 from simulator.secret import redact
 from simulator.verdict import Decision, Finding, Outcome, Reason
 from simulator.verifier.org import Org, reason_without_hint
 
-#: What an admin does about each reason, per EMM (the EMM is told by the profile owner / MDM).
+#: What an admin does about each reason, per EMM.
 _FIXES: dict[Reason, str] = {
-    Reason.APP_NOT_INSTALLED: "assign Okta Verify as a required app (Intune) / App Delivery Method Automatic (Workspace ONE)",
-    Reason.APP_NOT_IN_WORK_PROFILE: "install Okta Verify in the work profile: assign it through managed Google Play "
-    "(Intune: required app for the work profile; Workspace ONE: App Delivery Method Automatic), "
-    "and remove the personal copy",
-    Reason.APP_NOT_MANAGED: "take the app under management (Workspace ONE: Make App EMM Managed if User Installed; "
-    "Intune: required assignment, device supervised or user accepts)",
-    Reason.NO_HINT: "add the key managementHint (case-sensitive, type String) to Okta Verify's app configuration",
+    Reason.APP_NOT_INSTALLED: "assign Okta Verify as a required app — {emm}",
+    Reason.APP_NOT_MANAGED: "take the app under management — Workspace ONE: Make App EMM Managed if User "
+    "Installed; Intune: required assignment (silent on supervised devices, else the user must accept)",
+    Reason.NO_HINT: "add the key managementHint (case-sensitive, type String) to Okta Verify's app configuration — {emm}",
     Reason.HINT_MISMATCH: "put the current secret key of the org's configuration in managementHint "
-    "(after Reset secret key, update the EMM)",
+    "(after Reset secret key, update the EMM too) — {emm}",
     Reason.NO_PLATFORM_CONFIG: "add an endpoint-management platform for this OS in Okta (Security > Device integrations)",
     Reason.NOT_REGISTERED: "add the org account in Okta Verify",
 }
+#: Where each EMM keeps these settings, by the package of its Android DPC.
+_EMM_HINTS = {
+    "com.google.android.apps.work.clouddpc": "Intune: Apps > App configuration policies (Managed devices, "
+    "configuration designer); Okta Verify as a required work-profile app",
+    "com.airwatch.androidagent": "Workspace ONE: App Delivery Method Automatic, Managed Access Enable, "
+    "Application Configuration",
+    "com.afwsamples.testdpc": "TestDPC: set-app-restrictions com.okta.android.auth managementHint=...",
+}
+
+
+def _emm_hint(device: AnyDevice) -> str:
+    if isinstance(device, AndroidDevice) and device.work_profile and device.work_profile.profile_owner:
+        package = device.work_profile.profile_owner.split("/", 1)[0]
+        return _EMM_HINTS.get(package, f"the EMM that owns the work profile ({package})")
+    return "in the EMM's app configuration (both preference domains on iOS)"
+
+
+def _fix(reason: Reason, device: AnyDevice) -> str | None:
+    """One line an admin can act on, naming users and the EMM where the device tells them."""
+    if reason is Reason.APP_NOT_IN_WORK_PROFILE and isinstance(device, AndroidDevice):
+        work = device.work_profile
+        users = device.users_with(OKTA_VERIFY_ANDROID)
+        personal = ", ".join(f"user {u.id}" for u in users if not u.is_managed_profile)
+        if work is None:
+            return f"Okta Verify is in {personal} and the device has no work profile: enroll it with the EMM"
+        if work in users:
+            return (f"Okta Verify is also installed in {personal}, whose copy answers the browser: "
+                    f"uninstall it there and keep the work profile's (user {work.id})")
+        return (f"Okta Verify is installed in the personal profile ({personal}); install it in the work profile "
+                f"(user {work.id}) — {_emm_hint(device)}")
+    template = _FIXES.get(reason)
+    return template.format(emm=_emm_hint(device)) if template else None
 
 
 @dataclass(slots=True)
@@ -58,7 +88,9 @@ class Inspection:
 
     @property
     def fix(self) -> str | None:
-        return _FIXES.get(self.verdict.reason) if self.verdict else None
+        if self.verdict is None or self.verdict.managed:
+            return None
+        return _fix(self.verdict.reason, self.device)
 
     def okta_verify(self) -> list[dict[str, Any]]:
         """Each installed copy: where it is and whether it is managed."""

@@ -28,7 +28,7 @@ Path = tuple[str | int, ...]
 
 #: PyYAML quotes what it could not handle (a tag, an alias, an anchor): in an org file that may be
 #: a secret written without quotes (``secret: !x...``), so such text is redacted like a secret.
-_QUOTED = re.compile(r"'([^']{8,})'")
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.){8,})'" + r'|"((?:[^"\\]|\\.){8,})"')  # repr() of either quote
 
 
 class _KeyProblem(yaml.constructor.ConstructorError):
@@ -76,7 +76,7 @@ def load_yaml(text: str, *, name: str) -> YamlDoc:
         line = mark.line + 1 if mark is not None else 1
         problem = str(exc.problem or exc.context)
         if not isinstance(exc, _KeyProblem):
-            problem = _QUOTED.sub(lambda m: f"'{redact(m.group(1))}'", problem)
+            problem = _QUOTED.sub(lambda m: f"'{redact(m.group(1) or m.group(2))}'", problem)
         raise ConfigError(f"{name}:{line}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{name}: invalid YAML: {type(exc).__name__}") from None

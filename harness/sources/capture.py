@@ -98,7 +98,9 @@ class Capture:
                 return None
             raise CaptureError(f"{self.directory}: the capture has no answer for request {request!r}")
         file, status = self.entries[request]
-        path = self.directory / file
+        path = (self.directory / file).resolve()
+        if not path.is_relative_to(self.directory.resolve()):  # a symlink pointing out
+            raise CaptureError(f"{self.directory}: file {file!r} for request {request!r} leaves the capture directory")
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise CaptureError(f"{path}: larger than {MAX_FILE_BYTES} bytes (request {request!r})")

@@ -612,3 +612,19 @@ def test_corrupt_abx_names_the_request_and_offset_not_the_secret(tmp_path: Path)
     message = str(caught.value)
     assert "\n" not in message and request in message and re.search(r"offset \d+", message)
     assert secret[:6] not in message
+
+
+def test_a_symlink_out_of_the_capture_is_refused(tmp_path: Path) -> None:
+    from harness.errors import CaptureError
+    from harness.sources.capture import Capture
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("[ro.product.model]: [Pixel 8]\n")
+    capture = tmp_path / "cap"
+    capture.mkdir()
+    (capture / "getprop.txt").symlink_to(outside)
+    (capture / "capture.json").write_text(
+        '{"format": 1, "platform": "android", "entries": [{"request": "getprop", "file": "getprop.txt", "status": 0}]}'
+    )
+    with pytest.raises(CaptureError, match="leaves the capture directory"):
+        Capture.load(capture).answer("getprop")

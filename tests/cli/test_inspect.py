@@ -1,0 +1,112 @@
+"""``attestlab inspect`` end to end on the bundled captures and on broken ones."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import ROOT, attestlab, catalog_secrets
+
+CAPTURES = ROOT / "fixtures" / "captures"
+STANDARD = ROOT / "fixtures" / "orgs" / "standard.yaml"
+ABX_CAPTURE = CAPTURES / "android" / "pixel6-android12-intune-abx"
+RESTRICTIONS = "pull_data_system_users_10_res_com.okta.android.auth.xml"
+IOS_CAPTURE = CAPTURES / "ios" / "iphone15pro-ios17-ws1-managed"
+HINT = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
+
+
+def _no_secret(*texts: str) -> None:
+    for secret in [*catalog_secrets(), HINT]:
+        for text in texts:
+            assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("capture", "code", "reason"),
+    [
+        ("android/pixel6-android12-intune-abx", 0, "managed"),
+        ("android/pixel7-android13-personal-only", 1, "app_not_in_work_profile"),
+        ("android/pixel5-android13-no-root", 2, None),
+        ("ios/iphone15pro-ios17-ws1-managed", 0, "managed"),
+        ("ios/iphone13-ios17-user-installed", 1, "app_not_managed"),
+        ("ios/iphone14pro-ios18-no-mdm-answers", 2, None),
+    ],
+)
+def test_exit_codes_and_json(capture: str, code: int, reason: str | None) -> None:
+    result = attestlab("inspect", f"capture:{CAPTURES / capture}", "--org", STANDARD, "--json")
+    assert result.code == code, result.err
+    data = json.loads(result.out)
+    assert set(data) >= {"device", "okta_verify", "verdict", "findings"}
+    assert data["verdict"]["managed"] == {0: True, 1: False, 2: None}[code]
+    assert data["verdict"]["reason"] == reason
+    for finding in data["findings"]:
+        assert set(finding) == {"code", "severity", "message"}
+    if code == 2:
+        assert "restrictions_unreadable" in {f["code"] for f in data["findings"]}
+    _no_secret(result.out, result.err)
+
+
+def test_human_output_names_profiles_fix_and_remediation() -> None:
+    result = attestlab("inspect", f"capture:{CAPTURES / 'android' / 'pixel7-android13-personal-only'}", "--org", STANDARD)
+    assert result.code == 1
+    assert "NOT MANAGED (app_not_in_work_profile)" in result.out
+    assert "installed in the personal profile (user 0); install it in the work profile (user 10)" in result.out
+    assert "Additional setup required" in result.out and "https://portal.manage.microsoft.com/" in result.out
+
+
+def test_without_org_it_reports_what_it_can() -> None:
+    result = attestlab("inspect", f"capture:{ABX_CAPTURE}", "--json")
+    assert result.code == 2  # a hint is present: matching it needs the org
+    data = json.loads(result.out)
+    assert data["verdict"]["managed"] is None
+    assert data["okta_verify"][-1]["management_hint"] == "3z…(37)"
+    assert any("needs an org file" in n for n in data["notes"])
+    missing = attestlab("inspect", f"capture:{CAPTURES / 'android' / 'pixel7-android13-personal-only'}", "--json")
+    assert missing.code == 1 and json.loads(missing.out)["verdict"]["reason"] == "app_not_in_work_profile"
+    _no_secret(result.out, missing.out)
+
+
+def _broken(tmp_path: Path, source: Path, file: str, data: bytes | None) -> Path:
+    target = tmp_path / source.name
+    shutil.copytree(source, target)
+    if data is None:
+        (target / file).unlink()
+    else:
+        (target / file).write_bytes(data)
+    return target
+
+
+_GOOD_ABX = (ABX_CAPTURE / RESTRICTIONS).read_bytes()
+BAD_INPUTS = {
+    "billion laughs": (ABX_CAPTURE, RESTRICTIONS, b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+                       b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><restrictions><entry key="k" type="s">&b;</entry></restrictions>'),
+    "external entity": (ABX_CAPTURE, RESTRICTIONS, b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                        b'<restrictions><entry key="k" type="s">&x;</entry></restrictions>'),
+    "truncated ABX": (ABX_CAPTURE, RESTRICTIONS, _GOOD_ABX[: len(_GOOD_ABX) // 2]),
+    "wrong magic": (ABX_CAPTURE, RESTRICTIONS, b"ABY\x00" + _GOOD_ABX[4:]),
+    "unknown token type": (ABX_CAPTURE, RESTRICTIONS, b"ABX\x00\x00\x0e"),
+    "plist garbage": (IOS_CAPTURE, "mdm.managed_application_configuration.plist", b"bplist00\xff\xfe garbage"),
+    "missing capture.json": (ABX_CAPTURE, "capture.json", None),
+    "capture.json names a missing file": (ABX_CAPTURE, "getprop.txt", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_inputs_are_one_line_exit_2_without_secrets(tmp_path: Path, case: str) -> None:
+    source, file, data = BAD_INPUTS[case]
+    capture = _broken(tmp_path, source, file, data)
+    result = attestlab("inspect", f"capture:{capture}", "--org", STANDARD)
+    assert result.code == 2, (case, result.out, result.err)
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("attestlab: error: "), result.err
+    assert "Traceback" not in result.err and result.out == ""
+    assert str(capture) in lines[0] or "capture:" in lines[0]
+    _no_secret(result.out, result.err)
+
+
+def test_unknown_source_kind_is_exit_2() -> None:
+    result = attestlab("inspect", "floppy:/dev/fd0")
+    assert result.code == 2 and "expected one of capture:" in result.err
