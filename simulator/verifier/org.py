@@ -81,6 +81,7 @@ class Org:
         self.key = SigningKey.generate(self.rng)
         self.registry = Registry()
         self._configs: dict[str, EndpointConfig] = {}
+        self._by_platform: dict[Platform, list[EndpointConfig]] = {}
         self._pending: dict[str, PendingChallenge] = {}
         self._results: dict[str, Decision] = {}
         self._seen_jti: set[str] = set()
@@ -95,8 +96,11 @@ class Org:
         return sorted(self._configs.values(), key=lambda c: c.created)
 
     def configs_for(self, platform: Platform) -> list[EndpointConfig]:
-        """This platform's configurations, earliest-created first."""
-        return [c for c in self.configs if c.platform is platform]
+        """This platform's configurations, earliest-created first (cached: read on every sign-in)."""
+        cached = self._by_platform.get(platform)
+        if cached is None:
+            cached = self._by_platform[platform] = [c for c in self.configs if c.platform is platform]
+        return cached
 
     def config(self, name: str) -> EndpointConfig:
         try:
@@ -148,6 +152,7 @@ class Org:
                 created = latest + timedelta(microseconds=1)
         config = EndpointConfig(name, platform, provider, enrollment_link, secret_sha256.lower(), created)
         self._configs[name] = config
+        self._by_platform.clear()
         log.info("added %s configuration %s (%s)", platform.value, name, provider)
         return config
 
@@ -162,6 +167,7 @@ class Org:
     def delete_platform(self, name: str) -> None:
         self.config(name)
         del self._configs[name]
+        self._by_platform.clear()
         log.info("deleted configuration %s", name)
 
     # -- Okta Verify enrollment (POST /idp/authenticators) ------------------------------------------
