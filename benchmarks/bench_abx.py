@@ -88,37 +88,37 @@ def _timings(run: Callable[[], object], runs: int) -> list[float]:
     return timings
 
 
+def measure(size_mb: float = 5.0, runs: int = 7) -> dict[str, Any]:
+    """Decode (and full ``parse_restrictions``) timings on a generated file of ``size_mb``."""
+    data = make_document(int(size_mb * 1_000_000))
+    megabytes = len(data) / 1_000_000
+    elements = _count(abx.decode(data, name="bench.abx"))
+    decode = _timings(lambda: abx.decode(data, name="bench.abx"), runs)
+    parse_s = statistics.median(_timings(lambda: parse_restrictions(data, name="bench.abx"), runs))
+    decode_s = statistics.median(decode)
+    return {
+        "benchmark": "abx_decode",
+        "file_bytes": len(data),
+        "elements": elements,
+        "bytes_per_element": round(len(data) / elements, 1),
+        "runs": runs,
+        "decode_median_s": round(decode_s, 4),
+        "decode_MB_per_s": round(megabytes / decode_s, 1),
+        # The fastest run, less disturbed by other load on a shared machine.
+        "decode_best_MB_per_s": round(megabytes / min(decode), 1),
+        "parse_restrictions_median_s": round(parse_s, 4),
+        "parse_restrictions_MB_per_s": round(megabytes / parse_s, 1),
+        "goal_MB_per_s": 20,
+        "python": platform.python_version(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=5.0)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-
-    data = make_document(int(args.size_mb * 1_000_000))
-    megabytes = len(data) / 1_000_000
-    elements = _count(abx.decode(data, name="bench.abx"))
-    decode = _timings(lambda: abx.decode(data, name="bench.abx"), args.runs)
-    parse_s = statistics.median(_timings(lambda: parse_restrictions(data, name="bench.abx"), args.runs))
-    decode_s = statistics.median(decode)
-    print(
-        json.dumps(
-            {
-                "benchmark": "abx_decode",
-                "file_bytes": len(data),
-                "elements": elements,
-                "bytes_per_element": round(len(data) / elements, 1),
-                "runs": args.runs,
-                "decode_median_s": round(decode_s, 4),
-                "decode_MB_per_s": round(megabytes / decode_s, 1),
-                # The fastest run, less disturbed by other load on a shared machine.
-                "decode_best_MB_per_s": round(megabytes / min(decode), 1),
-                "parse_restrictions_median_s": round(parse_s, 4),
-                "parse_restrictions_MB_per_s": round(megabytes / parse_s, 1),
-                "goal_MB_per_s": 20,
-                "python": platform.python_version(),
-            }
-        )
-    )
+    print(json.dumps(measure(args.size_mb, args.runs)))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.errors import InputError
+from harness.errors import InputError, ParseError
 from harness.scenarios.model import (
     ACTIONS,
     ANDROID_PLACEMENTS,
@@ -21,9 +21,10 @@ from harness.scenarios.model import (
     Scenario,
     Step,
 )
+from harness.sources.ios_plists import parse_intune_ios_xml
 from simulator.device import Platform
 from simulator.emm import Delivery, EnrollmentType, IOSAppSettings
-from simulator.emm.intune import parse_android_json, parse_ios_xml
+from simulator.emm.intune import parse_android_json
 from simulator.errors import ConfigError
 from simulator.verdict import FindingCode, Outcome, Reason
 from simulator.verifier.configs import check_existing_key
@@ -172,7 +173,7 @@ def _device(c: _Checker, value: Any) -> DeviceSpec:
     platform = Platform(c.choice(d["platform"], ("device", "platform"), [p.value for p in Platform]))
     placements = ANDROID_PLACEMENTS if platform is Platform.ANDROID else IOS_PLACEMENTS
     placement = c.choice(d.get("okta_verify", placements[0]), ("device", "okta_verify"), placements)
-    flags = {}
+    flags: dict[str, bool] = {}
     for key in ("enrolled", "secure_folder", "supervised", "management_rejected"):
         if key in d:
             flags[key] = c.typed(d[key], ("device", key), bool)
@@ -184,7 +185,10 @@ def _device(c: _Checker, value: Any) -> DeviceSpec:
             raise c.fail(("device", "source"), "a device read from a source has no 'emm' or 'okta_verify': the capture says")
         if not source.startswith("capture:"):
             raise c.fail(("device", "source"), f"{source!r}: scenarios read devices from captures ('capture:DIR')")
-    return DeviceSpec(platform, okta_verify=placement, emm=emm, source=source, **text, **flags)
+    return DeviceSpec(
+        platform, text.get("model"), text.get("os_version"), text.get("manufacturer"), okta_verify=placement,
+        emm=emm, source=source, **flags,
+    )
 
 
 def _emm(c: _Checker, value: Any, platform: Platform) -> EMMSpec:
@@ -208,8 +212,11 @@ def _emm(c: _Checker, value: Any, platform: Platform) -> EMMSpec:
         elif "config_json" in e:
             config = parse_android_json(c.typed(e["config_json"], (*path, "config_json"), str), name=c.doc.where((*path, "config_json")))
         elif "config_xml" in e:
-            config = parse_ios_xml(c.typed(e["config_xml"], (*path, "config_xml"), str), name=c.doc.where((*path, "config_xml")))
-    except ConfigError as exc:
+            xml = c.typed(e["config_xml"], (*path, "config_xml"), str).encode("utf-8")
+            # Plain dicts and lists: ``${secret:NAME}`` is found and substituted by walks over
+            # dict/list; the EMM's AppConfig gives string arrays back their tuple type.
+            config = parse_intune_ios_xml(xml, name=c.doc.where((*path, "config_xml"))).to_plain()
+    except (ConfigError, ParseError) as exc:
         raise InputError(str(exc)) from None
     custom = {str(k): str(v) for k, v in c.mapping(e.get("custom_values"), (*path, "custom_values"), set(e.get("custom_values") or {})).items()}
     return EMMSpec(provider, dict(settings), dict(ios), dict(config), custom)
@@ -322,7 +329,7 @@ def _check_secret_refs(c: _Checker, org: OrgSpec, device: DeviceSpec, steps: tup
             return [r for v in value for r in refs(v)]
         return []
 
-    configs = [(("device", "emm", "config"), device.emm.config if device.emm else {})]
+    configs: list[tuple[tuple[str | int, ...], Any]] = [(("device", "emm", "config"), device.emm.config if device.emm else {})]
     configs += [(("device", "emm", "custom_values"), device.emm.custom_values if device.emm else {})]
     configs += [(("steps", i, "emm_push", "config"), s.args.get("config", {})) for i, s in enumerate(steps)]
     for path, config in configs:

@@ -93,6 +93,28 @@ def _indent(line: str) -> int:
 _PROPERTY_START = re.compile(r"\[([^\[\]\s]+)\]: \[")
 
 
+# One property: a value runs to the first "]" that ends a line followed by the next property or
+# the end of the output, the same rule as the line-by-line reader below.
+_PROPERTY = re.compile(r"\[([^\[\]\s]+)\]: \[(.*?)\]\n(?=\[[^\[\]\s]+\]: \[|\s*\Z)", re.S)
+
+
+def _getprop_fast(text: str) -> dict[str, str] | None:
+    """The whole output in one regular-expression pass, or None when anything is irregular
+    (CR line ends, blank lines, a duplicate, text between properties, too large): the
+    line-by-line reader then parses it or says exactly where it is wrong."""
+    if len(text) > MAX_OUTPUT_CHARS or "\r" in text:
+        return None
+    body = text.rstrip() + "\n"
+    props: dict[str, str] = {}
+    position = 0
+    for match in _PROPERTY.finditer(body):
+        if match.start() != position or match.group(1) in props:
+            return None
+        props[match.group(1)] = match.group(2)
+        position = match.end()
+    return props if props and position == len(body) else None
+
+
 def parse_getprop(text: str, *, name: str) -> dict[str, str]:
     """``getprop`` output as a dict of property name to value.
 
@@ -100,6 +122,9 @@ def parse_getprop(text: str, *, name: str) -> dict[str, str]:
     line ending in ``]`` that is followed by the next property (or by the end of the output).
     A property line inside an unfinished value means the value was never closed.
     """
+    fast = _getprop_fast(text)
+    if fast is not None:
+        return fast
     lines = _lines(text, name)
     last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
     props: dict[str, str] = {}

@@ -18,9 +18,8 @@ What comes from where (DOMAIN.md §6), parser and builder:
   :func:`managed_application_list_answer` (and :func:`app_origin` to read a status);
 * MDM ``ManagedApplicationConfiguration``: :func:`parse_managed_application_configuration`,
   :func:`managed_application_configuration_answer`;
-* exports an admin may hand us instead of the MDM's answer: an Intune iOS XML app configuration
-  (:func:`parse_intune_ios_xml`) and a Workspace ONE key/value export
-  (:func:`parse_workspace_one_export`).
+* an export an admin may hand us instead of the MDM's answer: an Intune iOS XML app
+  configuration (:func:`parse_intune_ios_xml`; also what a scenario's ``config_xml`` holds).
 
 Everything read here is untrusted, so:
 
@@ -48,11 +47,9 @@ because their text can quote the offending value (``int()`` does).
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import plistlib
-import re
 import struct
 import uuid
 from collections.abc import Iterable, Mapping
@@ -90,7 +87,6 @@ __all__ = [
     "parse_managed_application_list",
     "parse_mdm_profile_list",
     "parse_profile_list",
-    "parse_workspace_one_export",
     "profile_list_answer",
 ]
 
@@ -586,7 +582,7 @@ def parse_managed_application_configuration(data: bytes, *, name: str) -> dict[s
 
 
 # ---------------------------------------------------------------------------------------------
-# Configuration exports an admin may hand us
+# A configuration export an admin may hand us
 # ---------------------------------------------------------------------------------------------
 
 
@@ -605,70 +601,6 @@ def parse_intune_ios_xml(data: bytes, *, name: str) -> AppConfig:
     tree = _load_xml(data, name)
     _check_tree(tree, name)
     return _config(_expect(tree, dict, _At(name)), _At(name))
-
-
-_WS1_HEADER = ("Configuration Key", "Value Type", "Configuration Value")
-_WS1_INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-def parse_workspace_one_export(data: bytes, *, name: str) -> AppConfig:
-    """A Workspace ONE app configuration key/value export (CSV) -> its configuration.
-
-    Workspace ONE has no standard export file, so this is the documented shape attestlab
-    accepts; it mirrors the console's "Send Application Configuration" table, one row per
-    entry (DOMAIN.md §7: key ``managementHint``, Value Type String)::
-
-        Configuration Key,Value Type,Configuration Value
-        managementHint,String,3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ
-        OktaVerify.OrgUrl,String,https://example.okta.com
-
-    UTF-8 (a byte-order mark, as spreadsheet programs write, is allowed), RFC 4180 quoting.
-    Value types are ``String`` (kept exactly, surrounding spaces included: they are a finding,
-    not noise), ``Integer`` (decimal) and ``Boolean`` (``true``/``false``, any case). Keys are
-    case-sensitive and kept exactly; a repeated key is an error. Lookup values such as
-    ``{EnrollmentUser}`` stay literal text.
-    """
-    _check_size(data, name)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"{name}: not UTF-8 at byte offset {exc.start}") from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    values: dict[str, str | int | bool] = {}
-    try:
-        header = next(reader, [])
-        if tuple(cell.strip() for cell in header) != _WS1_HEADER:
-            raise ParseError(f"{name}: line 1: expected the header {','.join(_WS1_HEADER)}")
-        for row in reader:
-            if not row:
-                continue
-            line = f"{name}: line {reader.line_num}"
-            if len(row) != len(_WS1_HEADER):
-                raise ParseError(f"{line}: expected 3 fields, got {len(row)}")
-            key, kind, raw = row
-            if not key:
-                raise ParseError(f"{line}: empty Configuration Key")
-            if key in values:
-                raise ParseError(f"{line}: duplicate Configuration Key {_show(key)}")
-            values[key] = _ws1_value(kind.strip(), raw, f"{line}: {_show(key)}")
-    except csv.Error:
-        raise ParseError(f"{name}: line {reader.line_num}: malformed CSV") from None
-    return AppConfig(values)
-
-
-def _ws1_value(kind: str, raw: str, where: str) -> str | int | bool:
-    if kind == "String":
-        return raw
-    if kind == "Integer":
-        if not _WS1_INTEGER.fullmatch(raw.strip()):
-            raise ParseError(f"{where}: Integer value is not a decimal number")
-        return int(raw)
-    if kind == "Boolean":
-        flag = raw.strip().lower()
-        if flag not in ("true", "false"):
-            raise ParseError(f"{where}: Boolean value is not true or false")
-        return flag == "true"
-    raise ParseError(f"{where}: Value Type {_show(kind)} is not String, Integer or Boolean")
 
 
 # ---------------------------------------------------------------------------------------------

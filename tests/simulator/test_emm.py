@@ -1,7 +1,8 @@
 """The EMMs' configuration formats and placeholder substitution.
 
 Intune accepts an Android managed-configuration JSON and an iOS XML ``<dict>`` (DOMAIN.md §5, §7);
-both are parsed from the bytes an admin pastes and then delivered through the chain.
+both are parsed from the bytes an admin pastes and then delivered through the chain. The iOS XML
+parser itself is tested with the other plist readers (tests/sources/test_ios_plists.py).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from typing import Any
 
 import pytest
 
+from harness.sources.ios_plists import parse_intune_ios_xml
 from simulator.appconfig import AppConfig
 from simulator.device import Identity, Platform
 from simulator.emm import Intune, WorkspaceOne
-from simulator.emm.intune import MAX_POLICY_BYTES, parse_android_json, parse_ios_xml
+from simulator.emm.intune import parse_android_json
 from simulator.emm.lookups import (
     INTUNE_TOKEN,
     WS1_LOOKUP,
@@ -129,83 +131,18 @@ IOS_XML = f"""<dict>
 </dict>"""
 
 
-def test_parse_ios_xml() -> None:
-    config = parse_ios_xml(IOS_XML, name="okta.xml")
-
-    assert config == {
-        "managementHint": SECRET,
-        "OktaVerify.OrgUrl": "https://example.okta.com",
-        "userPrincipalName": "{{userprincipalname}}",
-        "enabled": True,
-        "disabled": False,
-        "retries": 3,
-        "hosts": ("a.example.com", "b.example.com"),
-        "nested": {"level": 2},
-        "bundles": [{"n": 1}],
-    }
-
-
 def test_ios_xml_delivered_with_tokens_resolved(provision: Provision) -> None:
     s = provision(
         Platform.IOS, Intune,
-        configuration=lambda secret: parse_ios_xml(IOS_XML.replace(SECRET, secret), name="okta.xml"),
+        configuration=lambda secret: parse_intune_ios_xml(IOS_XML.replace(SECRET, secret).encode(), name="okta.xml"),
     )
     delivered = s.device.config_for("com.okta.mobile")
 
     assert delivered["userPrincipalName"] == s.device.identity.user_email
     assert delivered["nested"] == AppConfig({"level": 2})
+    assert delivered["hosts"] == ("a.example.com", "b.example.com")
+    assert delivered["bundles"] == [AppConfig({"n": 1})]
     assert s.chain.sign_in().outcome is Outcome.MANAGED
-
-
-BILLION_LAUGHS = """<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
-<dict><key>managementHint</key><string>&lol2;</string></dict>"""
-EXTERNAL_ENTITY = """<?xml version="1.0"?>
-<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
-<dict><key>managementHint</key><string>&xxe;</string></dict>"""
-
-
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        (BILLION_LAUGHS, "not acceptable XML"),
-        (EXTERNAL_ENTITY, "not acceptable XML"),
-        ("<dict><key>managementHint</key>", "not acceptable XML"),
-        (
-            f"<plist><dict><key>managementHint</key><string>{SECRET}</string></dict></plist>",
-            "root element must be <dict>, not <plist>",
-        ),
-        ("<dict><key>managementHint</key></dict>", "<dict> has a <key> without a value"),
-        (f"<dict><string>{SECRET}</string><key>managementHint</key></dict>", "expected <key>, found <string>"),
-        (f"<dict><key>k</key><string>{SECRET}</string><key>k</key><string>x</string></dict>", "key 'k' appears twice"),
-        (
-            f"<dict><key>managementHint</key><integer>{SECRET}</integer></dict>",
-            "key 'managementHint' has a malformed <integer>",
-        ),
-        (
-            f"<dict><key>managementHint</key><date>{SECRET}</date></dict>",
-            "key 'managementHint' has an unsupported value type <date>",
-        ),
-        (f"<dict><key>managementHint</key><real>{SECRET}</real></dict>", "unsupported value type <real>"),
-    ],
-    ids=[
-        "entity-expansion", "external-entity", "truncated", "plist-root", "key-without-value",
-        "value-first", "duplicate-key", "malformed-integer", "date", "real",
-    ],
-)
-def test_parse_ios_xml_errors(text: str, words: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        parse_ios_xml(text, name="okta.xml")
-
-    assert str(caught.value).startswith("okta.xml: ")
-    assert words in str(caught.value)
-    assert SECRET not in str(caught.value)
-
-
-def test_parse_ios_xml_size_bound() -> None:
-    padding = " " * MAX_POLICY_BYTES
-    with pytest.raises(ConfigError, match="larger than"):
-        parse_ios_xml(f"<dict>{padding}</dict>", name="okta.xml")
 
 
 # -- lookups and tokens -----------------------------------------------------------------------

@@ -20,10 +20,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from harness.sources.ios_plists import parse_intune_ios_xml
 from simulator.chain import Chain
 from simulator.device import AnyDevice, AppOrigin, IOSDevice, Platform, generate_identity, new_device
 from simulator.emm import EMM, Intune, IOSAppSettings, WorkspaceOne
-from simulator.emm.intune import parse_android_json, parse_ios_xml
+from simulator.emm.intune import parse_android_json
 from simulator.emm.lookups import find_unresolved
 from simulator.errors import AttestlabError
 from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_IOS
@@ -138,10 +139,14 @@ def _provoked_errors(secret: str) -> Iterator[str]:
         lambda: check_existing_key(secret + " "),
         lambda: check_existing_key(secret * (256 // len(secret) + 1)),
         lambda: check_existing_key(secret[:7]),
-        lambda: parse_ios_xml(f"<dict><key>managementHint</key><integer>{_xml(secret)}</integer></dict>", name="x"),
-        lambda: parse_ios_xml(f"<dict><key>managementHint</key><date>{_xml(secret)}</date></dict>", name="x"),
-        lambda: parse_ios_xml(f"<plist><string>{_xml(secret)}</string></plist>", name="x"),
-        lambda: parse_ios_xml(f"<dict><string>{_xml(secret)}</string></dict>", name="x"),
+        lambda: parse_intune_ios_xml(_dict(f"<integer>{_xml(secret)}</integer>"), name="x"),
+        lambda: parse_intune_ios_xml(_dict(f"<date>{_xml(secret)}</date>"), name="x"),
+        lambda: parse_intune_ios_xml(_dict(f"<real>{_xml(secret)}</real>"), name="x"),
+        lambda: parse_intune_ios_xml(f"<plist><string>{_xml(secret)}</string></plist>".encode(), name="x"),
+        lambda: parse_intune_ios_xml(f"<dict><string>{_xml(secret)}</string></dict>".encode(), name="x"),
+        lambda: parse_intune_ios_xml(
+            _dict(f"<string>{_xml(secret)}</string><key>managementHint</key><string>{_xml(secret)}</string>"), name="x"
+        ),
         lambda: parse_android_json(
             json.dumps({"managedProperty": [{"key": MANAGEMENT_HINT, "valueString": secret, "valueBool": True}]}),
             name="x",
@@ -180,6 +185,11 @@ def _load_org_text(text: str) -> None:
 
 def _xml(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _dict(value: str) -> bytes:
+    """Intune's bare ``<dict>`` with ``value`` (an element) as the ``managementHint``."""
+    return f"<dict><key>managementHint</key>{value}</dict>".encode()
 
 
 def _whole_flow_text(secret: str, caplog: pytest.LogCaptureFixture) -> str:
