@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_abx  # noqa: E402  (the sibling benchmark: one ABX measurement, not two)
+import bench_abx
 
-from harness.sources import read_source  # noqa: E402
+from harness.sources import read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_CAPTURES_PER_S = 2000
@@ -63,8 +63,10 @@ def main() -> int:
         "goals": {"captures_per_s": GOAL_CAPTURES_PER_S, "abx_mb_per_s": GOAL_ABX_MB_PER_S},
     }
     print(json.dumps(record))
-    print(f"{rate:,.0f} Android captures/s (goal {GOAL_CAPTURES_PER_S:,}); ABX decode {abx['decode_MB_per_s']} MB/s "
-          f"median, {abx['decode_best_MB_per_s']} best, on {abx['file_bytes'] / 1e6:.1f} MB (goal {GOAL_ABX_MB_PER_S})")
+    print(
+        f"{rate:,.0f} Android captures/s (goal {GOAL_CAPTURES_PER_S:,}); ABX decode {abx['decode_MB_per_s']} MB/s "
+        f"median, {abx['decode_best_MB_per_s']} best, on {abx['file_bytes'] / 1e6:.1f} MB (goal {GOAL_ABX_MB_PER_S})"
+    )
     return 0 if rate >= GOAL_CAPTURES_PER_S and abx["decode_MB_per_s"] >= GOAL_ABX_MB_PER_S else 1
 
 

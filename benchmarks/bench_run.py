@@ -29,7 +29,14 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-ANDROID = [("Pixel 6", "12"), ("Pixel 7", "13"), ("Pixel 8", "14"), ("Pixel 9", "15"), ("SM-S911B", "14"), ("SM-A525F", "13")]
+ANDROID = [
+    ("Pixel 6", "12"),
+    ("Pixel 7", "13"),
+    ("Pixel 8", "14"),
+    ("Pixel 9", "15"),
+    ("SM-S911B", "14"),
+    ("SM-A525F", "13"),
+]
 IOS = [("iPhone14,5", "17.6.1"), ("iPhone15,2", "18.1"), ("iPhone16,1", "18.3"), ("iPhone17,3", "18.5")]
 
 
@@ -37,8 +44,10 @@ def build(workdir: Path, cases: int) -> tuple[Path, Path, int]:
     """Scenario copies + matrix giving about ``cases`` cases; returns (scenarios, matrix, count)."""
     catalog = sorted((ROOT / "scenarios").rglob("*.yaml"))
     docs = [(p, yaml.safe_load(p.read_text())) for p in catalog]
-    per_platform = {"android": [d for d in docs if d[1]["device"]["platform"] == "android"],
-                    "ios": [d for d in docs if d[1]["device"]["platform"] == "ios"]}
+    per_platform = {
+        "android": [d for d in docs if d[1]["device"]["platform"] == "android"],
+        "ios": [d for d in docs if d[1]["device"]["platform"] == "ios"],
+    }
     devices_per_platform = 25
     copies = max(1, round(cases / (devices_per_platform * len(docs))))
     out = workdir / "scenarios"
@@ -56,8 +65,16 @@ def build(workdir: Path, cases: int) -> tuple[Path, Path, int]:
                 total += devices_per_platform
     base = ANDROID * 5
     # Distinct labels: the same model appears several times, numbered like lab devices.
-    matrix = {"devices": [{"platform": "android", "model": f"{m} #{i}", "version": v} for i, (m, v) in enumerate(base[:devices_per_platform])]
-              + [{"platform": "ios", "model": f"{m} #{i}", "version": v} for i, (m, v) in enumerate((IOS * 7)[:devices_per_platform])]}
+    matrix = {
+        "devices": [
+            {"platform": "android", "model": f"{m} #{i}", "version": v}
+            for i, (m, v) in enumerate(base[:devices_per_platform])
+        ]
+        + [
+            {"platform": "ios", "model": f"{m} #{i}", "version": v}
+            for i, (m, v) in enumerate((IOS * 7)[:devices_per_platform])
+        ]
+    }
     matrix_path = workdir / "matrix.yaml"
     matrix_path.write_text(yaml.safe_dump(matrix))
     return out, matrix_path, total
@@ -67,9 +84,24 @@ def run(scenarios: Path, matrix: Path, workers: int, report: Path) -> dict[str, 
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "harness", "run", str(scenarios), "--matrix", str(matrix), "--workers", str(workers),
-         "--seed", "1", "--json", str(report)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "run",
+            str(scenarios),
+            "--matrix",
+            str(matrix),
+            "--workers",
+            str(workers),
+            "--seed",
+            "1",
+            "--json",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -101,15 +133,24 @@ def main() -> int:
     base = results[0]["cases_per_s_run"]
     for r in results:
         r["speedup_run"] = round(r["cases_per_s_run"] / base, 2)
-    record = {"benchmark": "bench_run", "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
-              "expected_cases": expected, "results": results,
-              "goals": {"cases_per_s_1_worker": 1000, "speedup_2_workers": 1.6, "peak_rss_mb": 300}}
+    record = {
+        "benchmark": "bench_run",
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "expected_cases": expected,
+        "results": results,
+        "goals": {"cases_per_s_1_worker": 1000, "speedup_2_workers": 1.6, "peak_rss_mb": 300},
+    }
     print(json.dumps(record))
     for r in results:
-        print(f"workers={r['workers']}: {r['cases']} cases, {r['cases_per_s_run']}/s run-only "
-              f"({r['cases_per_s_wall']}/s wall), x{r['speedup_run']}, peak RSS {r['peak_rss_mb']} MB")
-    ok = (results[0]["cases_per_s_run"] >= 1000 and all(r["peak_rss_mb"] < 300 for r in results)
-          and all(r["speedup_run"] >= 1.6 for r in results if r["workers"] == 2))
+        print(
+            f"workers={r['workers']}: {r['cases']} cases, {r['cases_per_s_run']}/s run-only "
+            f"({r['cases_per_s_wall']}/s wall), x{r['speedup_run']}, peak RSS {r['peak_rss_mb']} MB"
+        )
+    ok = (
+        results[0]["cases_per_s_run"] >= 1000
+        and all(r["peak_rss_mb"] < 300 for r in results)
+        and all(r["speedup_run"] >= 1.6 for r in results if r["workers"] == 2)
+    )
     return 0 if ok else 1
 
 

@@ -65,7 +65,9 @@ def _hs256_public_key(token: str, agent: OktaVerify, enrollment: Enrollment, org
     pem = enrollment.key.private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    signing_input = f"{_b64json({'alg': 'HS256', 'typ': 'JWT', 'kid': enrollment.key.kid})}.{_b64json(_claims_of(token))}"
+    signing_input = (
+        f"{_b64json({'alg': 'HS256', 'typ': 'JWT', 'kid': enrollment.key.kid})}.{_b64json(_claims_of(token))}"
+    )
     mac = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{b64url(mac)}"
 

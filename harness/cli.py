@@ -41,7 +41,9 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks a
 
 @app.command()
 def run(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Scenario files or folders (default: the bundled catalog).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Scenario files or folders (default: the bundled catalog).")
+    ] = None,
     org: Annotated[Path | None, typer.Option(help="Org file to use instead of each scenario's org.")] = None,
     matrix: Annotated[Path | None, typer.Option(help="Device matrix file (YAML).")] = None,
     shard: Annotated[str | None, typer.Option(help="Run only shard K of N, e.g. 2/4.")] = None,
@@ -49,7 +51,9 @@ def run(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
     junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML report here.")] = None,
     html: Annotated[Path | None, typer.Option(help="Write the HTML device x scenario grid here.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for identities, keys and secrets (default: random, printed).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for identities, keys and secrets (default: random, printed).")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per case.")] = False,
 ) -> None:
     """Run attestation scenarios and report whether every expectation was met."""
@@ -108,8 +112,10 @@ def _print_inspection(console: Console, data: dict[str, object]) -> None:
     device = data["device"]
     verdict = data["verdict"]
     assert isinstance(device, dict) and isinstance(verdict, dict)
-    console.print(f"[bold]{escape(str(device['model']))}[/] ({escape(str(device['manufacturer']))}), "
-                  f"{device['platform']} {escape(str(device['os_version']))}, serial {escape(str(device['serial']))}")
+    console.print(
+        f"[bold]{escape(str(device['model']))}[/] ({escape(str(device['manufacturer']))}), "
+        f"{device['platform']} {escape(str(device['os_version']))}, serial {escape(str(device['serial']))}"
+    )
     for user in device.get("users", []):
         owner = f", profile owner {escape(user['profile_owner'])}" if user["profile_owner"] else ""
         console.print(f"  user {user['id']}: {escape(user['name'])} ({user['kind']}{owner})")
@@ -121,8 +127,10 @@ def _print_inspection(console: Console, data: dict[str, object]) -> None:
         console.print("Okta Verify: [red]not installed[/]")
     for copy in copies:
         where = f"user {copy['user']} ({copy['profile']})" if copy["user"] is not None else "iOS app"
-        console.print(f"Okta Verify: {where}, managed: {copy['managed']}, "
-                      f"managementHint: {escape(str(copy['management_hint'] or 'absent'))}")
+        console.print(
+            f"Okta Verify: {where}, managed: {copy['managed']}, "
+            f"managementHint: {escape(str(copy['management_hint'] or 'absent'))}"
+        )
         if copy["config"]:
             console.print(f"  configuration: {escape(str(copy['config']))}")
     managed = verdict["managed"]

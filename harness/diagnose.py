@@ -35,24 +35,33 @@ def config_findings(config: AppConfig, where: str) -> list[Finding]:
     findings: list[Finding] = []
     near = [k for k in config if k != MANAGEMENT_HINT and k.strip().lower() == MANAGEMENT_HINT.lower()]
     if near and MANAGEMENT_HINT not in config:
-        findings.append(Finding(
-            FindingCode.HINT_KEY_CASE, Severity.ERROR,
-            f"{where}: key {near[0]!r} is not 'managementHint' (keys are case-sensitive); rename it in the EMM",
-        ))
+        findings.append(
+            Finding(
+                FindingCode.HINT_KEY_CASE,
+                Severity.ERROR,
+                f"{where}: key {near[0]!r} is not 'managementHint' (keys are case-sensitive); rename it in the EMM",
+            )
+        )
     value = config.get(MANAGEMENT_HINT)
     if isinstance(value, str):
         unresolved = find_unresolved(value)
         if unresolved:
-            findings.append(Finding(
-                FindingCode.UNRESOLVED_LOOKUP, Severity.ERROR,
-                f"{where}: managementHint holds the unresolved lookup {unresolved[0]} (arrives as literal "
-                "text, so it is not configured); enter the secret key itself",
-            ))
+            findings.append(
+                Finding(
+                    FindingCode.UNRESOLVED_LOOKUP,
+                    Severity.ERROR,
+                    f"{where}: managementHint holds the unresolved lookup {unresolved[0]} (arrives as literal "
+                    "text, so it is not configured); enter the secret key itself",
+                )
+            )
         elif value != value.strip():
-            findings.append(Finding(
-                FindingCode.HINT_WHITESPACE, Severity.ERROR,
-                f"{where}: managementHint has leading or trailing white space; remove it in the EMM",
-            ))
+            findings.append(
+                Finding(
+                    FindingCode.HINT_WHITESPACE,
+                    Severity.ERROR,
+                    f"{where}: managementHint has leading or trailing white space; remove it in the EMM",
+                )
+            )
     return findings
 
 
@@ -68,11 +77,14 @@ def _android_findings(device: AndroidDevice) -> list[Finding]:
     kinds = {u.kind for u in users}
     if ProfileKind.WORK in kinds and len(users) > 1:
         others = ", ".join(f"user {u.id}" for u in users if u.kind is not ProfileKind.WORK)
-        findings.append(Finding(
-            FindingCode.APP_IN_BOTH_PROFILES, Severity.WARNING,
-            f"Okta Verify is installed in the work profile and in {others}; FastPass may fail — "
-            "uninstall the personal copy, and open sign-ins in the work profile's browser",
-        ))
+        findings.append(
+            Finding(
+                FindingCode.APP_IN_BOTH_PROFILES,
+                Severity.WARNING,
+                f"Okta Verify is installed in the work profile and in {others}; FastPass may fail — "
+                "uninstall the personal copy, and open sign-ins in the work profile's browser",
+            )
+        )
     if UNREAD_CONFIG in device.unread:
         findings.append(_unreadable("no root, no TestDPC"))
         return findings
@@ -93,17 +105,23 @@ def _ios_findings(device: IOSDevice) -> list[Finding]:
     with_hint = [d for d in IOS_PREFERENCE_DOMAINS if MANAGEMENT_HINT in device.config_for(d)]
     if with_hint and len(with_hint) < len(IOS_PREFERENCE_DOMAINS):
         missing = next(d for d in IOS_PREFERENCE_DOMAINS if d not in with_hint)
-        findings.append(Finding(
-            FindingCode.MISSING_PREFERENCE_DOMAIN, Severity.WARNING,
-            f"managementHint is configured for {with_hint[0]} but not for {missing}; "
-            "deploy the configuration to both preference domains",
-        ))
+        findings.append(
+            Finding(
+                FindingCode.MISSING_PREFERENCE_DOMAIN,
+                Severity.WARNING,
+                f"managementHint is configured for {with_hint[0]} but not for {missing}; "
+                "deploy the configuration to both preference domains",
+            )
+        )
     extension = device.sso_extension()
     if extension is None and UNREAD_PROFILE_TYPES not in device.unread:
-        findings.append(Finding(
-            FindingCode.SSO_EXTENSION_MISSING, Severity.WARNING,
-            f"no Credential SSO extension profile for {OKTA_SSO_EXTENSION_IOS}: FastPass on iOS needs it",
-        ))
+        findings.append(
+            Finding(
+                FindingCode.SSO_EXTENSION_MISSING,
+                Severity.WARNING,
+                f"no Credential SSO extension profile for {OKTA_SSO_EXTENSION_IOS}: FastPass on iOS needs it",
+            )
+        )
     for domain in IOS_PREFERENCE_DOMAINS:
         findings += config_findings(device.config_for(domain), domain)
     if extension is not None:
@@ -113,7 +131,8 @@ def _ios_findings(device: IOSDevice) -> list[Finding]:
 
 def _unreadable(why: str) -> Finding:
     return Finding(
-        FindingCode.RESTRICTIONS_UNREADABLE, Severity.WARNING,
+        FindingCode.RESTRICTIONS_UNREADABLE,
+        Severity.WARNING,
         f"the managed configuration could not be read ({why}): whether a managementHint is present is unknown",
     )
 
@@ -126,7 +145,8 @@ def stale_status_finding(org: Org, device: AnyDevice, hint: str | None) -> Findi
     if org.would_match(device.platform, hint) is None:
         return None
     return Finding(
-        FindingCode.STATUS_STALE_UNTIL_SIGNIN, Severity.INFO,
+        FindingCode.STATUS_STALE_UNTIL_SIGNIN,
+        Severity.INFO,
         "the device inventory shows Not managed until the device's next FastPass sign-in",
     )
 

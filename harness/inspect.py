@@ -33,10 +33,12 @@ _FIXES: dict[Reason, str] = {
     Reason.APP_NOT_INSTALLED: "assign Okta Verify as a required app — {emm}",
     Reason.APP_NOT_MANAGED: "take the app under management — Workspace ONE: Make App EMM Managed if User "
     "Installed; Intune: required assignment (silent on supervised devices, else the user must accept)",
-    Reason.NO_HINT: "add the key managementHint (case-sensitive, type String) to Okta Verify's app configuration — {emm}",
+    Reason.NO_HINT: "add the key managementHint (case-sensitive, type String) to Okta Verify's app "
+    "configuration — {emm}",
     Reason.HINT_MISMATCH: "put the current secret key of the org's configuration in managementHint "
     "(after Reset secret key, update the EMM too) — {emm}",
-    Reason.NO_PLATFORM_CONFIG: "add an endpoint-management platform for this OS in Okta (Security > Device integrations)",
+    Reason.NO_PLATFORM_CONFIG: "add an endpoint-management platform for this OS in Okta "
+    "(Security > Device integrations)",
     Reason.NOT_REGISTERED: "add the org account in Okta Verify",
 }
 #: Where each EMM keeps these settings, by the package of its Android DPC.
@@ -65,10 +67,14 @@ def _fix(reason: Reason, device: AnyDevice) -> str | None:
         if work is None:
             return f"Okta Verify is in {personal} and the device has no work profile: enroll it with the EMM"
         if work in users:
-            return (f"Okta Verify is also installed in {personal}, whose copy answers the browser: "
-                    f"uninstall it there and keep the work profile's (user {work.id})")
-        return (f"Okta Verify is installed in the personal profile ({personal}); install it in the work profile "
-                f"(user {work.id}) — {_emm_hint(device)}")
+            return (
+                f"Okta Verify is also installed in {personal}, whose copy answers the browser: "
+                f"uninstall it there and keep the work profile's (user {work.id})"
+            )
+        return (
+            f"Okta Verify is installed in the personal profile ({personal}); install it in the work profile "
+            f"(user {work.id}) — {_emm_hint(device)}"
+        )
     template = _FIXES.get(reason)
     return template.format(emm=_emm_hint(device)) if template else None
 
@@ -97,13 +103,15 @@ class Inspection:
         copies = []
         for agent in OktaVerify.installations(self.device, rng=random.Random(0)):
             hint = agent.management_hint() if UNREAD_CONFIG not in self.device.unread else None
-            copies.append({
-                "user": agent.user_id,
-                "profile": agent.profile_kind.value if agent.profile_kind else None,
-                "managed": agent.app_managed if UNREAD_APP_STATE not in self.device.unread else None,
-                "config": agent.managed_config().redacted() if UNREAD_CONFIG not in self.device.unread else None,
-                "management_hint": redact(hint) if hint is not None else None,
-            })
+            copies.append(
+                {
+                    "user": agent.user_id,
+                    "profile": agent.profile_kind.value if agent.profile_kind else None,
+                    "managed": agent.app_managed if UNREAD_APP_STATE not in self.device.unread else None,
+                    "config": agent.managed_config().redacted() if UNREAD_CONFIG not in self.device.unread else None,
+                    "management_hint": redact(hint) if hint is not None else None,
+                }
+            )
         return copies
 
     def to_json(self) -> dict[str, Any]:
@@ -136,7 +144,9 @@ class Inspection:
                 else None,
                 "fix": self.fix,
             },
-            "findings": [{"code": f.code.value, "severity": f.severity.value, "message": f.message} for f in self.findings],
+            "findings": [
+                {"code": f.code.value, "severity": f.severity.value, "message": f.message} for f in self.findings
+            ],
             "notes": self.notes,
         }
 
@@ -167,7 +177,8 @@ def inspect_device(device: AnyDevice, org: Org | None, *, source: str = "") -> I
     undecidable = UNREAD_CONFIG in device.unread or UNREAD_APP_STATE in device.unread
     if agents and undecidable:
         inspection.notes.append(
-            f"could not read: {', '.join(sorted(device.unread))}; whether Okta would count the device as managed cannot be told"
+            f"could not read: {', '.join(sorted(device.unread))}; "
+            "whether Okta would count the device as managed cannot be told"
         )
         return inspection
     if org is not None:

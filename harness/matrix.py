@@ -55,7 +55,9 @@ def parse_device_spec(spec: str | dict[str, Any], *, where: str) -> MatrixDevice
         raise InputError(f"{where}: a device is 'key=value,...' or a mapping")
     unknown = set(fields) - _KEYS
     if unknown:
-        raise InputError(f"{where}: unknown device key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_KEYS))})")
+        raise InputError(
+            f"{where}: unknown device key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_KEYS))})"
+        )
     platform = fields.get("platform")
     if platform not in ("android", "ios"):
         raise InputError(f"{where}: platform must be android or ios, got {platform!r}")
@@ -79,16 +81,16 @@ def load_matrix(path: str | Path) -> list[MatrixDevice]:
     data = doc.data
     if not isinstance(data, dict) or not set(data) <= {"devices", "cross"} or not data:
         raise InputError(f"{doc.where(())}: a matrix has 'devices' and/or 'cross'")
-    devices = [
-        parse_device_spec(d, where=doc.where(("devices", i))) for i, d in enumerate(data.get("devices") or [])
-    ]
+    devices = [parse_device_spec(d, where=doc.where(("devices", i))) for i, d in enumerate(data.get("devices") or [])]
     for i, cross in enumerate(data.get("cross") or []):
         where = doc.where(("cross", i))
         if not isinstance(cross, dict):
             raise InputError(f"{where}: a cross product is a mapping of lists")
         keys = list(cross)
         values = [v if isinstance(v, list) else [v] for v in cross.values()]
-        devices += [parse_device_spec(dict(zip(keys, combo, strict=True)), where=where) for combo in itertools.product(*values)]
+        devices += [
+            parse_device_spec(dict(zip(keys, combo, strict=True)), where=where) for combo in itertools.product(*values)
+        ]
     if not devices:
         raise InputError(f"{doc.where(())}: the matrix has no devices")
     return list(dict.fromkeys(devices))

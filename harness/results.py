@@ -77,14 +77,25 @@ class CaseResult:
     def from_json(cls, data: dict[str, Any]) -> CaseResult:
         steps = [
             StepResult(
-                s["action"], s.get("decision"), s.get("reason"), s.get("remediation"),
-                list(s.get("findings", [])), list(s.get("mismatches", [])), s.get("line"),
+                s["action"],
+                s.get("decision"),
+                s.get("reason"),
+                s.get("remediation"),
+                list(s.get("findings", [])),
+                list(s.get("mismatches", [])),
+                s.get("line"),
             )
             for s in data.get("steps", [])
         ]
         return cls(
-            data["id"], data["scenario"], data["device"], CaseOutcome(data["outcome"]), steps,
-            data.get("message", ""), float(data.get("duration_s", 0.0)), data.get("file", ""),
+            data["id"],
+            data["scenario"],
+            data["device"],
+            CaseOutcome(data["outcome"]),
+            steps,
+            data.get("message", ""),
+            float(data.get("duration_s", 0.0)),
+            data.get("file", ""),
             list(data.get("tags", [])),
         )
 

@@ -34,7 +34,9 @@ def bundled_catalog() -> Path:
     configured = os.environ.get(CATALOG_ENV)
     path = Path(configured) if configured else Path(__file__).resolve().parent.parent / "scenarios"
     if not path.is_dir():
-        raise InputError(f"bundled catalog not found at {path} (install attestlab from a checkout, or set {CATALOG_ENV})")
+        raise InputError(
+            f"bundled catalog not found at {path} (install attestlab from a checkout, or set {CATALOG_ENV})"
+        )
     return path
 
 
@@ -82,7 +84,9 @@ def plan(
         except AttestlabError as exc:
             if len(files) == 1:
                 raise
-            errors.append(CaseResult(f"{file.stem}[load]", file.stem, "-", CaseOutcome.ERROR, message=str(exc), file=files[file]))
+            errors.append(
+                CaseResult(f"{file.stem}[load]", file.stem, "-", CaseOutcome.ERROR, message=str(exc), file=files[file])
+            )
     # Index 0 is "the scenario's own device": the only one without a matrix, and the only one a
     # scenario reading its device from a capture runs on.
     devices: list[MatrixDevice | None] = [None, *(matrix or [])]

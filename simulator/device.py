@@ -141,16 +141,17 @@ class AndroidDevice(Device):
         except KeyError:
             raise DeviceError(f"{self.label}: no Android user {user_id}") from None
 
-    def add_work_profile(
-        self, profile_owner: str, user_id: int = WORK_PROFILE_USER_ID
-    ) -> AndroidUser:
+    def add_work_profile(self, profile_owner: str, user_id: int = WORK_PROFILE_USER_ID) -> AndroidUser:
         """Create the managed work profile an EMM's DPC provisions, owned by that DPC."""
         existing = self.work_profile
         if existing is not None:
             existing.profile_owner = profile_owner
             return existing
         profile = AndroidUser(
-            user_id, "Work profile", ProfileKind.WORK, WORK_PROFILE_FLAGS,
+            user_id,
+            "Work profile",
+            ProfileKind.WORK,
+            WORK_PROFILE_FLAGS,
             profile_owner=profile_owner,
             packages={profile_owner.split("/", 1)[0]},
         )
@@ -301,7 +302,6 @@ _IOS_MODELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("iPhone16,1", ("17.6.1", "18.3", "18.5")),
     ("iPhone17,3", ("18.1", "18.5")),
 )
-
 
 
 @functools.cache

@@ -63,9 +63,7 @@ def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
 
 def jwk_thumbprint(jwk: dict[str, str]) -> str:
     """RFC 7638 thumbprint, used as the key id (``kid``)."""
-    canonical = json.dumps(
-        {k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True
-    )
+    canonical = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True)
     return b64url(hashlib.sha256(canonical.encode()).digest())
 
 

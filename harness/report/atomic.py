@@ -62,9 +62,7 @@ class AtomicFile:
     def __enter__(self) -> IO[str]:
         return self.stream
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if kind is None:
             self.commit()
         else:

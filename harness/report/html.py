@@ -32,10 +32,14 @@ from harness.results import CaseOutcome, CaseResult, RunInfo, StepResult, Summar
 MAX_TITLE_CHARS = 400
 
 # Which outcome a cell with several cases (a scenario run twice on one device) shows.
-_SEVERITY = [CaseOutcome.PASSED, CaseOutcome.SKIPPED, CaseOutcome.FLAKY, CaseOutcome.FAILED,
-             CaseOutcome.ERROR]
-_LABEL = {CaseOutcome.PASSED: "passed", CaseOutcome.SKIPPED: "skipped",
-          CaseOutcome.FLAKY: "flaky", CaseOutcome.FAILED: "FAILED", CaseOutcome.ERROR: "ERROR"}
+_SEVERITY = [CaseOutcome.PASSED, CaseOutcome.SKIPPED, CaseOutcome.FLAKY, CaseOutcome.FAILED, CaseOutcome.ERROR]
+_LABEL = {
+    CaseOutcome.PASSED: "passed",
+    CaseOutcome.SKIPPED: "skipped",
+    CaseOutcome.FLAKY: "flaky",
+    CaseOutcome.FAILED: "FAILED",
+    CaseOutcome.ERROR: "ERROR",
+}
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1a1a1a}
@@ -149,8 +153,7 @@ def _td(scenario: str, file: str, device: str, cells: list[_Cell]) -> str:
         for cell in cells
     )
     title = "\n\n".join(cell.title for cell in cells)
-    return (f'<td class="o-{shown.value}" {keys} data-outcome="{shown.value}" '
-            f'title="{_e(title)}">{content}</td>')
+    return f'<td class="o-{shown.value}" {keys} data-outcome="{shown.value}" title="{_e(title)}">{content}</td>'
 
 
 class HtmlReporter:
@@ -160,8 +163,8 @@ class HtmlReporter:
         self.path = path
         self._open: _Open | None = None
         # (group, scenario, file) -> device -> cells
-        self._grid: defaultdict[tuple[str, str, str], defaultdict[str, list[_Cell]]] = (
-            defaultdict(lambda: defaultdict(list))
+        self._grid: defaultdict[tuple[str, str, str], defaultdict[str, list[_Cell]]] = defaultdict(
+            lambda: defaultdict(list)
         )
         self._devices: set[str] = set()
         self._counts = Summary()
@@ -198,8 +201,10 @@ class HtmlReporter:
         tally = "".join(
             f'<span class="o-{outcome.value}">{number} {outcome.value}</span>'
             for outcome, number in (
-                (CaseOutcome.PASSED, counts.passed), (CaseOutcome.FAILED, counts.failed),
-                (CaseOutcome.ERROR, counts.errors), (CaseOutcome.SKIPPED, counts.skipped),
+                (CaseOutcome.PASSED, counts.passed),
+                (CaseOutcome.FAILED, counts.failed),
+                (CaseOutcome.ERROR, counts.errors),
+                (CaseOutcome.SKIPPED, counts.skipped),
                 (CaseOutcome.FLAKY, counts.flaky),
             )
         )
@@ -225,8 +230,7 @@ class HtmlReporter:
             if key[0] != group:
                 out.write("</tbody>\n" if group is not None else "")
                 group = key[0]
-                out.write(f'<tbody><tr><th class="group" colspan="{len(devices) + 1}">'
-                          f"{_e(group)}</th></tr>\n")
+                out.write(f'<tbody><tr><th class="group" colspan="{len(devices) + 1}">{_e(group)}</th></tr>\n')
             _, scenario, file = key
             row = self._grid[key]
             cells = "".join(_td(scenario, file, device, row.get(device, [])) for device in devices)

@@ -57,11 +57,14 @@ def _timestamp(started_at: str) -> str:
 
 
 def _testcase(case: CaseResult) -> ET.Element:
-    element = ET.Element("testcase", {
-        "classname": printable(_classname(case)),
-        "name": printable(f"{case.scenario}[{case.device}]"),
-        "time": f"{case.duration_s:.3f}",
-    })
+    element = ET.Element(
+        "testcase",
+        {
+            "classname": printable(_classname(case)),
+            "name": printable(f"{case.scenario}[{case.device}]"),
+            "time": f"{case.duration_s:.3f}",
+        },
+    )
     if case.file:
         element.set("file", printable(case.file))
     message = printable(problem(case))
@@ -114,9 +117,15 @@ class JUnitReporter:
             "time": f"{summary.duration_s:.3f}",
         }
         suites = ET.Element("testsuites", {"name": _SUITE, **totals})
-        suite = ET.SubElement(suites, "testsuite", {
-            "name": _SUITE, **totals, "timestamp": self._timestamp,
-        })
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            {
+                "name": _SUITE,
+                **totals,
+                "timestamp": self._timestamp,
+            },
+        )
         properties = ET.SubElement(suite, "properties")
         for name, value in self._properties.items():
             ET.SubElement(properties, "property", {"name": name, "value": printable(value)})

@@ -29,7 +29,12 @@ MAX_REPORT_BYTES = 256 * 1024 * 1024
 _OUTCOMES = [outcome.value for outcome in CaseOutcome]
 # The keys every case has in the DESIGN.md §2 contract, and their JSON types.
 _CASE_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "id": str, "scenario": str, "device": str, "outcome": str, "steps": list, "message": str,
+    "id": str,
+    "scenario": str,
+    "device": str,
+    "outcome": str,
+    "steps": list,
+    "message": str,
     "duration_s": (int, float),
 }
 
@@ -47,9 +52,7 @@ def _load(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 at byte offset {exc.start}") from exc
     except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from exc
+        raise InputError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
     if not isinstance(report, dict) or not isinstance(report.get("cases"), list):
         raise InputError(f'{path}: not an attestlab JSON report (no "cases" list)')
     return report
@@ -86,9 +89,7 @@ def _case(path: Path, index: int, data: Any) -> CaseResult:
         raise InputError(f"{path}: {where}.steps: malformed step ({type(exc).__name__})") from exc
 
 
-def _add_shard(
-    reporter: JsonReporter, path: Path, first: bool, seen: dict[str, Path], merged: Summary
-) -> None:
+def _add_shard(reporter: JsonReporter, path: Path, first: bool, seen: dict[str, Path], merged: Summary) -> None:
     """Read one shard and write its cases (it is released on return, before the next)."""
     report = _load(path)
     info = _run_info(path, report)  # every shard must be an attestlab report

@@ -29,10 +29,20 @@ PROGRESS_THRESHOLD = 50
 #: Where the line of progress characters wraps.
 LINE_WIDTH = 80
 
-_CHAR = {CaseOutcome.PASSED: ".", CaseOutcome.FAILED: "F", CaseOutcome.ERROR: "E",
-         CaseOutcome.SKIPPED: "s", CaseOutcome.FLAKY: "R"}
-_STYLE = {CaseOutcome.PASSED: "green", CaseOutcome.FAILED: "red", CaseOutcome.ERROR: "red",
-          CaseOutcome.SKIPPED: "yellow", CaseOutcome.FLAKY: "yellow"}
+_CHAR = {
+    CaseOutcome.PASSED: ".",
+    CaseOutcome.FAILED: "F",
+    CaseOutcome.ERROR: "E",
+    CaseOutcome.SKIPPED: "s",
+    CaseOutcome.FLAKY: "R",
+}
+_STYLE = {
+    CaseOutcome.PASSED: "green",
+    CaseOutcome.FAILED: "red",
+    CaseOutcome.ERROR: "red",
+    CaseOutcome.SKIPPED: "yellow",
+    CaseOutcome.FLAKY: "yellow",
+}
 _SUMMARY_LABEL = {CaseOutcome.FAILED: "FAILED", CaseOutcome.ERROR: "ERROR"}
 
 
@@ -41,8 +51,10 @@ def totals(summary: Summary) -> str:
     parts = [
         f"{number} {word}"
         for number, word in (
-            (summary.failed, "failed"), (summary.passed, "passed"),
-            (summary.skipped, "skipped"), (summary.flaky, "flaky"),
+            (summary.failed, "failed"),
+            (summary.passed, "passed"),
+            (summary.skipped, "skipped"),
+            (summary.flaky, "flaky"),
             (summary.errors, "error" if summary.errors == 1 else "errors"),
         )
         if number
@@ -73,8 +85,12 @@ class TerminalReporter:
         self._expected = total
         if self.console.is_terminal and total > PROGRESS_THRESHOLD:
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=self.console, transient=True,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
             )
             self._progress.add_task("running", total=total)
             self._progress.start()
@@ -90,9 +106,14 @@ class TerminalReporter:
         if outcome in _SUMMARY_LABEL:
             self._failures.append((outcome, one_line(case.id), one_line(problem(case))))
         if self.verbose:
-            self.console.print(Text.assemble(
-                one_line(case.id), " ", (outcome.value.upper(), _STYLE[outcome]),
-            ), soft_wrap=True)
+            self.console.print(
+                Text.assemble(
+                    one_line(case.id),
+                    " ",
+                    (outcome.value.upper(), _STYLE[outcome]),
+                ),
+                soft_wrap=True,
+            )
         elif self._progress is None:
             if self._column == LINE_WIDTH:
                 self.console.print()
@@ -102,7 +123,8 @@ class TerminalReporter:
         if self._progress is not None:
             bad = self._counts.failed + self._counts.errors
             self._progress.update(
-                self._progress.task_ids[0], advance=1,
+                self._progress.task_ids[0],
+                advance=1,
                 description=f"running ({bad} failed)" if bad else "running",
             )
 
@@ -116,13 +138,19 @@ class TerminalReporter:
         if self._failures:
             self.console.rule("short test summary info", characters="=")
             for outcome, case_id, reason in self._failures:
-                self.console.print(Text.assemble(
-                    (_SUMMARY_LABEL[outcome], _STYLE[outcome]), f" {case_id} - {reason}",
-                ), soft_wrap=True)
+                self.console.print(
+                    Text.assemble(
+                        (_SUMMARY_LABEL[outcome], _STYLE[outcome]),
+                        f" {case_id} - {reason}",
+                    ),
+                    soft_wrap=True,
+                )
         if self._expected is not None and self._counts.total < self._expected:
-            self.console.print(Text(
-                f"!! run stopped after {self._counts.total} of {self._expected} cases !!",
-                "yellow",
-            ))
+            self.console.print(
+                Text(
+                    f"!! run stopped after {self._counts.total} of {self._expected} cases !!",
+                    "yellow",
+                )
+            )
         colour = _totals_colour(self._counts)
         self.console.rule(Text(totals(self._counts), colour), characters="=", style=colour)

@@ -161,7 +161,9 @@ def run_case(scenario: Scenario, override: MatrixDevice | None, seed: int) -> Ca
     """Run ``scenario`` on one device; never raises (problems become an ``error`` case)."""
     cid = case_id(scenario, override)
     label = device_label(scenario.device, override)
-    result = CaseResult(cid, scenario.name, label, CaseOutcome.PASSED, file=scenario.rel or scenario.path, tags=list(scenario.tags))
+    result = CaseResult(
+        cid, scenario.name, label, CaseOutcome.PASSED, file=scenario.rel or scenario.path, tags=list(scenario.tags)
+    )
     if scenario.skip:
         result.outcome, result.message = CaseOutcome.SKIPPED, scenario.skip
         return result
@@ -189,7 +191,9 @@ def run_case(scenario: Scenario, override: MatrixDevice | None, seed: int) -> Ca
         if failed:
             result.outcome = CaseOutcome.FAILED
             first = failed[0]
-            result.message = f"step {result.steps.index(first) + 1} (line {first.line}) {first.action}: {first.mismatches[0]}"
+            result.message = (
+                f"step {result.steps.index(first) + 1} (line {first.line}) {first.action}: {first.mismatches[0]}"
+            )
     except AttestlabError as exc:
         result.outcome = CaseOutcome.ERROR
         result.message = str(exc)
@@ -289,7 +293,10 @@ def _emm_push(case: _Case, step: Step) -> StepResult:
 def _add_platform(case: _Case, step: Step) -> StepResult:
     a = step.args
     _, secret = case.chain.org.add_platform(
-        Platform(a["platform"]), str(a["provider"]), str(a["enrollment_link"]), name=str(a["name"]),
+        Platform(a["platform"]),
+        str(a["provider"]),
+        str(a["enrollment_link"]),
+        name=str(a["name"]),
         existing_key=str(a["secret"]) if "secret" in a else None,
     )
     case.secrets[str(a["name"])] = secret
@@ -322,7 +329,9 @@ def _install(case: _Case, step: Step) -> StepResult:
 def _move_to_work_profile(case: _Case, step: Step) -> StepResult:
     device = case.device
     if not isinstance(device, AndroidDevice) or device.work_profile is None or case.emm is None:
-        raise InputError(f"{case.scenario.path}:{step.line}: move_to_work_profile needs an Android device with an EMM work profile")
+        raise InputError(
+            f"{case.scenario.path}:{step.line}: move_to_work_profile needs an Android device with an EMM work profile"
+        )
     device.uninstall(OKTA_VERIFY_ANDROID, 0)
     device.install(OKTA_VERIFY_ANDROID, device.work_profile.id)
     case.emm.push(device)
@@ -345,7 +354,9 @@ def _check_inventory(case: _Case, step: Step) -> StepResult:
     holder = case.chain.port().holder
     stale = diagnose.stale_status_finding(case.chain.org, case.device, holder.management_hint() if holder else None)
     findings: list[Finding] = [stale] if stale else []
-    out = StepResult(step.action, decision=status.value if status else "none", findings=[f.code.value for f in findings])
+    out = StepResult(
+        step.action, decision=status.value if status else "none", findings=[f.code.value for f in findings]
+    )
     if step.expect is not None:
         if step.expect.status is not None and step.expect.status != out.decision:
             out.mismatches.append(f"status: expected {step.expect.status}, got {out.decision}")

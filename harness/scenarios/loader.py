@@ -36,8 +36,17 @@ SECRET_REF = re.compile(r"\$\{secret:([^}]+)\}")
 
 _TOP = {"name", "description", "tags", "org", "device", "steps", "skip"}
 _DEVICE = {
-    "platform", "model", "os_version", "manufacturer", "okta_verify", "enrolled", "secure_folder",
-    "supervised", "management_rejected", "emm", "source",
+    "platform",
+    "model",
+    "os_version",
+    "manufacturer",
+    "okta_verify",
+    "enrolled",
+    "secure_folder",
+    "supervised",
+    "management_rejected",
+    "emm",
+    "source",
 }
 _EMM = {"provider", "settings", "ios", "config", "config_json", "config_xml", "custom_values"}
 _EXPECT = {
@@ -52,7 +61,10 @@ _EMM_SETTINGS: dict[str, dict[str, tuple[str, ...] | type]] = {
     "none": {},
 }
 _IOS_SETTINGS: dict[str, tuple[str, ...] | type] = {
-    "make_managed_if_user_installed": bool, "config_domains": list, "sso_extension": bool, "hint_in_sso_extension": bool,
+    "make_managed_if_user_installed": bool,
+    "config_domains": list,
+    "sso_extension": bool,
+    "hint_in_sso_extension": bool,
 }
 assert set(_IOS_SETTINGS) == set(IOSAppSettings.__dataclass_fields__)
 _STATUS = ("managed", "not_managed", "none")
@@ -138,8 +150,13 @@ def parse_scenario(doc: YamlDoc, path: Path, *, org_override: OrgSpec | None = N
     _check_config_names(c, org, steps)
     _check_secret_refs(c, org, device, steps)
     return Scenario(
-        name=name, path=str(path), description=str(top.get("description", "")).strip(), tags=tags,
-        org=org, device=device, steps=steps,
+        name=name,
+        path=str(path),
+        description=str(top.get("description", "")).strip(),
+        tags=tags,
+        org=org,
+        device=device,
+        steps=steps,
         skip=str(top["skip"]) if top.get("skip") else None,
     )
 
@@ -177,17 +194,29 @@ def _device(c: _Checker, value: Any) -> DeviceSpec:
     for key in ("enrolled", "secure_folder", "supervised", "management_rejected"):
         if key in d:
             flags[key] = c.typed(d[key], ("device", key), bool)
-    text = {k: str(c.typed(d[k], ("device", k), (str, int, float))) for k in ("model", "os_version", "manufacturer") if k in d}
+    text = {
+        k: str(c.typed(d[k], ("device", k), (str, int, float)))
+        for k in ("model", "os_version", "manufacturer")
+        if k in d
+    }
     source = c.typed(d["source"], ("device", "source"), str) if "source" in d else None
     emm = _emm(c, d["emm"], platform) if d.get("emm") is not None else None
     if source is not None:
         if emm is not None or "okta_verify" in d:
-            raise c.fail(("device", "source"), "a device read from a source has no 'emm' or 'okta_verify': the capture says")
+            raise c.fail(
+                ("device", "source"), "a device read from a source has no 'emm' or 'okta_verify': the capture says"
+            )
         if not source.startswith("capture:"):
             raise c.fail(("device", "source"), f"{source!r}: scenarios read devices from captures ('capture:DIR')")
     return DeviceSpec(
-        platform, text.get("model"), text.get("os_version"), text.get("manufacturer"), okta_verify=placement,
-        emm=emm, source=source, **flags,
+        platform,
+        text.get("model"),
+        text.get("os_version"),
+        text.get("manufacturer"),
+        okta_verify=placement,
+        emm=emm,
+        source=source,
+        **flags,
     )
 
 
@@ -210,7 +239,9 @@ def _emm(c: _Checker, value: Any, platform: Platform) -> EMMSpec:
         if "config" in e:
             config = c.mapping(e["config"], (*path, "config"), set(e["config"] or {}))
         elif "config_json" in e:
-            config = parse_android_json(c.typed(e["config_json"], (*path, "config_json"), str), name=c.doc.where((*path, "config_json")))
+            config = parse_android_json(
+                c.typed(e["config_json"], (*path, "config_json"), str), name=c.doc.where((*path, "config_json"))
+            )
         elif "config_xml" in e:
             xml = c.typed(e["config_xml"], (*path, "config_xml"), str).encode("utf-8")
             # Plain dicts and lists: ``${secret:NAME}`` is found and substituted by walks over
@@ -218,7 +249,12 @@ def _emm(c: _Checker, value: Any, platform: Platform) -> EMMSpec:
             config = parse_intune_ios_xml(xml, name=c.doc.where((*path, "config_xml"))).to_plain()
     except (ConfigError, ParseError) as exc:
         raise InputError(str(exc)) from None
-    custom = {str(k): str(v) for k, v in c.mapping(e.get("custom_values"), (*path, "custom_values"), set(e.get("custom_values") or {})).items()}
+    custom = {
+        str(k): str(v)
+        for k, v in c.mapping(
+            e.get("custom_values"), (*path, "custom_values"), set(e.get("custom_values") or {})
+        ).items()
+    }
     return EMMSpec(provider, dict(settings), dict(ios), dict(config), custom)
 
 
@@ -329,7 +365,9 @@ def _check_secret_refs(c: _Checker, org: OrgSpec, device: DeviceSpec, steps: tup
             return [r for v in value for r in refs(v)]
         return []
 
-    configs: list[tuple[tuple[str | int, ...], Any]] = [(("device", "emm", "config"), device.emm.config if device.emm else {})]
+    configs: list[tuple[tuple[str | int, ...], Any]] = [
+        (("device", "emm", "config"), device.emm.config if device.emm else {})
+    ]
     configs += [(("device", "emm", "custom_values"), device.emm.custom_values if device.emm else {})]
     configs += [(("steps", i, "emm_push", "config"), s.args.get("config", {})) for i, s in enumerate(steps)]
     for path, config in configs:
@@ -337,4 +375,7 @@ def _check_secret_refs(c: _Checker, org: OrgSpec, device: DeviceSpec, steps: tup
             if name in hashed:
                 raise c.fail(path, f"${{secret:{name}}}: the org gives only secret_sha256 for {name!r}")
             if name not in known:
-                raise c.fail(path, f"${{secret:{name}}}: no configuration named {name!r} (have: {', '.join(sorted(known)) or 'none'})")
+                raise c.fail(
+                    path,
+                    f"${{secret:{name}}}: no configuration named {name!r} (have: {', '.join(sorted(known)) or 'none'})",
+                )

@@ -58,7 +58,9 @@ def _text(ask: Ask, request: str, source: str) -> str:
         raise SourceError(f"{source}: no answer to {request!r}")
     if answer.status != 0:
         first = answer.data.decode("utf-8", "replace").strip().splitlines()[:1]
-        raise SourceError(f"{source}: {request!r} failed (status {answer.status}: {first[0] if first else 'no output'})")
+        raise SourceError(
+            f"{source}: {request!r} failed (status {answer.status}: {first[0] if first else 'no output'})"
+        )
     try:
         return answer.data.decode("utf-8")
     except UnicodeDecodeError as exc:

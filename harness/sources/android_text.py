@@ -69,9 +69,7 @@ def _error(name: str, line: int, what: str) -> ParseError:
 def _lines(text: str, name: str) -> list[str]:
     """The output's lines without line terminators, after the checks every format shares."""
     if len(text) > MAX_OUTPUT_CHARS:
-        raise ParseError(
-            f"{name}: output is {len(text)} characters, more than the {MAX_OUTPUT_CHARS} accepted"
-        )
+        raise ParseError(f"{name}: output is {len(text)} characters, more than the {MAX_OUTPUT_CHARS} accepted")
     lines = [line.rstrip("\r") for line in text.split("\n")]
     # A shell error replaces the whole output, so only the first line is checked (a later line
     # starting with "sh: " may be part of a multi-line value). It is not echoed: the shell
@@ -108,8 +106,8 @@ def _getprop_fast(text: str) -> dict[str, str] | None:
     props: dict[str, str] = {}
     position = 0
     for match in _PROPERTY.finditer(body):
-        if match.start() != position or match.group(1) in props:
-            return None
+        if match.start() != position or match.group(1) in props or "\n" in match.group(2):
+            return None  # multi-line values (rare) need the line reader's "not closed" check
         props[match.group(1)] = match.group(2)
         position = match.end()
     return props if props and position == len(body) else None
@@ -139,9 +137,7 @@ def parse_getprop(text: str, *, name: str) -> dict[str, str]:
             raise _error(name, index, "not a '[name]: [value]' property line")
         key, first = start.group(1), index
         parts = [line[start.end() :]]
-        while not (
-            parts[-1].endswith("]") and (index > last or _PROPERTY_START.match(lines[index]))
-        ):
+        while not (parts[-1].endswith("]") and (index > last or _PROPERTY_START.match(lines[index]))):
             if index > last or _PROPERTY_START.match(lines[index]):
                 raise _error(name, first, f"the value of {key} is not closed by ']'")
             parts.append(lines[index])
@@ -191,7 +187,10 @@ def parse_users(text: str, *, name: str) -> list[AndroidUser]:
         flags = _user_flags(match.group(3))
         users.append(
             AndroidUser(
-                user_id, user_name, _profile_kind(user_id, user_name, flags), flags,
+                user_id,
+                user_name,
+                _profile_kind(user_id, user_name, flags),
+                flags,
                 running=match.group(4) is not None,
             )
         )
@@ -345,9 +344,7 @@ def _owner_component(lines: list[str], header: int, name: str) -> str:
         raise _error(name, header + 1, "owner block without an admin= line")
     component = _component(fields["admin"][1], name, fields["admin"][0])
     if "package" in fields and fields["package"][1] != component.partition("/")[0]:
-        raise _error(
-            name, fields["package"][0], "package= differs from the admin= component's package"
-        )
+        raise _error(name, fields["package"][0], "package= differs from the admin= component's package")
     return component
 
 
@@ -416,8 +413,7 @@ def parse_testdpc_restrictions(text: str, *, package: str, name: str) -> AppConf
             found = config
     if found is None:
         raise ParseError(
-            f"{name}: no restrictions reported for {package} "
-            "(TestDPC given a single package prints its own: pass two)"
+            f"{name}: no restrictions reported for {package} (TestDPC given a single package prints its own: pass two)"
         )
     return found
 

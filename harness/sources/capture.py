@@ -75,14 +75,20 @@ class Capture:
             raise CaptureError(f"{where}: 'entries' must be a list")
         entries: dict[str, tuple[str, int]] = {}
         for i, entry in enumerate(raw_entries):
-            if not isinstance(entry, dict) or not isinstance(entry.get("request"), str) or not isinstance(entry.get("file"), str):
+            if (
+                not isinstance(entry, dict)
+                or not isinstance(entry.get("request"), str)
+                or not isinstance(entry.get("file"), str)
+            ):
                 raise CaptureError(f"{where}: entries[{i}] needs string 'request' and 'file'")
             status = entry.get("status", 0)
             if not isinstance(status, int) or isinstance(status, bool):
                 raise CaptureError(f"{where}: entries[{i}].status must be an integer")
             file = entry["file"]
             if Path(file).name != file or file in (".", ".."):
-                raise CaptureError(f"{where}: entries[{i}].file {file!r} leaves the capture directory (a plain file name is expected)")
+                raise CaptureError(
+                    f"{where}: entries[{i}].file {file!r} leaves the capture directory (a plain file name is expected)"
+                )
             if entry["request"] in entries:
                 raise CaptureError(f"{where}: entries[{i}]: request {entry['request']!r} recorded twice")
             entries[entry["request"]] = (file, status)
@@ -101,7 +107,9 @@ class Capture:
         path = self.directory / file
         try:
             if path.is_symlink() and not path.resolve().is_relative_to(self.directory.resolve()):
-                raise CaptureError(f"{self.directory}: file {file!r} for request {request!r} leaves the capture directory")
+                raise CaptureError(
+                    f"{self.directory}: file {file!r} for request {request!r} leaves the capture directory"
+                )
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise CaptureError(f"{path}: larger than {MAX_FILE_BYTES} bytes (request {request!r})")
             return Answer(path.read_bytes(), status)
@@ -135,8 +143,11 @@ class CaptureWriter:
     def close(self, captured_at: datetime | None = None) -> Path:
         stamp = (captured_at or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
         index = {
-            "format": FORMAT, "platform": self.platform, "source": self.source,
-            "captured_at": stamp, "entries": self.entries,
+            "format": FORMAT,
+            "platform": self.platform,
+            "source": self.source,
+            "captured_at": stamp,
+            "entries": self.entries,
         }
         path = self.directory / INDEX
         path.write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")

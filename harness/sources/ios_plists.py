@@ -137,12 +137,10 @@ class ManagedAppStatus:
 # Apple device-management ``mdm/commands/application.managed.list.yaml``, ``Status`` rangelist.
 # Statuses in which the app is installed and managed (being updated is still managed):
 _MANAGED_STATUSES = frozenset(
-    {"Managed", "PromptingForUpdate", "PromptingForUpdateLogin", "ValidatingUpdate", "Updating",
-     "UpdateRejected"}
+    {"Managed", "PromptingForUpdate", "PromptingForUpdateLogin", "ValidatingUpdate", "Updating", "UpdateRejected"}
 )
 # Statuses in which the user's own copy is installed, unmanaged; the value is "user declined".
-_UNMANAGED_STATUSES = {"UserInstalledApp": False, "PromptingForManagement": False,
-                       "ManagementRejected": True}
+_UNMANAGED_STATUSES = {"UserInstalledApp": False, "PromptingForManagement": False, "ManagementRejected": True}
 
 
 def app_origin(status: str) -> tuple[AppOrigin, bool] | None:
@@ -169,8 +167,14 @@ def app_origin(status: str) -> tuple[AppOrigin, bool] | None:
 # ---------------------------------------------------------------------------------------------
 
 _TYPE_NAMES: dict[type, str] = {
-    bool: "boolean", int: "integer", float: "real", str: "string", bytes: "data",
-    datetime.datetime: "date", dict: "dictionary", list: "array",
+    bool: "boolean",
+    int: "integer",
+    float: "real",
+    str: "string",
+    bytes: "data",
+    datetime.datetime: "date",
+    dict: "dictionary",
+    list: "array",
 }
 
 
@@ -219,9 +223,7 @@ def _required(mapping: Mapping[str, Any], key: str, kind: type[_T], at: _At) -> 
     return _expect(mapping[key], kind, at / key)
 
 
-def _optional(
-    mapping: Mapping[str, Any], key: str, kind: type[_T], at: _At, default: _D
-) -> _T | _D:
+def _optional(mapping: Mapping[str, Any], key: str, kind: type[_T], at: _At, default: _D) -> _T | _D:
     return _expect(mapping[key], kind, at / key) if key in mapping else default
 
 
@@ -232,9 +234,7 @@ def _optional(
 _BPLIST_MAGIC = b"bplist00"
 _TRAILER = struct.Struct(">6xBBQQQ")  # CFBinaryPList trailer: sizes, count, top, table offset
 _LEAF_TYPES = (str, bool, int, float, bytes, datetime.datetime)
-_XML_VALUE_TAGS = frozenset(
-    {"dict", "array", "string", "integer", "real", "true", "false", "date", "data"}
-)
+_XML_VALUE_TAGS = frozenset({"dict", "array", "string", "integer", "real", "true", "false", "date", "data"})
 
 
 def _check_size(data: bytes, name: str) -> None:
@@ -260,17 +260,18 @@ def _load_binary(data: bytes, name: str) -> Any:
         raise ParseError(f"{name}: binary plist truncated at offset {len(data)}")
     offset_size, ref_size, count, top, table = _TRAILER.unpack_from(data, end)
     if not (
-        1 <= offset_size <= 8 and 1 <= ref_size <= 8 and top < count
-        and len(_BPLIST_MAGIC) < table and table + count * offset_size <= end
+        1 <= offset_size <= 8
+        and 1 <= ref_size <= 8
+        and top < count
+        and len(_BPLIST_MAGIC) < table
+        and table + count * offset_size <= end
     ):
         raise ParseError(f"{name}: invalid binary plist trailer at offset {end}")
     stream = io.BytesIO(data)
     try:
         return plistlib.load(stream, fmt=plistlib.FMT_BINARY)
     except Exception as exc:  # plistlib raises InvalidFileException, RecursionError, TypeError...
-        raise ParseError(
-            f"{name}: malformed binary plist near offset {stream.tell()} ({type(exc).__name__})"
-        ) from None
+        raise ParseError(f"{name}: malformed binary plist near offset {stream.tell()} ({type(exc).__name__})") from None
 
 
 def _parse_xml(data: bytes, name: str) -> Element:
@@ -509,13 +510,15 @@ def parse_mdm_profile_list(data: bytes, *, name: str) -> list[IOSProfile]:
         where = at / "ProfileList" / index
         entry = _expect(item, dict, where)
         payload_types = _payload_types(entry, where)
-        profiles.append(IOSProfile(
-            identifier=_required(entry, "PayloadIdentifier", str, where),
-            display_name=_optional(entry, "PayloadDisplayName", str, where, ""),
-            payload_types=payload_types,
-            sso_extension=SSOExtension() if PAYLOAD_EXTENSIBLE_SSO in payload_types else None,
-            managed=_optional(entry, "IsManaged", bool, where, False),
-        ))
+        profiles.append(
+            IOSProfile(
+                identifier=_required(entry, "PayloadIdentifier", str, where),
+                display_name=_optional(entry, "PayloadDisplayName", str, where, ""),
+                payload_types=payload_types,
+                sso_extension=SSOExtension() if PAYLOAD_EXTENSIBLE_SSO in payload_types else None,
+                managed=_optional(entry, "IsManaged", bool, where, False),
+            )
+        )
     return profiles
 
 
@@ -547,9 +550,7 @@ def parse_managed_application_list(data: bytes, *, name: str) -> dict[str, Manag
             has_configuration=_optional(entry, "HasConfiguration", bool, where, False),
             has_feedback=_optional(entry, "HasFeedback", bool, where, False),
             is_validated=_optional(entry, "IsValidated", bool, where, False),
-            external_version_identifier=_optional(
-                entry, "ExternalVersionIdentifier", int, where, None
-            ),
+            external_version_identifier=_optional(entry, "ExternalVersionIdentifier", int, where, None),
         )
     return statuses
 
@@ -575,9 +576,7 @@ def parse_managed_application_configuration(data: bytes, *, name: str) -> dict[s
             raise where.error(f"duplicate Identifier {_show(identifier)}")
         seen.add(identifier)
         if "Configuration" in entry:
-            configs[identifier] = _config(
-                _required(entry, "Configuration", dict, where), where / "Configuration"
-            )
+            configs[identifier] = _config(_required(entry, "Configuration", dict, where), where / "Configuration")
     return configs
 
 
@@ -656,9 +655,7 @@ def profile_list_answer(device: IOSDevice) -> dict[str, Any]:
     profiles = device.profiles
     return {
         "OrderedIdentifiers": [p.identifier for p in profiles],
-        "ProfileManifest": {
-            p.identifier: {"Description": p.display_name, "IsActive": True} for p in profiles
-        },
+        "ProfileManifest": {p.identifier: {"Description": p.display_name, "IsActive": True} for p in profiles},
         "ProfileMetadata": {
             p.identifier: {
                 "PayloadDisplayName": p.display_name,
@@ -686,28 +683,34 @@ def mdm_profile_list_answer(device: IOSDevice) -> dict[str, Any]:
 
     ``IsManaged`` is always reported, as on an unsupervised device.
     """
-    return _command_response(device, "ProfileList", {"ProfileList": [
+    return _command_response(
+        device,
+        "ProfileList",
         {
-            "HasRemovalPasscode": False,
-            "IsEncrypted": False,
-            "IsManaged": profile.managed,
-            "PayloadContent": [
+            "ProfileList": [
                 {
-                    "PayloadIdentifier": f"{payload_type}.{_uuid(profile.identifier, str(i))}",
-                    "PayloadType": payload_type,
-                    "PayloadUUID": _uuid(profile.identifier, str(i)),
+                    "HasRemovalPasscode": False,
+                    "IsEncrypted": False,
+                    "IsManaged": profile.managed,
+                    "PayloadContent": [
+                        {
+                            "PayloadIdentifier": f"{payload_type}.{_uuid(profile.identifier, str(i))}",
+                            "PayloadType": payload_type,
+                            "PayloadUUID": _uuid(profile.identifier, str(i)),
+                            "PayloadVersion": 1,
+                        }
+                        for i, payload_type in enumerate(profile.payload_types)
+                    ],
+                    "PayloadDisplayName": profile.display_name,
+                    "PayloadIdentifier": profile.identifier,
+                    "PayloadRemovalDisallowed": False,
+                    "PayloadUUID": _uuid(profile.identifier),
                     "PayloadVersion": 1,
                 }
-                for i, payload_type in enumerate(profile.payload_types)
-            ],
-            "PayloadDisplayName": profile.display_name,
-            "PayloadIdentifier": profile.identifier,
-            "PayloadRemovalDisallowed": False,
-            "PayloadUUID": _uuid(profile.identifier),
-            "PayloadVersion": 1,
-        }
-        for profile in device.profiles
-    ]})
+                for profile in device.profiles
+            ]
+        },
+    )
 
 
 def managed_application_list_answer(device: IOSDevice) -> dict[str, Any]:
@@ -718,21 +721,25 @@ def managed_application_list_answer(device: IOSDevice) -> dict[str, Any]:
     reports ``Managed``, like one the MDM installed. ``ManagementFlags`` 1 = remove the app with
     the MDM profile, the usual choice for managed apps.
     """
-    return _command_response(device, "ManagedApplicationList", {"ManagedApplicationList": {
-        app.bundle_id: {
-            "HasConfiguration": app.managed and app.bundle_id in device.managed_config,
-            "HasFeedback": False,
-            "IsValidated": True,
-            "ManagementFlags": 1 if app.managed else 0,
-            "Status": app.mdm_status,
-        }
-        for app in device.apps.values()
-    }})
+    return _command_response(
+        device,
+        "ManagedApplicationList",
+        {
+            "ManagedApplicationList": {
+                app.bundle_id: {
+                    "HasConfiguration": app.managed and app.bundle_id in device.managed_config,
+                    "HasFeedback": False,
+                    "IsValidated": True,
+                    "ManagementFlags": 1 if app.managed else 0,
+                    "Status": app.mdm_status,
+                }
+                for app in device.apps.values()
+            }
+        },
+    )
 
 
-def managed_application_configuration_answer(
-    device: IOSDevice, identifiers: Iterable[str]
-) -> dict[str, Any]:
+def managed_application_configuration_answer(device: IOSDevice, identifiers: Iterable[str]) -> dict[str, Any]:
     """The MDM ``ManagedApplicationConfiguration`` response for the requested identifiers.
 
     An identifier without managed configuration is listed without a ``Configuration`` key.
@@ -743,6 +750,4 @@ def managed_application_configuration_answer(
         if identifier in device.managed_config:
             item["Configuration"] = device.managed_config[identifier].to_plain()
         items.append(item)
-    return _command_response(
-        device, "ManagedApplicationConfiguration", {"ApplicationConfigurations": items}
-    )
+    return _command_response(device, "ManagedApplicationConfiguration", {"ApplicationConfigurations": items})

@@ -104,9 +104,7 @@ class EMM(ABC):
         if isinstance(device, AndroidDevice):
             device.add_work_profile(self.android_dpc)
         else:
-            device.install_profile(
-                IOSProfile(f"com.{self._slug}.mdm", self.mdm_profile_name, (PAYLOAD_MDM,))
-            )
+            device.install_profile(IOSProfile(f"com.{self._slug}.mdm", self.mdm_profile_name, (PAYLOAD_MDM,)))
         log.info("%s enrolled %s", self.provider, device.label)
 
     def deploy(self, device: AnyDevice) -> None:
@@ -134,13 +132,9 @@ class EMM(ABC):
         data = AppConfig()
         if self.ios.hint_in_sso_extension and MANAGEMENT_HINT in self.configuration:
             data = AppConfig({MANAGEMENT_HINT: self._resolved(device)[MANAGEMENT_HINT]})
-        extension = SSOExtension(
-            team_identifier=OKTA_TEAM_ID, realm=OKTA_SSO_REALM, hosts=hosts, extension_data=data
-        )
+        extension = SSOExtension(team_identifier=OKTA_TEAM_ID, realm=OKTA_SSO_REALM, hosts=hosts, extension_data=data)
         device.install_profile(
-            IOSProfile(
-                f"com.{self._slug}.okta.sso", "Okta Device SSO", (PAYLOAD_EXTENSIBLE_SSO,), extension
-            )
+            IOSProfile(f"com.{self._slug}.okta.sso", "Okta Device SSO", (PAYLOAD_EXTENSIBLE_SSO,), extension)
         )
 
     def push(self, device: AnyDevice) -> None:

@@ -33,8 +33,7 @@ class Intune(EMM):
     provider: ClassVar[str] = "Microsoft Intune"
     # Intune moved personally-owned work profiles to Android Device Policy (AMAPI) in 2026.
     android_dpc: ClassVar[str] = (
-        "com.google.android.apps.work.clouddpc/"
-        "com.google.android.apps.work.clouddpc.receivers.CloudDeviceAdminReceiver"
+        "com.google.android.apps.work.clouddpc/com.google.android.apps.work.clouddpc.receivers.CloudDeviceAdminReceiver"
     )
     mdm_profile_name: ClassVar[str] = "Management Profile"
 
@@ -70,4 +69,3 @@ def parse_android_json(text: str, *, name: str) -> dict[str, Any]:
         value = prop[values[0]]
         config[prop["key"]] = tuple(value) if values[0] == "valueStringArray" else value
     return config
-

@@ -53,6 +53,4 @@ def substitute(value: str, pattern: re.Pattern[str], values: Mapping[str, str]) 
 
 def find_unresolved(value: str) -> list[str]:
     """Placeholders of either EMM still present in a delivered value, as literal text."""
-    return [m.group(0) for m in INTUNE_TOKEN.finditer(value)] + [
-        m.group(0) for m in WS1_LOOKUP.finditer(value)
-    ]
+    return [m.group(0) for m in INTUNE_TOKEN.finditer(value)] + [m.group(0) for m in WS1_LOOKUP.finditer(value)]

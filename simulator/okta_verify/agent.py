@@ -285,7 +285,8 @@ class OktaVerify:
         hint = self.management_hint()
         log.info(
             "answering transaction %s (managementHint %s)",
-            claims["transactionId"], redact(hint) if hint is not None else "absent",
+            claims["transactionId"],
+            redact(hint) if hint is not None else "absent",
         )
         status = enrollment.verifier.verify(
             claims["verificationUri"], {"method": METHOD_SIGNED_NONCE, "challengeResponse": response}

@@ -126,8 +126,12 @@ class Org:
         """
         secret = check_existing_key(existing_key) if existing_key is not None else generate_secret(self.rng)
         config = self.add_hashed_platform(
-            platform, provider, enrollment_link, secret_sha256=sha256_hex(attested_hint(secret.reveal())),
-            name=name, created=created,
+            platform,
+            provider,
+            enrollment_link,
+            secret_sha256=sha256_hex(attested_hint(secret.reveal())),
+            name=name,
+            created=created,
         )
         return config, secret
 
@@ -157,7 +161,7 @@ class Org:
         return config
 
     def reset_secret(self, name: str) -> Secret:
-        """"Reset secret key": the old key stops matching at once; the new one is shown once."""
+        """ "Reset secret key": the old key stops matching at once; the new one is shown once."""
         config = self.config(name)
         secret = generate_secret(self.rng)
         config.secret_sha256 = sha256_hex(attested_hint(secret.reveal()))
@@ -213,8 +217,12 @@ class Org:
             )
             return SignInAttempt(None, None, decision)
         token, pending = issue_challenge(
-            org_url=self.org_url, org_id=self.org_id, key=self.key, platform=platform,
-            rng=self.rng, now=self.clock(),
+            org_url=self.org_url,
+            org_id=self.org_id,
+            key=self.key,
+            platform=platform,
+            rng=self.rng,
+            now=self.clock(),
         )
         self._pending[pending.transaction_id] = pending
         return SignInAttempt(pending.transaction_id, token)
@@ -235,8 +243,12 @@ class Org:
             return 400
         try:
             record, claims = verify_response(
-                token, pending=pending, registry=self.registry, org_url=self.org_url,
-                now=self.clock, seen_jti=self._seen_jti,
+                token,
+                pending=pending,
+                registry=self.registry,
+                org_url=self.org_url,
+                now=self.clock,
+                seen_jti=self._seen_jti,
             )
         except VerificationError as exc:
             log.info("challenge %s refused: %s", transaction_id, exc.reason)
@@ -277,7 +289,10 @@ class Org:
             matched = self._match(hint, configs)
             if matched is not None:
                 decision = Decision(
-                    Outcome.MANAGED, Reason.MANAGED, access=True, matched_config=matched.name,
+                    Outcome.MANAGED,
+                    Reason.MANAGED,
+                    access=True,
+                    matched_config=matched.name,
                     findings=self._config_findings(configs),
                 )
             else:
@@ -306,12 +321,16 @@ class Org:
         configs = self.configs_for(platform)
         if not configs:
             return Decision(
-                Outcome.NOT_MANAGED, Reason.NO_PLATFORM_CONFIG, access=not self.policy.managed,
+                Outcome.NOT_MANAGED,
+                Reason.NO_PLATFORM_CONFIG,
+                access=not self.policy.managed,
                 remediation=remediation.no_platform_config(bool(self._configs)) if self.policy.managed else None,
             )
         access = not self.policy.managed and (reason is not Reason.NOT_REGISTERED or not self.policy.registered)
         return Decision(
-            Outcome.NOT_MANAGED, reason, access=access,
+            Outcome.NOT_MANAGED,
+            reason,
+            access=access,
             remediation=remediation.additional_setup(configs[0]) if not access else None,
             findings=self._config_findings(configs),
         )

@@ -97,9 +97,7 @@ def parse_org_spec(data: Any, doc: YamlDoc, base: tuple[str | int, ...] = ()) ->
         raise doc.error(base + loc, message) from None
 
 
-def build_org(
-    spec: OrgSpec, *, rng: random.Random | None = None, clock: Any = None
-) -> tuple[Org, dict[str, Secret]]:
+def build_org(spec: OrgSpec, *, rng: random.Random | None = None, clock: Any = None) -> tuple[Org, dict[str, Secret]]:
     """An :class:`Org` for the spec, and the secrets the spec revealed by configuration name."""
     kwargs: dict[str, Any] = {"clock": clock} if clock is not None else {}
     org = Org(
@@ -118,8 +116,12 @@ def build_org(
         else:
             assert c.secret_sha256 is not None
             org.add_hashed_platform(
-                c.platform, c.provider, c.enrollment_link, secret_sha256=c.secret_sha256,
-                name=c.name, created=c.created,
+                c.platform,
+                c.provider,
+                c.enrollment_link,
+                secret_sha256=c.secret_sha256,
+                name=c.name,
+                created=c.created,
             )
     return org, secrets
 
@@ -138,9 +140,7 @@ def read_org_file(path: str | Path) -> tuple[OrgSpec, YamlDoc]:
     return parse_org_spec(doc.data, doc), doc
 
 
-def load_org(
-    path: str | Path, *, rng: random.Random | None = None
-) -> tuple[Org, dict[str, Secret]]:
+def load_org(path: str | Path, *, rng: random.Random | None = None) -> tuple[Org, dict[str, Secret]]:
     """Read, validate and build an org file."""
     spec, _ = read_org_file(path)
     return build_org(spec, rng=rng)

@@ -22,7 +22,11 @@ class Result:
 def attestlab(*args: str | Path, cwd: Path = ROOT, timeout: float = 120) -> Result:
     proc = subprocess.run(
         [sys.executable, "-m", "harness", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
@@ -47,6 +51,10 @@ def catalog_secrets() -> list[str]:
         if isinstance(org, dict):
             values += [str(c["secret"]) for c in org.get("endpoint_management", []) if c.get("secret")]
         for step in doc.get("steps", []):
-            if isinstance(step, dict) and isinstance(step.get("add_platform"), dict) and step["add_platform"].get("secret"):
+            if (
+                isinstance(step, dict)
+                and isinstance(step.get("add_platform"), dict)
+                and step["add_platform"].get("secret")
+            ):
                 values.append(str(step["add_platform"]["secret"]))
     return sorted(set(values))

@@ -50,7 +50,9 @@ def test_exit_codes_and_json(capture: str, code: int, reason: str | None) -> Non
 
 
 def test_human_output_names_profiles_fix_and_remediation() -> None:
-    result = attestlab("inspect", f"capture:{CAPTURES / 'android' / 'pixel7-android13-personal-only'}", "--org", STANDARD)
+    result = attestlab(
+        "inspect", f"capture:{CAPTURES / 'android' / 'pixel7-android13-personal-only'}", "--org", STANDARD
+    )
     assert result.code == 1
     assert "NOT MANAGED (app_not_in_work_profile)" in result.out
     assert "installed in the personal profile (user 0); install it in the work profile (user 10)" in result.out
@@ -81,10 +83,19 @@ def _broken(tmp_path: Path, source: Path, file: str, data: bytes | None) -> Path
 
 _GOOD_ABX = (ABX_CAPTURE / RESTRICTIONS).read_bytes()
 BAD_INPUTS = {
-    "billion laughs": (ABX_CAPTURE, RESTRICTIONS, b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
-                       b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><restrictions><entry key="k" type="s">&b;</entry></restrictions>'),
-    "external entity": (ABX_CAPTURE, RESTRICTIONS, b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                        b'<restrictions><entry key="k" type="s">&x;</entry></restrictions>'),
+    "billion laughs": (
+        ABX_CAPTURE,
+        RESTRICTIONS,
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<restrictions><entry key="k" type="s">&b;</entry></restrictions>',
+    ),
+    "external entity": (
+        ABX_CAPTURE,
+        RESTRICTIONS,
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<restrictions><entry key="k" type="s">&x;</entry></restrictions>',
+    ),
     "truncated ABX": (ABX_CAPTURE, RESTRICTIONS, _GOOD_ABX[: len(_GOOD_ABX) // 2]),
     "wrong magic": (ABX_CAPTURE, RESTRICTIONS, b"ABY\x00" + _GOOD_ABX[4:]),
     "unknown token type": (ABX_CAPTURE, RESTRICTIONS, b"ABX\x00\x00\x0e"),

@@ -32,7 +32,9 @@ class _Cells(HTMLParser):
 
 def test_bundled_catalog_passes_with_every_report(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = attestlab("run", "--seed", "5", "--json", out / "r.json", "--junit", out / "j.xml", "--html", out / "g.html")
+    result = attestlab(
+        "run", "--seed", "5", "--json", out / "r.json", "--junit", out / "j.xml", "--html", out / "g.html"
+    )
     assert result.code == 0, result.out + result.err
     report = json.loads((out / "r.json").read_text())
     summary = report["summary"]
@@ -82,7 +84,10 @@ def _scenario(reason: str = "managed") -> dict[str, object]:
     return {
         "name": "wrong-expectation",
         "org": str(ROOT / "fixtures" / "orgs" / "standard.yaml"),
-        "device": {"platform": "android", "emm": {"provider": "intune", "config": {"managementHint": "${secret:intune-android}"}}},
+        "device": {
+            "platform": "android",
+            "emm": {"provider": "intune", "config": {"managementHint": "${secret:intune-android}"}},
+        },
         "steps": [{"sign_in": None, "expect": {"decision": "managed", "reason": reason}}],
     }
 
@@ -149,8 +154,13 @@ def test_bad_options_exit_2(tmp_path: Path) -> None:
 
 
 def test_matrix_and_shards_cover_every_case_once(tmp_path: Path) -> None:
-    matrix = _write(tmp_path / "m.yaml", {"devices": ["platform=android,model=Pixel 8,version=14"],
-                                           "cross": [{"platform": "ios", "model": ["iPhone15,2", "iPhone16,1"], "version": ["18.1"]}]})
+    matrix = _write(
+        tmp_path / "m.yaml",
+        {
+            "devices": ["platform=android,model=Pixel 8,version=14"],
+            "cross": [{"platform": "ios", "model": ["iPhone15,2", "iPhone16,1"], "version": ["18.1"]}],
+        },
+    )
     whole = tmp_path / "whole.json"
     assert attestlab("run", "--matrix", matrix, "--seed", "1", "--json", whole).code == 0
     shards = [tmp_path / f"s{k}.json" for k in (1, 2, 3)]
@@ -165,14 +175,22 @@ def test_matrix_and_shards_cover_every_case_once(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_writes_the_cases_that_finished(tmp_path: Path) -> None:
-    matrix = _write(tmp_path / "m.yaml", {"cross": [
-        {"platform": "android", "model": [f"Lab {i}" for i in range(60)], "version": ["14"]},
-        {"platform": "ios", "model": [f"iPhone lab {i}" for i in range(60)], "version": ["18.1"]},
-    ]})
+    matrix = _write(
+        tmp_path / "m.yaml",
+        {
+            "cross": [
+                {"platform": "android", "model": [f"Lab {i}" for i in range(60)], "version": ["14"]},
+                {"platform": "ios", "model": [f"iPhone lab {i}" for i in range(60)], "version": ["18.1"]},
+            ]
+        },
+    )
     report = tmp_path / "r.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness", "run", "--matrix", str(matrix), "--json", str(report), "--seed", "3"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
 

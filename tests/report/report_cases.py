@@ -22,43 +22,86 @@ DECISION_MISMATCH = "decision: expected managed, got not_managed"
 
 def make_cases() -> list[CaseResult]:
     """Passed, failed (two mismatches on one step), error, skipped, flaky, and the odd one."""
-    intune = {"title": "Your device must be managed", "provider": "Microsoft Intune",
-              "enrollment_link": "https://portal.manage.microsoft.com/"}
+    intune = {
+        "title": "Your device must be managed",
+        "provider": "Microsoft Intune",
+        "enrollment_link": "https://portal.manage.microsoft.com/",
+    }
     return [
         CaseResult(
-            "android/basic.yaml::pixel-8", "intune basic", "pixel-8", CaseOutcome.PASSED,
+            "android/basic.yaml::pixel-8",
+            "intune basic",
+            "pixel-8",
+            CaseOutcome.PASSED,
             [StepResult("emm_push", line=9), StepResult("sign_in", "managed", "managed", line=11)],
-            duration_s=0.012, file="android/basic.yaml", tags=["intune"],
+            duration_s=0.012,
+            file="android/basic.yaml",
+            tags=["intune"],
         ),
         CaseResult(
-            "android/hint.yaml::pixel-8", "wrong hint", "pixel-8", CaseOutcome.FAILED,
+            "android/hint.yaml::pixel-8",
+            "wrong hint",
+            "pixel-8",
+            CaseOutcome.FAILED,
             [
                 StepResult("emm_push", line=9),
-                StepResult("sign_in", "not_managed", "hint_mismatch", intune, ["hint_whitespace"],
-                           [DECISION_MISMATCH, HINT_MISMATCH], line=14),
+                StepResult(
+                    "sign_in",
+                    "not_managed",
+                    "hint_mismatch",
+                    intune,
+                    ["hint_whitespace"],
+                    [DECISION_MISMATCH, HINT_MISMATCH],
+                    line=14,
+                ),
             ],
-            duration_s=0.02, file="android/hint.yaml",
+            duration_s=0.02,
+            file="android/hint.yaml",
         ),
         CaseResult(
-            "ios/broken.yaml::iphone-15", "broken", "iphone-15", CaseOutcome.ERROR,
+            "ios/broken.yaml::iphone-15",
+            "broken",
+            "iphone-15",
+            CaseOutcome.ERROR,
             message="ios/broken.yaml:7: unknown step 'sing_in' (allowed: sign_in, emm_push)",
             file="ios/broken.yaml",
         ),
         CaseResult(
-            "ios/sso.yaml::iphone-15", "sso", "iphone-15", CaseOutcome.SKIPPED,
-            message="no device matches", file="ios/sso.yaml",
+            "ios/sso.yaml::iphone-15",
+            "sso",
+            "iphone-15",
+            CaseOutcome.SKIPPED,
+            message="no device matches",
+            file="ios/sso.yaml",
         ),
         CaseResult(
-            "ios/sso.yaml::iphone-se", "sso", "iphone-se", CaseOutcome.FLAKY,
+            "ios/sso.yaml::iphone-se",
+            "sso",
+            "iphone-se",
+            CaseOutcome.FLAKY,
             [StepResult("sign_in", "managed", "managed", line=5)],
-            message="passed on retry 2", file="ios/sso.yaml",
+            message="passed on retry 2",
+            file="ios/sso.yaml",
         ),
         CaseResult(
-            f"odd::{ODD}", ODD, ODD, CaseOutcome.FAILED,
-            [StepResult(ODD, "not_managed", ODD,
-                        {"title": ODD, "provider": ODD, "enrollment_link": "javascript:alert(1)"},
-                        [ODD], [f"reason: expected managed, got {ODD}"], line=3)],
-            message=ODD, file="security/odd.yaml", tags=[ODD],
+            f"odd::{ODD}",
+            ODD,
+            ODD,
+            CaseOutcome.FAILED,
+            [
+                StepResult(
+                    ODD,
+                    "not_managed",
+                    ODD,
+                    {"title": ODD, "provider": ODD, "enrollment_link": "javascript:alert(1)"},
+                    [ODD],
+                    [f"reason: expected managed, got {ODD}"],
+                    line=3,
+                )
+            ],
+            message=ODD,
+            file="security/odd.yaml",
+            tags=[ODD],
         ),
     ]
 

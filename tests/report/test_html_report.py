@@ -75,8 +75,7 @@ def page(tmp_path: Path, cases: list[CaseResult]) -> Page:
 def test_every_case_has_its_cell_with_outcome_in_words(tmp_path: Path) -> None:
     cases = make_cases()
     html = page(tmp_path, cases)
-    words = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "skipped": "skipped",
-             "flaky": "flaky"}
+    words = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "skipped": "skipped", "flaky": "flaky"}
     for case in cases:
         cell = html.cells[(printable(case.scenario), printable(case.device))]
         assert cell.attrs["data-outcome"] == case.outcome.value
@@ -115,17 +114,33 @@ def test_details_show_steps_expected_vs_actual_and_remediation(tmp_path: Path) -
     html = page(tmp_path, make_cases())
     (anchor,) = html.cells[("wrong hint", "pixel-8")].links
     details = html.details[anchor[1:]]
-    for text in ("step 1 (line 9) emm_push", "step 2 (line 14) sign_in", "not_managed",
-                 DECISION_MISMATCH, HINT_MISMATCH, "Microsoft Intune",
-                 "https://portal.manage.microsoft.com/", "hint_whitespace"):
+    for text in (
+        "step 1 (line 9) emm_push",
+        "step 2 (line 14) sign_in",
+        "not_managed",
+        DECISION_MISMATCH,
+        HINT_MISMATCH,
+        "Microsoft Intune",
+        "https://portal.manage.microsoft.com/",
+        "hint_whitespace",
+    ):
         assert text in details
     assert "https://portal.manage.microsoft.com/" in html.hrefs
 
 
 def test_summary_header_counts(tmp_path: Path) -> None:
     text = "".join(page(tmp_path, make_cases()).text)
-    for count in ("6 cases", "1 passed", "2 failed", "1 error", "1 skipped", "1 flaky",
-                  "in 2.50s", "seed 42", "shard 1/2"):
+    for count in (
+        "6 cases",
+        "1 passed",
+        "2 failed",
+        "1 error",
+        "1 skipped",
+        "1 flaky",
+        "in 2.50s",
+        "seed 42",
+        "shard 1/2",
+    ):
         assert count in text
 
 
@@ -149,10 +164,18 @@ def test_rows_are_grouped_by_folder_then_tag(tmp_path: Path) -> None:
 
 def test_scenario_run_twice_on_a_device_shows_both_and_the_worst(tmp_path: Path) -> None:
     first = make_cases()[0]
-    again = CaseResult(first.id + "#2", first.scenario, first.device, CaseOutcome.FAILED,
-                       [StepResult("sign_in", "not_managed", "no_hint", line=11,
-                                   mismatches=["reason: expected managed, got no_hint"])],
-                       file=first.file)
+    again = CaseResult(
+        first.id + "#2",
+        first.scenario,
+        first.device,
+        CaseOutcome.FAILED,
+        [
+            StepResult(
+                "sign_in", "not_managed", "no_hint", line=11, mismatches=["reason: expected managed, got no_hint"]
+            )
+        ],
+        file=first.file,
+    )
     cell = page(tmp_path, [first, again]).cells[("intune basic", "pixel-8")]
     assert cell.attrs["data-outcome"] == "failed"
     assert cell.text == "passedmanagedFAILEDno_hint"
@@ -180,8 +203,7 @@ def test_interrupted_and_empty_runs_write_a_page(tmp_path: Path) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenario=st.text(), device=st.text(), reason=st.text())
 def test_any_text_lands_in_its_cell(tmp_path: Path, scenario: str, device: str, reason: str) -> None:
-    case = CaseResult("id", scenario, device, CaseOutcome.PASSED,
-                      [StepResult("sign_in", "managed", reason)])
+    case = CaseResult("id", scenario, device, CaseOutcome.PASSED, [StepResult("sign_in", "managed", reason)])
     cell = page(tmp_path, [case]).cells[(printable(scenario), printable(device))]
     assert cell.attrs["data-outcome"] == "passed"
     assert cell.text == "passed" + printable(reason)

@@ -28,15 +28,21 @@ def test_report_follows_the_contract(tmp_path: Path) -> None:
     drive(JsonReporter(path), make_cases(), duration_s=1.5)
     report = load(path)
     assert report["summary"].keys() >= SUMMARY_KEYS
-    assert report["summary"] == {"total": 6, "passed": 1, "failed": 2, "errors": 1,
-                                 "skipped": 1, "flaky": 1, "duration_s": 1.5}
+    assert report["summary"] == {
+        "total": 6,
+        "passed": 1,
+        "failed": 2,
+        "errors": 1,
+        "skipped": 1,
+        "flaky": 1,
+        "duration_s": 1.5,
+    }
     for case in report["cases"]:
         assert case.keys() >= CASE_KEYS
         assert case["outcome"] in {"passed", "failed", "error", "skipped", "flaky"}
         for step in case["steps"]:
             assert step.keys() >= STEP_KEYS
-    assert report["run"] == {"seed": 42, "started_at": INFO.started_at,
-                             "command": "attestlab run", "shard": "1/2"}
+    assert report["run"] == {"seed": 42, "started_at": INFO.started_at, "command": "attestlab run", "shard": "1/2"}
 
 
 def test_cases_round_trip_in_completion_order_with_odd_text(tmp_path: Path) -> None:

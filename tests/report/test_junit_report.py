@@ -70,9 +70,7 @@ def test_failure_message_counts_further_failing_steps(tmp_path: Path) -> None:
     case = make_cases()[1]
     case.steps[0].mismatches = ["decision: expected not_managed, got managed"]
     (failure,) = by_name(write(tmp_path, [case]))["wrong hint[pixel-8]"]
-    assert failure.get("message") == (
-        "step 1 (line 9) emm_push: decision: expected not_managed, got managed (+1 more)"
-    )
+    assert failure.get("message") == ("step 1 (line 9) emm_push: decision: expected not_managed, got managed (+1 more)")
     assert failure.text is not None
     assert failure.text.splitlines() == [
         "step 1 (line 9) emm_push: decision: expected not_managed, got managed",
@@ -118,9 +116,7 @@ def test_empty_run_and_naive_timestamp(tmp_path: Path) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenario=st.text(), device=st.text(), message=st.text())
-def test_any_text_gives_a_parseable_file(
-    tmp_path: Path, scenario: str, device: str, message: str
-) -> None:
+def test_any_text_gives_a_parseable_file(tmp_path: Path, scenario: str, device: str, message: str) -> None:
     case = CaseResult("id", scenario, device, CaseOutcome.ERROR, message=message)
     (testcase,) = write(tmp_path, [case]).iter("testcase")
     assert testcase.get("name") == printable(f"{scenario}[{device}]")

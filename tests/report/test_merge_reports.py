@@ -25,18 +25,19 @@ def shards(tmp_path: Path) -> list[Path]:
     return [shard(tmp_path / "a.json", cases[:3], 2.0), shard(tmp_path / "b.json", cases[3:], 3.5)]
 
 
-def test_merge_concatenates_recounts_and_takes_the_longest_shard(
-    tmp_path: Path, shards: list[Path]
-) -> None:
+def test_merge_concatenates_recounts_and_takes_the_longest_shard(tmp_path: Path, shards: list[Path]) -> None:
     out = tmp_path / "merged.json"
     summary = merge_json_reports(shards, out)
-    assert summary == Summary(total=6, passed=1, failed=2, errors=1, skipped=1, flaky=1,
-                              duration_s=3.5)
+    assert summary == Summary(total=6, passed=1, failed=2, errors=1, skipped=1, flaky=1, duration_s=3.5)
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["summary"] == summary.to_json()
     assert [CaseResult.from_json(case) for case in report["cases"]] == make_cases()
-    assert report["run"] == {"seed": INFO.seed, "started_at": INFO.started_at,
-                             "command": "attestlab report merge", "shard": None}
+    assert report["run"] == {
+        "seed": INFO.seed,
+        "started_at": INFO.started_at,
+        "command": "attestlab report merge",
+        "shard": None,
+    }
 
 
 def test_merge_may_overwrite_one_of_its_inputs(shards: list[Path]) -> None:
@@ -63,13 +64,10 @@ def test_duplicate_case_id_names_both_files(tmp_path: Path, shards: list[Path]) 
         (b'{"cases": ["\xff"]}', r"bad\.json: not UTF-8 at byte offset 12"),
         (b"[]", r'bad\.json: not an attestlab JSON report \(no "cases" list\)'),
         (b'{"cases": [], "summary": {"duration_s": 1}}', r"bad\.json: report\.run: missing"),
-        (b'{"cases": [], "run": {"seed": 1, "started_at": "x"}}',
-         r"bad\.json: report\.summary: missing or not dict"),
+        (b'{"cases": [], "run": {"seed": 1, "started_at": "x"}}', r"bad\.json: report\.summary: missing or not dict"),
     ],
 )
-def test_unusable_shard_names_the_file(
-    tmp_path: Path, shards: list[Path], content: bytes, expected: str
-) -> None:
+def test_unusable_shard_names_the_file(tmp_path: Path, shards: list[Path], content: bytes, expected: str) -> None:
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
     out = tmp_path / "merged.json"
@@ -79,7 +77,10 @@ def test_unusable_shard_names_the_file(
             merge_json_reports(order, out)
         assert out.read_text(encoding="utf-8") == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "a.json", "b.json", "bad.json", "merged.json",
+        "a.json",
+        "b.json",
+        "bad.json",
+        "merged.json",
     ]
 
 
@@ -103,9 +104,7 @@ def test_malformed_case_names_file_and_field(
         merge_json_reports(shards, tmp_path / "merged.json")
 
 
-def test_missing_and_oversized_files(
-    tmp_path: Path, shards: list[Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_and_oversized_files(tmp_path: Path, shards: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InputError, match=r"nope\.json: cannot read report"):
         merge_json_reports([tmp_path / "nope.json"], tmp_path / "merged.json")
     with pytest.raises(InputError, match="no report to merge"):

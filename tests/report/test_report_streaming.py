@@ -27,16 +27,32 @@ def generated() -> Iterator[CaseResult]:
     for number in range(CASES):
         scenario, device = f"scenario-{number % SCENARIOS}", f"device-{number // SCENARIOS}"
         failed = number % 7 == 0
-        remediation = {"title": f"{number} " + "t" * 900, "provider": "Workspace ONE",
-                       "enrollment_link": "https://example.awmdm.com/enroll"}
+        remediation = {
+            "title": f"{number} " + "t" * 900,
+            "provider": "Workspace ONE",
+            "enrollment_link": "https://example.awmdm.com/enroll",
+        }
         steps = [
-            StepResult("sign_in", "managed", "managed", remediation, line=10 + step,
-                       mismatches=["reason: expected no_hint, got managed"] if failed else [])
+            StepResult(
+                "sign_in",
+                "managed",
+                "managed",
+                remediation,
+                line=10 + step,
+                mismatches=["reason: expected no_hint, got managed"] if failed else [],
+            )
             for step in range(2)
         ]
         outcome = CaseOutcome.FAILED if failed else CaseOutcome.PASSED
-        yield CaseResult(f"android/{scenario}.yaml::{device}", scenario, device, outcome, steps,
-                         duration_s=0.001, file=f"android/{scenario}.yaml")
+        yield CaseResult(
+            f"android/{scenario}.yaml::{device}",
+            scenario,
+            device,
+            outcome,
+            steps,
+            duration_s=0.001,
+            file=f"android/{scenario}.yaml",
+        )
 
 
 @pytest.mark.parametrize(

@@ -40,16 +40,13 @@ def test_characters_failure_lines_and_totals() -> None:
     assert lines[2] == ".FEsRF"
     assert lines[3].strip("= ") == "short test summary info"
     assert lines[4] == (
-        f"FAILED android/hint.yaml::pixel-8 - step 2 (line 14) sign_in: "
-        f"{DECISION_MISMATCH}; {HINT_MISMATCH}"
+        f"FAILED android/hint.yaml::pixel-8 - step 2 (line 14) sign_in: {DECISION_MISMATCH}; {HINT_MISMATCH}"
     )
     assert lines[5] == (
-        "ERROR ios/broken.yaml::iphone-15 - "
-        "ios/broken.yaml:7: unknown step 'sing_in' (allowed: sign_in, emm_push)"
+        "ERROR ios/broken.yaml::iphone-15 - ios/broken.yaml:7: unknown step 'sing_in' (allowed: sign_in, emm_push)"
     )
     assert lines[6].startswith("FAILED odd::")
-    assert re.fullmatch(r"=+ 2 failed, 1 passed, 1 skipped, 1 flaky, 1 error in 0\.42s =+",
-                        lines[7])
+    assert re.fullmatch(r"=+ 2 failed, 1 passed, 1 skipped, 1 flaky, 1 error in 0\.42s =+", lines[7])
     assert len(lines) == 8
 
 

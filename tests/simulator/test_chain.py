@@ -59,7 +59,7 @@ def test_the_response_carries_the_hint_in_device_attestation(
 
 
 def test_key_with_wrong_case_is_no_hint(provision: Provision, platform_emm: tuple[Platform, type[EMM]]) -> None:
-    """"The key-value pair is case-sensitive": ``managementhint`` is not read at all."""
+    """ "The key-value pair is case-sensitive": ``managementhint`` is not read at all."""
     platform, emm_cls = platform_emm
     s = provision(platform, emm_cls, configuration=lambda secret: {"managementhint": secret})
 
@@ -152,9 +152,7 @@ def test_not_enrolled_in_okta_verify_is_not_registered(
     assert decision.access is False
 
 
-def test_okta_verify_not_delivered_is_app_not_installed(
-    provision: Provision, platform: Platform
-) -> None:
+def test_okta_verify_not_delivered_is_app_not_installed(provision: Provision, platform: Platform) -> None:
     s = provision(platform, WorkspaceOne, delivery=Delivery.ON_DEMAND)
 
     assert s.chain.agents == []

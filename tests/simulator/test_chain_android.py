@@ -35,16 +35,12 @@ def _response_payload(agent: OktaVerify, org: Any) -> dict[str, Any]:
     """What ``agent`` would sign for a fresh challenge, decoded."""
     attempt = org.start_sign_in(Platform.ANDROID)
     enrollment, claims = agent.read_challenge(attempt.challenge)
-    payload: dict[str, Any] = jwt.decode(
-        agent.sign_response(enrollment, claims), options={"verify_signature": False}
-    )
+    payload: dict[str, Any] = jwt.decode(agent.sign_response(enrollment, claims), options={"verify_signature": False})
     return payload
 
 
 def test_only_in_personal_profile(provision: Provision, emm_cls: type[EMM]) -> None:
-    s = provision(
-        Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal, **NOT_DELIVERED[emm_cls]
-    )
+    s = provision(Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal, **NOT_DELIVERED[emm_cls])
     work = s.device.work_profile
     assert work is not None and OKTA_VERIFY_ANDROID not in work.packages
     (agent,) = s.chain.agents
@@ -66,9 +62,7 @@ def test_only_in_personal_profile(provision: Provision, emm_cls: type[EMM]) -> N
     assert from_personal.remediation.provider == emm_cls.provider
 
 
-def test_in_both_profiles_the_personal_copy_holds_the_port(
-    provision: Provision, emm_cls: type[EMM]
-) -> None:
+def test_in_both_profiles_the_personal_copy_holds_the_port(provision: Provision, emm_cls: type[EMM]) -> None:
     """Known issue "Okta Verify in both work and personal profiles".
 
     The personal copy (user 0) starts first and holds the loopback port, so the work browser gets
@@ -112,9 +106,7 @@ def test_work_copy_refuses_a_personal_browser(provision: Provision, emm_cls: typ
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
-def test_secure_folder_copy_is_not_the_work_profile(
-    provision: Provision, emm_cls: type[EMM]
-) -> None:
+def test_secure_folder_copy_is_not_the_work_profile(provision: Provision, emm_cls: type[EMM]) -> None:
     """Samsung Secure Folder is a profile, but not the managed one: config never reaches it."""
 
     def in_secure_folder(device: AnyDevice) -> None:
@@ -130,9 +122,7 @@ def test_secure_folder_copy_is_not_the_work_profile(
     assert s.chain.agents[0].management_hint() is None
 
 
-def test_copy_installed_after_enrollment_joins_unenrolled(
-    provision: Provision, emm_cls: type[EMM]
-) -> None:
+def test_copy_installed_after_enrollment_joins_unenrolled(provision: Provision, emm_cls: type[EMM]) -> None:
     """A personal copy installed later takes the port (it starts first) and has no account."""
     s = provision(Platform.ANDROID, emm_cls)
     assert s.chain.sign_in().outcome is Outcome.MANAGED
@@ -142,4 +132,3 @@ def test_copy_installed_after_enrollment_joins_unenrolled(
     assert s.chain.sign_in(browser_user=0).reason is Reason.NOT_REGISTERED
     assert s.chain.enroll() == 1  # only the new copy
     assert s.chain.sign_in(browser_user=0).reason is Reason.APP_NOT_IN_WORK_PROFILE
-

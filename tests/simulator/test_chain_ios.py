@@ -19,11 +19,11 @@ def _user_installs(device: AnyDevice) -> None:
     device.install(OKTA_VERIFY_IOS, AppOrigin.USER)
 
 
-def test_user_installed_app_not_taken_over_is_not_managed(
-    provision: Provision, emm_cls: type[EMM]
-) -> None:
+def test_user_installed_app_not_taken_over_is_not_managed(provision: Provision, emm_cls: type[EMM]) -> None:
     s = provision(
-        Platform.IOS, emm_cls, prepare=_user_installs,
+        Platform.IOS,
+        emm_cls,
+        prepare=_user_installs,
         ios=IOSAppSettings(make_managed_if_user_installed=False),
     )
     app = s.device.app(OKTA_VERIFY_IOS)
@@ -39,7 +39,9 @@ def test_user_installed_app_not_taken_over_is_not_managed(
 
 def test_user_installed_app_taken_over_is_managed(provision: Provision, emm_cls: type[EMM]) -> None:
     s = provision(
-        Platform.IOS, emm_cls, prepare=_user_installs,
+        Platform.IOS,
+        emm_cls,
+        prepare=_user_installs,
         ios=IOSAppSettings(make_managed_if_user_installed=True),
     )
 
@@ -62,9 +64,7 @@ def test_configuration_left_on_an_app_that_lost_management_is_not_read(
     assert s.chain.sign_in().reason is Reason.APP_NOT_MANAGED
 
 
-def test_configuration_sent_to_the_extension_domain_only(
-    provision: Provision, emm_cls: type[EMM]
-) -> None:
+def test_configuration_sent_to_the_extension_domain_only(provision: Provision, emm_cls: type[EMM]) -> None:
     """Okta Verify reads its own preference domain: config sent elsewhere is not seen."""
     s = provision(Platform.IOS, emm_cls, ios=IOSAppSettings(config_domains=(OKTA_SSO_EXTENSION_IOS,)))
 
@@ -75,7 +75,8 @@ def test_configuration_sent_to_the_extension_domain_only(
 def test_hint_in_sso_extension_data_alone_is_managed(provision: Provision, emm_cls: type[EMM]) -> None:
     """DOMAIN.md §6: the Credential SSO extension's extension data can carry the hint too."""
     s = provision(
-        Platform.IOS, emm_cls,
+        Platform.IOS,
+        emm_cls,
         ios=IOSAppSettings(config_domains=(), hint_in_sso_extension=True),
     )
     extension = s.device.sso_extension()

@@ -34,9 +34,15 @@ Provision = Callable[..., Any]
 SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
 
 IDENTITY = Identity(
-    model="Pixel 8", manufacturer="Google", os_version="14", serial="38121FDJH00B4K",
-    udid="9774d56d682e549c", device_name="Ada's Pixel 8", user_name="ada.lovelace",
-    user_email="ada.lovelace@example.com", sdk=34,
+    model="Pixel 8",
+    manufacturer="Google",
+    os_version="14",
+    serial="38121FDJH00B4K",
+    udid="9774d56d682e549c",
+    device_name="Ada's Pixel 8",
+    user_name="ada.lovelace",
+    user_email="ada.lovelace@example.com",
+    sdk=34,
 )
 
 # -- Intune Android JSON ----------------------------------------------------------------------
@@ -99,7 +105,8 @@ def test_parse_android_json_errors(text: str, words: str) -> None:
 
 def test_android_json_delivered_through_the_chain(provision: Provision) -> None:
     s = provision(
-        Platform.ANDROID, Intune,
+        Platform.ANDROID,
+        Intune,
         configuration=lambda secret: parse_android_json(ANDROID_JSON.replace(SECRET, secret), name="okta.json"),
     )
 
@@ -133,7 +140,8 @@ IOS_XML = f"""<dict>
 
 def test_ios_xml_delivered_with_tokens_resolved(provision: Provision) -> None:
     s = provision(
-        Platform.IOS, Intune,
+        Platform.IOS,
+        Intune,
         configuration=lambda secret: parse_intune_ios_xml(IOS_XML.replace(SECRET, secret).encode(), name="okta.xml"),
     )
     delivered = s.device.config_for("com.okta.mobile")
@@ -217,7 +225,8 @@ def test_find_unresolved(value: str, found: list[str]) -> None:
 
 def test_custom_values_resolve_per_emm(provision: Provision, platform: Platform) -> None:
     s = provision(
-        platform, WorkspaceOne,
+        platform,
+        WorkspaceOne,
         configuration=lambda _: {MANAGEMENT_HINT: "{CustomAttribute3}"},
         custom_values={"CustomAttribute3": "attr-value-3"},
     )

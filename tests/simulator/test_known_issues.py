@@ -128,14 +128,10 @@ def test_hint_of_the_later_configuration(
         assert decision.remediation.provider == WorkspaceOne.provider
 
 
-def test_earliest_only_still_accepts_the_earliest(
-    make_org: MakeOrg, provision: Provision, platform: Platform
-) -> None:
+def test_earliest_only_still_accepts_the_earliest(make_org: MakeOrg, provision: Provision, platform: Platform) -> None:
     org = make_org(multiple_configs=MultipleConfigs.EARLIEST_ONLY)
     _, earliest_secret, _, _ = _two_configs(org, platform)
-    s = provision(
-        platform, WorkspaceOne, org=org, configuration=lambda _: {MANAGEMENT_HINT: earliest_secret.reveal()}
-    )
+    s = provision(platform, WorkspaceOne, org=org, configuration=lambda _: {MANAGEMENT_HINT: earliest_secret.reveal()})
 
     decision = s.chain.sign_in()
 

@@ -134,9 +134,7 @@ def test_oversize_bodies_do_not_desynchronize_the_connection(client: httpx.Clien
 def test_invalid_content_length_is_400(server: LoopbackServer, length: str) -> None:
     host, port = server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as raw:
-        raw.sendall(
-            f"POST /challenge HTTP/1.1\r\nHost: {host}\r\nContent-Length: {length}\r\n\r\n{{}}".encode()
-        )
+        raw.sendall(f"POST /challenge HTTP/1.1\r\nHost: {host}\r\nContent-Length: {length}\r\n\r\n{{}}".encode())
         reply = raw.recv(4096)
 
     assert reply.startswith(b"HTTP/1.1 400 ")

@@ -51,8 +51,9 @@ PROPERTY = settings(max_examples=40, deadline=None)
 def _org(secret: str, rng: random.Random) -> Org:
     org = Org(rng=rng, clock=lambda: EPOCH)
     for platform in PLATFORMS:
-        org.add_platform(platform, "Provider", "https://enroll.example.com/", existing_key=secret,
-                         name=f"config-{platform.value}")
+        org.add_platform(
+            platform, "Provider", "https://enroll.example.com/", existing_key=secret, name=f"config-{platform.value}"
+        )
     return org
 
 

@@ -17,7 +17,9 @@ OTHER = SigningKey.generate(random.Random(8))
 
 claims_strategy = st.dictionaries(
     st.text(min_size=1, max_size=12).map(lambda k: "x-" + k),  # not a registered claim PyJWT checks
-    st.one_of(st.text(max_size=40), st.integers(-(2**40), 2**40), st.booleans(), st.lists(st.text(max_size=8), max_size=3)),
+    st.one_of(
+        st.text(max_size=40), st.integers(-(2**40), 2**40), st.booleans(), st.lists(st.text(max_size=8), max_size=3)
+    ),
     max_size=6,
 )
 
@@ -26,7 +28,9 @@ claims_strategy = st.dictionaries(
 @given(claims=claims_strategy)
 def test_our_tokens_verify_with_pyjwt_and_theirs_with_ours(claims: dict[str, object]) -> None:
     ours = sign_es256(claims, KEY.private, {"kid": KEY.kid, "typ": "JWT"})
-    decoded = jwt.decode(ours, KEY.private.public_key(), algorithms=["ES256"], options={"verify_aud": False, "verify_exp": False})
+    decoded = jwt.decode(
+        ours, KEY.private.public_key(), algorithms=["ES256"], options={"verify_aud": False, "verify_exp": False}
+    )
     assert decoded == claims
     assert jwt.get_unverified_header(ours) == {"alg": "ES256", "kid": KEY.kid, "typ": "JWT"}
     theirs = jwt.encode(claims, KEY.private, algorithm="ES256", headers={"kid": KEY.kid})

@@ -107,9 +107,7 @@ def test_genuine_response_is_accepted(answered: Answered) -> None:
 # -- altered and forged signatures ------------------------------------------------------------
 
 
-def test_tampered_device_signals_keep_the_signature(
-    provision: Provision, platform: Platform
-) -> None:
+def test_tampered_device_signals_keep_the_signature(provision: Provision, platform: Platform) -> None:
     """An unmanaged phone adds a stolen hint to its signed answer: the signature no longer fits."""
     s = provision(platform, Intune, configuration=lambda _: {})
     a = _answer(s.org, s.chain.agents[0], platform)
@@ -139,15 +137,15 @@ def test_signed_with_a_fresh_key_under_the_enrolled_kid(answered: Answered) -> N
     _assert_invalid(answered.submit(forged), "signature")
 
 
-def test_signed_by_another_enrolled_device(
-    provision: Provision, answered: Answered, platform: Platform
-) -> None:
+def test_signed_by_another_enrolled_device(provision: Provision, answered: Answered, platform: Platform) -> None:
     """A second, genuinely enrolled phone signs the first phone's enrollment id: refused."""
     other = provision(platform, Intune, org=answered.org)
     other_enrollment = other.chain.agents[0].enrollments[answered.org.org_url]
     _, payload, _ = _parts(answered.token)
     forged = jwt.encode(
-        payload, other_enrollment.key.private, algorithm="ES256",
+        payload,
+        other_enrollment.key.private,
+        algorithm="ES256",
         headers={"kid": other_enrollment.key.kid, "typ": "JWT"},
     )
 
@@ -234,7 +232,9 @@ def test_reused_jti_re_signed_for_a_new_transaction(answered: Answered, platform
     _, payload, _ = _parts(second.token)
     payload["jti"] = old_payload["jti"]
     reused = jwt.encode(
-        payload, answered.enrollment.key.private, algorithm="ES256",
+        payload,
+        answered.enrollment.key.private,
+        algorithm="ES256",
         headers={"kid": answered.enrollment.key.kid, "typ": "JWT"},
     )
 
@@ -245,7 +245,9 @@ def test_nonce_of_another_challenge(answered: Answered) -> None:
     _, payload, _ = _parts(answered.token)
     payload["nonce"] = b64url(b"\0" * 24)
     forged = jwt.encode(
-        payload, answered.enrollment.key.private, algorithm="ES256",
+        payload,
+        answered.enrollment.key.private,
+        algorithm="ES256",
         headers={"kid": answered.enrollment.key.kid, "typ": "JWT"},
     )
 
@@ -256,7 +258,9 @@ def test_audience_of_another_org(answered: Answered) -> None:
     _, payload, _ = _parts(answered.token)
     payload["aud"] = "https://attacker.okta.com"
     forged = jwt.encode(
-        payload, answered.enrollment.key.private, algorithm="ES256",
+        payload,
+        answered.enrollment.key.private,
+        algorithm="ES256",
         headers={"kid": answered.enrollment.key.kid, "typ": "JWT"},
     )
 

@@ -39,9 +39,7 @@ def crlf(text: str) -> str:
     return text.replace("\n", "\r\n")
 
 
-def raises_naming(
-    name: str, pattern: str = ""
-) -> AbstractContextManager[pytest.ExceptionInfo[ParseError]]:
+def raises_naming(name: str, pattern: str = "") -> AbstractContextManager[pytest.ExceptionInfo[ParseError]]:
     """A ParseError whose one-line message starts with the command name."""
     return pytest.raises(ParseError, match=rf"^{re.escape(name)}: [^\n]*{pattern}")
 
@@ -89,9 +87,7 @@ def test_getprop_reads_a_pixel_dump() -> None:
     assert props["ro.build.version.release"] == "14"
     assert props["ro.build.version.sdk"] == "34"
     assert props["ro.serialno"] == "3A281FDJH00ABC"
-    assert props["ro.build.fingerprint"] == (
-        "google/shiba/shiba:14/AP2A.240805.005/12025142:user/release-keys"
-    )
+    assert props["ro.build.fingerprint"] == ("google/shiba/shiba:14/AP2A.240805.005/12025142:user/release-keys")
 
 
 def test_getprop_multi_line_value_keeps_its_newlines() -> None:
@@ -153,8 +149,7 @@ _CONTINUATION = _SINGLE_LINE.filter(lambda line: not line.startswith("["))
 @given(
     st.dictionaries(
         _PROPERTY_NAMES,
-        st.builds(lambda first, rest: "\n".join([first, *rest]), _SINGLE_LINE,
-                  st.lists(_CONTINUATION, max_size=3)),
+        st.builds(lambda first, rest: "\n".join([first, *rest]), _SINGLE_LINE, st.lists(_CONTINUATION, max_size=3)),
         min_size=1,
     )
 )
@@ -168,9 +163,7 @@ def test_getprop_round_trip(props: dict[str, str]) -> None:
 # pm list users
 # ---------------------------------------------------------------------------------------------
 
-USERS_PIXEL_14 = (
-    "Users:\n\tUserInfo{0:Owner:4c13} running\n\tUserInfo{10:Work profile:1030} running\n"
-)
+USERS_PIXEL_14 = "Users:\n\tUserInfo{0:Owner:4c13} running\n\tUserInfo{10:Work profile:1030} running\n"
 USERS_SAMSUNG_13 = (
     "Users:\n"
     "\tUserInfo{0:Owner:4c13} running\n"
@@ -178,18 +171,24 @@ USERS_SAMSUNG_13 = (
     "\tUserInfo{95:DUAL_APP:20001010} running\n"
     "\tUserInfo{150:Secure Folder:10061030}\n"
 )
-USERS_ANDROID_10 = (
-    "Users:\n\tUserInfo{0:Owner:c13} running\n\tUserInfo{10:Work profile:30} running\n"
-)
+USERS_ANDROID_10 = "Users:\n\tUserInfo{0:Owner:c13} running\n\tUserInfo{10:Work profile:30} running\n"
 
 
 def test_users_pixel_with_work_profile() -> None:
     owner, work = parse_users(USERS_PIXEL_14, name="pm list users")
     assert (owner.id, owner.name, owner.kind, owner.flags, owner.running) == (
-        0, "Owner", ProfileKind.PERSONAL, 0x4C13, True,
+        0,
+        "Owner",
+        ProfileKind.PERSONAL,
+        0x4C13,
+        True,
     )
     assert (work.id, work.name, work.kind, work.flags, work.running) == (
-        10, "Work profile", ProfileKind.WORK, 0x1030, True,
+        10,
+        "Work profile",
+        ProfileKind.WORK,
+        0x1030,
+        True,
     )
     assert work.is_managed_profile
     assert work.packages == set() and work.restrictions == {} and work.profile_owner is None
@@ -343,19 +342,14 @@ def test_packages_with_paths_uids_and_version_codes() -> None:
 
 
 def test_packages_with_installer_column() -> None:
-    text = (
-        "package:com.okta.android.auth  installer=com.android.vending\n"
-        "package:com.x.y  installer=null\n"
-    )
+    text = "package:com.okta.android.auth  installer=com.android.vending\npackage:com.x.y  installer=null\n"
     assert parse_packages(text, name="pm list packages -i") == {OKTA, "com.x.y"}
 
 
 def test_packages_filtered_to_nothing_and_crlf() -> None:
     assert parse_packages("", name="pm list packages --user 10 com.okta.android.auth") == set()
     assert parse_packages("\r\n", name="pm list packages") == set()
-    assert parse_packages(crlf(PACKAGES_F_U_VERSIONS), name="p") == parse_packages(
-        PACKAGES_F_U_VERSIONS, name="p"
-    )
+    assert parse_packages(crlf(PACKAGES_F_U_VERSIONS), name="p") == parse_packages(PACKAGES_F_U_VERSIONS, name="p")
 
 
 @pytest.mark.parametrize(
@@ -634,18 +628,15 @@ def test_device_policy_owner_block_ends_at_dedent() -> None:
             "line 2: owner block without an admin= line",
         ),
         (
-            STATE + "  Device Owner: \n    admin=a.b/a.b.C\n"
-            "    package=a.c\n",
+            STATE + "  Device Owner: \n    admin=a.b/a.b.C\n    package=a.c\n",
             "line 4: package= differs",
         ),
         (
-            STATE + "  Device Owner: \n    admin=a.b/a.b.C\n"
-            "    admin=a.b/a.b.D\n",
+            STATE + "  Device Owner: \n    admin=a.b/a.b.C\n    admin=a.b/a.b.D\n",
             "line 4: a second admin= line",
         ),
         (
-            STATE + "  Device Owner: \n    admin=a.b/a.b.C\n"
-            "  Device Owner: \n    admin=a.b/a.b.C\n",
+            STATE + "  Device Owner: \n    admin=a.b/a.b.C\n  Device Owner: \n    admin=a.b/a.b.C\n",
             "line 4: a second device owner",
         ),
         (

@@ -129,8 +129,7 @@ ORG_URL = "https://acme.okta.com"
 # ---------------------------------------------------------------------------------------------
 
 CLOUDDPC = (
-    "com.google.android.apps.work.clouddpc/"
-    "com.google.android.apps.work.clouddpc.receivers.CloudDeviceAdminReceiver"
+    "com.google.android.apps.work.clouddpc/com.google.android.apps.work.clouddpc.receivers.CloudDeviceAdminReceiver"
 )
 HUB = "com.airwatch.androidagent/com.airwatch.agent.DeviceAdministratorReceiver"
 TESTDPC = "com.afwsamples.testdpc/com.afwsamples.testdpc.DeviceAdminReceiver"
@@ -157,29 +156,98 @@ class AndroidCapture:
 
 
 ANDROID = [
-    AndroidCapture("galaxy-s10-android10-intune-text", "SM-G973F", "samsung", "10", 29,
-                   WORK_PROFILE, CLOUDDPC, {10: android_config(INTUNE_ANDROID)}),
-    AndroidCapture("pixel4a-android11-both-profiles", "Pixel 4a", "Google", "11", 30,
-                   WORK_PROFILE, CLOUDDPC, {0: {}, 10: android_config(INTUNE_ANDROID)}),
-    AndroidCapture("pixel6-android12-intune-abx", "Pixel 6", "Google", "12", 31,
-                   WORK_PROFILE, CLOUDDPC, {10: android_config(INTUNE_ANDROID)}),
-    AndroidCapture("galaxy-a52-android12-key-case", "SM-A525F", "samsung", "12", 31,
-                   {0: PERSONAL, 10: WORK, 95: ProfileKind.OTHER}, CLOUDDPC,
-                   {10: android_config(INTUNE_ANDROID, key="managementhint")}),
-    AndroidCapture("pixel7-android13-personal-only", "Pixel 7", "Google", "13", 33,
-                   WORK_PROFILE, CLOUDDPC, {0: {}}),
-    AndroidCapture("pixel5-android13-no-root", "Pixel 5", "Google", "13", 33,
-                   WORK_PROFILE, CLOUDDPC, {10: None}),
-    AndroidCapture("galaxy-s23-android14-ws1-abx", "SM-S911B", "samsung", "14", 34,
-                   WORK_PROFILE, HUB, {10: android_config(WS1_ANDROID)}),
-    AndroidCapture("galaxy-s23ultra-android14-secure-folder", "SM-S918B", "samsung", "14", 34,
-                   {0: PERSONAL, 10: WORK, 150: ProfileKind.SECURE_FOLDER}, CLOUDDPC, {10: None}),
-    AndroidCapture("emulator-android14-testdpc", "sdk_gphone64_x86_64", "Google", "14", 34,
-                   WORK_PROFILE, TESTDPC, {10: android_config(INTUNE_ANDROID)}),
-    AndroidCapture("pixel8-android15-stale-key", "Pixel 8", "Google", "15", 35,
-                   WORK_PROFILE, CLOUDDPC, {10: android_config(STALE_KEY)}),
-    AndroidCapture("galaxy-s24-android15-intune-abx", "SM-S921B", "samsung", "15", 35,
-                   WORK_PROFILE, CLOUDDPC, {10: android_config(INTUNE_ANDROID)}),
+    AndroidCapture(
+        "galaxy-s10-android10-intune-text",
+        "SM-G973F",
+        "samsung",
+        "10",
+        29,
+        WORK_PROFILE,
+        CLOUDDPC,
+        {10: android_config(INTUNE_ANDROID)},
+    ),
+    AndroidCapture(
+        "pixel4a-android11-both-profiles",
+        "Pixel 4a",
+        "Google",
+        "11",
+        30,
+        WORK_PROFILE,
+        CLOUDDPC,
+        {0: {}, 10: android_config(INTUNE_ANDROID)},
+    ),
+    AndroidCapture(
+        "pixel6-android12-intune-abx",
+        "Pixel 6",
+        "Google",
+        "12",
+        31,
+        WORK_PROFILE,
+        CLOUDDPC,
+        {10: android_config(INTUNE_ANDROID)},
+    ),
+    AndroidCapture(
+        "galaxy-a52-android12-key-case",
+        "SM-A525F",
+        "samsung",
+        "12",
+        31,
+        {0: PERSONAL, 10: WORK, 95: ProfileKind.OTHER},
+        CLOUDDPC,
+        {10: android_config(INTUNE_ANDROID, key="managementhint")},
+    ),
+    AndroidCapture("pixel7-android13-personal-only", "Pixel 7", "Google", "13", 33, WORK_PROFILE, CLOUDDPC, {0: {}}),
+    AndroidCapture("pixel5-android13-no-root", "Pixel 5", "Google", "13", 33, WORK_PROFILE, CLOUDDPC, {10: None}),
+    AndroidCapture(
+        "galaxy-s23-android14-ws1-abx",
+        "SM-S911B",
+        "samsung",
+        "14",
+        34,
+        WORK_PROFILE,
+        HUB,
+        {10: android_config(WS1_ANDROID)},
+    ),
+    AndroidCapture(
+        "galaxy-s23ultra-android14-secure-folder",
+        "SM-S918B",
+        "samsung",
+        "14",
+        34,
+        {0: PERSONAL, 10: WORK, 150: ProfileKind.SECURE_FOLDER},
+        CLOUDDPC,
+        {10: None},
+    ),
+    AndroidCapture(
+        "emulator-android14-testdpc",
+        "sdk_gphone64_x86_64",
+        "Google",
+        "14",
+        34,
+        WORK_PROFILE,
+        TESTDPC,
+        {10: android_config(INTUNE_ANDROID)},
+    ),
+    AndroidCapture(
+        "pixel8-android15-stale-key",
+        "Pixel 8",
+        "Google",
+        "15",
+        35,
+        WORK_PROFILE,
+        CLOUDDPC,
+        {10: android_config(STALE_KEY)},
+    ),
+    AndroidCapture(
+        "galaxy-s24-android15-intune-abx",
+        "SM-S921B",
+        "samsung",
+        "15",
+        35,
+        WORK_PROFILE,
+        CLOUDDPC,
+        {10: android_config(INTUNE_ANDROID)},
+    ),
 ]
 
 
@@ -189,12 +257,14 @@ def ios_config(hint: str | OrgSecret) -> dict[str, str | OrgSecret]:
 
 APP_DOMAIN, EXTENSION_DOMAIN = IOS_PREFERENCE_DOMAINS
 DEVICE_SIDE = frozenset(
-    {"lockdown.all_values", "installation_proxy.browse", "mcinstall.get_profile_list",
-     "mcinstall.get_cloud_configuration"}
+    {
+        "lockdown.all_values",
+        "installation_proxy.browse",
+        "mcinstall.get_profile_list",
+        "mcinstall.get_cloud_configuration",
+    }
 )
-MDM_SIDE = frozenset(
-    {"mdm.profile_list", "mdm.managed_application_list", "mdm.managed_application_configuration"}
-)
+MDM_SIDE = frozenset({"mdm.profile_list", "mdm.managed_application_list", "mdm.managed_application_configuration"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,18 +288,36 @@ def both_domains(hint: str | OrgSecret) -> dict[str, dict[str, str | OrgSecret]]
 
 
 IOS = [
-    IOSCapture("iphone15pro-ios17-ws1-managed", "iPhone16,1", "17.6.1", True, AppOrigin.EMM,
-               both_domains(WS1_IOS), True),
-    IOSCapture("iphone14-ios16-intune-managed", "iPhone14,7", "16.7.10", False, AppOrigin.EMM,
-               both_domains(INTUNE_IOS), True, DEVICE_SIDE | MDM_SIDE),
-    IOSCapture("iphone13-ios17-user-installed", "iPhone14,5", "17.5.1", False, AppOrigin.USER,
-               {}, True),
-    IOSCapture("iphone16-ios18-one-domain", "iPhone17,3", "18.1", True, AppOrigin.EMM,
-               {APP_DOMAIN: ios_config(WS1_IOS)}, True, DEVICE_SIDE),
-    IOSCapture("iphone12-ios17-no-sso-extension", "iPhone13,2", "17.6.1", False, AppOrigin.EMM,
-               both_domains(WS1_IOS), False),
-    IOSCapture("iphone15-ios18-unresolved-lookup", "iPhone15,4", "18.3", True, AppOrigin.EMM,
-               both_domains(LOOKUP), True),
+    IOSCapture(
+        "iphone15pro-ios17-ws1-managed", "iPhone16,1", "17.6.1", True, AppOrigin.EMM, both_domains(WS1_IOS), True
+    ),
+    IOSCapture(
+        "iphone14-ios16-intune-managed",
+        "iPhone14,7",
+        "16.7.10",
+        False,
+        AppOrigin.EMM,
+        both_domains(INTUNE_IOS),
+        True,
+        DEVICE_SIDE | MDM_SIDE,
+    ),
+    IOSCapture("iphone13-ios17-user-installed", "iPhone14,5", "17.5.1", False, AppOrigin.USER, {}, True),
+    IOSCapture(
+        "iphone16-ios18-one-domain",
+        "iPhone17,3",
+        "18.1",
+        True,
+        AppOrigin.EMM,
+        {APP_DOMAIN: ios_config(WS1_IOS)},
+        True,
+        DEVICE_SIDE,
+    ),
+    IOSCapture(
+        "iphone12-ios17-no-sso-extension", "iPhone13,2", "17.6.1", False, AppOrigin.EMM, both_domains(WS1_IOS), False
+    ),
+    IOSCapture(
+        "iphone15-ios18-unresolved-lookup", "iPhone15,4", "18.3", True, AppOrigin.EMM, both_domains(LOOKUP), True
+    ),
     IOSCapture("iphone14pro-ios18-no-mdm-answers", "iPhone15,2", "18.5", False, None, None, None),
 ]
 
@@ -260,14 +348,15 @@ def test_android_capture_facts(expected: AndroidCapture) -> None:
     assert isinstance(device, AndroidDevice)
     identity = device.identity
     assert (identity.model, identity.manufacturer, identity.os_version, identity.sdk) == (
-        expected.model, expected.manufacturer, expected.release, expected.sdk
+        expected.model,
+        expected.manufacturer,
+        expected.release,
+        expected.sdk,
     )
     assert identity.serial and identity.udid == identity.serial
     assert {u.id: u.kind for u in device.users.values()} == expected.users
     assert device.work_profile is not None and device.work_profile.id == 10
-    assert {u.id: u.profile_owner for u in device.users.values() if u.profile_owner} == {
-        10: expected.owner
-    }
+    assert {u.id: u.profile_owner for u in device.users.values() if u.profile_owner} == {10: expected.owner}
     assert device.device_owner is None
     assert [u.id for u in device.users_with(OKTA_VERIFY_ANDROID)] == sorted(expected.okta_verify)
     unread = any(config is None for config in expected.okta_verify.values())
@@ -286,9 +375,7 @@ def test_ios_capture_facts(expected: IOSCapture) -> None:
     device = read("ios", expected.name)
     assert isinstance(device, IOSDevice)
     identity = device.identity
-    assert (identity.model, identity.manufacturer, identity.os_version) == (
-        expected.model, "Apple", expected.version
-    )
+    assert (identity.model, identity.manufacturer, identity.os_version) == (expected.model, "Apple", expected.version)
     # Since the A12, the UDID is the chip id and the ECID: 8 and 16 hex digits.
     assert re.fullmatch(r"0000[0-9A-F]{4}-[0-9A-F]{16}", identity.udid)
     assert device.supervised is expected.supervised
@@ -306,9 +393,7 @@ def test_ios_capture_facts(expected: IOSCapture) -> None:
         domain: expected_digests(config) for domain, config in expected.config.items()
     }
     assert (device.sso_extension() is not None) is expected.sso_extension
-    assert any(PAYLOAD_EXTENSIBLE_SSO in p.payload_types for p in device.profiles) is (
-        expected.sso_extension
-    )
+    assert any(PAYLOAD_EXTENSIBLE_SSO in p.payload_types for p in device.profiles) is (expected.sso_extension)
 
 
 @pytest.mark.parametrize("expected", IOS, ids=lambda c: c.name)
@@ -387,9 +472,7 @@ def test_restriction_pulls_match_the_release_and_the_root(expected: AndroidCaptu
         else:
             why = "No such file or directory" if rooted else "Permission denied"
             assert answer.status == 1
-            assert answer.data.decode() == (
-                f"adb: error: failed to stat remote object '{path}': {why}\n"
-            )
+            assert answer.data.decode() == (f"adb: error: failed to stat remote object '{path}': {why}\n")
 
 
 def test_generated_files_match_their_readable_inputs() -> None:
@@ -435,8 +518,9 @@ def cannot_tell(platform: str, name: str, *findings: str) -> Verdict:
 ON_ANDROID, ON_IOS = "android", "ios"
 VERDICTS = [
     managed(ON_ANDROID, "galaxy-s10-android10-intune-text", STANDARD, "intune-android"),
-    not_managed(ON_ANDROID, "pixel4a-android11-both-profiles", STANDARD, Reason.APP_NOT_IN_WORK_PROFILE,
-                "app_in_both_profiles"),
+    not_managed(
+        ON_ANDROID, "pixel4a-android11-both-profiles", STANDARD, Reason.APP_NOT_IN_WORK_PROFILE, "app_in_both_profiles"
+    ),
     managed(ON_ANDROID, "pixel6-android12-intune-abx", STANDARD, "intune-android"),
     not_managed(ON_ANDROID, "galaxy-a52-android12-key-case", STANDARD, Reason.NO_HINT, "hint_key_case"),
     not_managed(ON_ANDROID, "pixel7-android13-personal-only", STANDARD, Reason.APP_NOT_IN_WORK_PROFILE),
@@ -453,8 +537,7 @@ VERDICTS = [
     not_managed(ON_IOS, "iphone13-ios17-user-installed", STANDARD, Reason.APP_NOT_MANAGED),
     managed(ON_IOS, "iphone16-ios18-one-domain", STANDARD, "ws1-ios", "missing_preference_domain"),
     managed(ON_IOS, "iphone12-ios17-no-sso-extension", STANDARD, "ws1-ios", "sso_extension_missing"),
-    not_managed(ON_IOS, "iphone15-ios18-unresolved-lookup", STANDARD, Reason.HINT_MISMATCH,
-                "unresolved_lookup"),
+    not_managed(ON_IOS, "iphone15-ios18-unresolved-lookup", STANDARD, Reason.HINT_MISMATCH, "unresolved_lookup"),
     cannot_tell(ON_IOS, "iphone14pro-ios18-no-mdm-answers", "restrictions_unreadable"),
 ]
 
@@ -487,9 +570,7 @@ def test_capture_verdict_and_findings(expected: Verdict) -> None:
 
 @cache
 def _published_secrets() -> tuple[str, ...]:
-    return tuple(
-        secret.reveal() for org_file in (STANDARD, OWN) for secret in load_org(ORGS / org_file)[1].values()
-    )
+    return tuple(secret.reveal() for org_file in (STANDARD, OWN) for secret in load_org(ORGS / org_file)[1].values())
 
 
 def test_the_captures_cover_what_issue_4_asks_for() -> None:
@@ -499,7 +580,10 @@ def test_the_captures_cover_what_issue_4_asks_for() -> None:
     assert {c.origin for c in IOS} == {AppOrigin.EMM, AppOrigin.USER, None}
     assert {c.sso_extension for c in IOS} == {True, False, None}
     assert {v.reason for v in VERDICTS if v.platform == ON_IOS} >= {
-        Reason.MANAGED, Reason.APP_NOT_MANAGED, Reason.HINT_MISMATCH, None
+        Reason.MANAGED,
+        Reason.APP_NOT_MANAGED,
+        Reason.HINT_MISMATCH,
+        None,
     }
 
 
@@ -562,28 +646,30 @@ def test_capture_json_wrong_format_number(tmp_path: Path, number: object) -> Non
     [
         (ON_ANDROID, "pixel6-android12-intune-abx", "dumpsys device_policy"),
         (ON_ANDROID, "pixel6-android12-intune-abx", "pm list packages --user 10 com.okta.android.auth"),
-        (ON_ANDROID, "emulator-android14-testdpc",
-         "dumpsys activity --user 10 service com.afwsamples.testdpc get-app-restrictions "
-         "com.okta.android.auth com.afwsamples.testdpc"),
+        (
+            ON_ANDROID,
+            "emulator-android14-testdpc",
+            "dumpsys activity --user 10 service com.afwsamples.testdpc get-app-restrictions "
+            "com.okta.android.auth com.afwsamples.testdpc",
+        ),
         (ON_IOS, "iphone15pro-ios17-ws1-managed", "installation_proxy.browse"),
         (ON_IOS, "iphone15pro-ios17-ws1-managed", "lockdown.all_values"),
     ],
 )
-def test_request_missing_from_the_capture_is_named(
-    tmp_path: Path, platform: str, name: str, request_name: str
-) -> None:
+def test_request_missing_from_the_capture_is_named(tmp_path: Path, platform: str, name: str, request_name: str) -> None:
     directory = copy_capture(tmp_path, platform, name)
-    edit_index(directory, lambda index: index.update(
-        entries=[e for e in index["entries"] if e["request"] != request_name]
-    ))
+    edit_index(
+        directory, lambda index: index.update(entries=[e for e in index["entries"] if e["request"] != request_name])
+    )
     capture_error(directory, str(directory), repr(request_name))
 
 
 def test_missing_mdm_answers_are_not_an_error(tmp_path: Path) -> None:
     directory = copy_capture(tmp_path, ON_IOS, "iphone15pro-ios17-ws1-managed")
-    edit_index(directory, lambda index: index.update(
-        entries=[e for e in index["entries"] if not e["request"].startswith("mdm.")]
-    ))
+    edit_index(
+        directory,
+        lambda index: index.update(entries=[e for e in index["entries"] if not e["request"].startswith("mdm.")]),
+    )
     device = read_source(f"capture:{directory}")
     assert device.unread == {UNREAD_APP_STATE, UNREAD_CONFIG, UNREAD_PROFILE_TYPES}
 

@@ -38,7 +38,9 @@ HEADER = b"""<?xml version="1.0" encoding="UTF-8"?>
 <plist version="1.0">
 """
 
-LOCKDOWN_XML = HEADER + """<dict>
+LOCKDOWN_XML = (
+    HEADER
+    + """<dict>
 	<key>ActivationState</key>
 	<string>Activated</string>
 	<key>BasebandVersion</key>
@@ -85,8 +87,11 @@ LOCKDOWN_XML = HEADER + """<dict>
 </dict>
 </plist>
 """.encode()
+)
 
-BROWSE_XML = HEADER + b"""<array>
+BROWSE_XML = (
+    HEADER
+    + b"""<array>
 	<dict>
 		<key>ApplicationType</key>
 		<string>System</string>
@@ -158,8 +163,11 @@ BROWSE_XML = HEADER + b"""<array>
 </array>
 </plist>
 """
+)
 
-GET_PROFILE_LIST_XML = HEADER + b"""<dict>
+GET_PROFILE_LIST_XML = (
+    HEADER
+    + b"""<dict>
 	<key>OrderedIdentifiers</key>
 	<array>
 		<string>com.air-watch.mdm.3F6C2B1E</string>
@@ -216,8 +224,11 @@ GET_PROFILE_LIST_XML = HEADER + b"""<dict>
 </dict>
 </plist>
 """
+)
 
-CLOUD_SUPERVISED_XML = HEADER + b"""<dict>
+CLOUD_SUPERVISED_XML = (
+    HEADER
+    + b"""<dict>
 	<key>AllowPairing</key>
 	<true/>
 	<key>CloudConfigurationUIComplete</key>
@@ -247,8 +258,11 @@ CLOUD_SUPERVISED_XML = HEADER + b"""<dict>
 </dict>
 </plist>
 """
+)
 
-CLOUD_UNSUPERVISED_XML = HEADER + b"""<dict>
+CLOUD_UNSUPERVISED_XML = (
+    HEADER
+    + b"""<dict>
 	<key>AllowPairing</key>
 	<true/>
 	<key>CloudConfigurationUIComplete</key>
@@ -262,8 +276,11 @@ CLOUD_UNSUPERVISED_XML = HEADER + b"""<dict>
 </dict>
 </plist>
 """
+)
 
-CLOUD_RAW_MCINSTALL_XML = HEADER + b"""<dict>
+CLOUD_RAW_MCINSTALL_XML = (
+    HEADER
+    + b"""<dict>
 	<key>CloudConfiguration</key>
 	<dict>
 		<key>AllowPairing</key>
@@ -276,8 +293,11 @@ CLOUD_RAW_MCINSTALL_XML = HEADER + b"""<dict>
 </dict>
 </plist>
 """
+)
 
-MDM_PROFILE_LIST_XML = HEADER + b"""<dict>
+MDM_PROFILE_LIST_XML = (
+    HEADER
+    + b"""<dict>
 	<key>CommandUUID</key>
 	<string>0001_ProfileList_5E2A</string>
 	<key>ProfileList</key>
@@ -409,8 +429,11 @@ MDM_PROFILE_LIST_XML = HEADER + b"""<dict>
 </dict>
 </plist>
 """
+)
 
-MANAGED_APP_LIST_XML = HEADER + b"""<dict>
+MANAGED_APP_LIST_XML = (
+    HEADER
+    + b"""<dict>
 	<key>CommandUUID</key>
 	<string>0002_ManagedApplicationList_77C1</string>
 	<key>ManagedApplicationList</key>
@@ -467,8 +490,11 @@ MANAGED_APP_LIST_XML = HEADER + b"""<dict>
 </dict>
 </plist>
 """
+)
 
-MANAGED_APP_CONFIG_XML = HEADER + f"""<dict>
+MANAGED_APP_CONFIG_XML = (
+    HEADER
+    + f"""<dict>
 	<key>ApplicationConfigurations</key>
 	<array>
 		<dict>
@@ -518,6 +544,7 @@ MANAGED_APP_CONFIG_XML = HEADER + f"""<dict>
 </dict>
 </plist>
 """.encode()
+)
 
 INTUNE_XML = f"""<dict>
   <key>managementHint</key>
@@ -544,6 +571,7 @@ INTUNE_XML = f"""<dict>
   </array>
 </dict>
 """.encode()
+
 
 def binary(xml: bytes) -> bytes:
     """The same answer as a device that speaks binary plists sends it."""
@@ -578,8 +606,12 @@ def fail(parser: Parser, data: bytes, *, name: str = NAME) -> str:
 def test_lockdown_values(encode: Callable[[bytes], bytes]) -> None:
     identity = ios.parse_lockdown_values(encode(LOCKDOWN_XML), name=NAME)
     assert identity == Identity(
-        model="iPhone14,5", manufacturer="Apple", os_version="17.6.1", serial="F2LXK0Q9N7",
-        udid="00008110-001A6C2E3C98801E", device_name="Ana’s iPhone",
+        model="iPhone14,5",
+        manufacturer="Apple",
+        os_version="17.6.1",
+        serial="F2LXK0Q9N7",
+        udid="00008110-001A6C2E3C98801E",
+        device_name="Ana’s iPhone",
     )
 
 
@@ -605,13 +637,15 @@ def test_get_profile_list_gives_metadata_only(encode: Callable[[bytes], bytes]) 
 @ENCODINGS
 @pytest.mark.parametrize(
     ("sample", "supervised"),
-    [(CLOUD_SUPERVISED_XML, True), (CLOUD_UNSUPERVISED_XML, False),
-     (CLOUD_RAW_MCINSTALL_XML, True), (HEADER + b"<dict/></plist>", False)],
+    [
+        (CLOUD_SUPERVISED_XML, True),
+        (CLOUD_UNSUPERVISED_XML, False),
+        (CLOUD_RAW_MCINSTALL_XML, True),
+        (HEADER + b"<dict/></plist>", False),
+    ],
     ids=["supervised", "unsupervised", "raw-mcinstall", "no-cloud-configuration"],
 )
-def test_cloud_configuration(
-    encode: Callable[[bytes], bytes], sample: bytes, supervised: bool
-) -> None:
+def test_cloud_configuration(encode: Callable[[bytes], bytes], sample: bytes, supervised: bool) -> None:
     assert ios.parse_cloud_configuration(encode(sample), name=NAME) is supervised
 
 
@@ -619,8 +653,7 @@ def test_cloud_configuration(
 def test_mdm_profile_list(encode: Callable[[bytes], bytes]) -> None:
     profiles = ios.parse_mdm_profile_list(encode(MDM_PROFILE_LIST_XML), name=NAME)
     assert [(p.identifier, p.display_name, p.payload_types, p.managed) for p in profiles] == [
-        ("com.air-watch.mdm.3F6C2B1E", "Workspace ONE MDM Profile",
-         (PAYLOAD_MDM, "com.apple.security.scep"), True),
+        ("com.air-watch.mdm.3F6C2B1E", "Workspace ONE MDM Profile", (PAYLOAD_MDM, "com.apple.security.scep"), True),
         ("com.example.okta.sso", "Okta Device Trust SSO", (PAYLOAD_EXTENSIBLE_SSO,), True),
         ("Anas-MacBook.2B3C4D5E", "Home Wi-Fi", ("com.apple.wifi.managed",), False),
         ("com.air-watch.vpn.encrypted", "", (), True),
@@ -651,39 +684,41 @@ def test_managed_application_list(encode: Callable[[bytes], bytes]) -> None:
 
 @ENCODINGS
 def test_managed_application_configuration(encode: Callable[[bytes], bytes]) -> None:
-    configs = ios.parse_managed_application_configuration(
-        encode(MANAGED_APP_CONFIG_XML), name=NAME
-    )
+    configs = ios.parse_managed_application_configuration(encode(MANAGED_APP_CONFIG_XML), name=NAME)
     assert list(configs) == [OKTA_VERIFY_IOS]  # the extension domain has no Configuration key
     config = configs[OKTA_VERIFY_IOS]
-    assert config == AppConfig({
-        "OktaVerify.OrgUrl": "https://example.okta.com",
-        "allowedHosts": ("example.okta.com", "login.example.com"),
-        "enrolledAt": datetime.datetime(2026, 1, 5, 10, 0, 0),
-        "managementHint": SECRET,
-        "profiles": [AppConfig({"name": "default", "retries": 3})],
-        "ratio": 0.75,
-        "strict": True,
-        "token": b"\x00\x01\x02\x03\x04\x05",
-    })
+    assert config == AppConfig(
+        {
+            "OktaVerify.OrgUrl": "https://example.okta.com",
+            "allowedHosts": ("example.okta.com", "login.example.com"),
+            "enrolledAt": datetime.datetime(2026, 1, 5, 10, 0, 0),
+            "managementHint": SECRET,
+            "profiles": [AppConfig({"name": "default", "retries": 3})],
+            "ratio": 0.75,
+            "strict": True,
+            "token": b"\x00\x01\x02\x03\x04\x05",
+        }
+    )
     assert isinstance(config["profiles"][0], AppConfig)
     assert SECRET not in repr(config)
 
 
 def test_intune_ios_xml_bare_dict() -> None:
     config = ios.parse_intune_ios_xml(INTUNE_XML, name="intune.xml")
-    assert config == AppConfig({
-        "managementHint": SECRET,
-        "OktaVerify.OrgUrl": "https://example.okta.com",
-        "userPrincipalName": "{{userprincipalname}}",
-        "serial": "{{serialnumber}}",
-        "retries": 3,
-        "ratio": 1.5,
-        "strict": True,
-        "legacy": False,
-        "since": datetime.datetime(2026, 1, 5, 10, 0, 0),
-        "hosts": ("example.okta.com",),
-    })
+    assert config == AppConfig(
+        {
+            "managementHint": SECRET,
+            "OktaVerify.OrgUrl": "https://example.okta.com",
+            "userPrincipalName": "{{userprincipalname}}",
+            "serial": "{{serialnumber}}",
+            "retries": 3,
+            "ratio": 1.5,
+            "strict": True,
+            "legacy": False,
+            "since": datetime.datetime(2026, 1, 5, 10, 0, 0),
+            "hosts": ("example.okta.com",),
+        }
+    )
 
 
 def test_intune_ios_xml_inside_a_plist_document() -> None:
@@ -731,9 +766,7 @@ LEAVES = st.one_of(
     st.integers(-(2**63), 2**63 - 1),
     st.floats(allow_nan=False),
     st.binary(max_size=16),
-    st.datetimes(datetime.datetime(1900, 1, 1), datetime.datetime(2100, 1, 1)).map(
-        lambda d: d.replace(microsecond=0)
-    ),
+    st.datetimes(datetime.datetime(1900, 1, 1), datetime.datetime(2100, 1, 1)).map(lambda d: d.replace(microsecond=0)),
 )
 CONFIGS = st.dictionaries(
     TEXT,
@@ -753,9 +786,7 @@ PROFILES = st.builds(
     identifier=BUNDLE_IDS,
     display_name=TEXT,
     payload_types=st.lists(
-        st.sampled_from(
-            [PAYLOAD_MDM, PAYLOAD_EXTENSIBLE_SSO, "com.apple.security.scep", "com.apple.wifi.managed"]
-        ),
+        st.sampled_from([PAYLOAD_MDM, PAYLOAD_EXTENSIBLE_SSO, "com.apple.security.scep", "com.apple.wifi.managed"]),
         max_size=3,
     ).map(tuple),
     managed=st.booleans(),
@@ -767,9 +798,7 @@ NO_CONFIG: st.SearchStrategy[dict[str, AppConfig]] = st.just({})
 
 
 @st.composite
-def devices(
-    draw: st.DrawFn, managed_config: st.SearchStrategy[dict[str, AppConfig]] = NO_CONFIG
-) -> IOSDevice:
+def devices(draw: st.DrawFn, managed_config: st.SearchStrategy[dict[str, AppConfig]] = NO_CONFIG) -> IOSDevice:
     identity = Identity(
         model=draw(st.sampled_from(["iPhone14,5", "iPhone15,2", "iPhone16,1"])),
         manufacturer="Apple",
@@ -802,13 +831,11 @@ def test_round_trip_device_facts(device: IOSDevice, fmt: plistlib.PlistFormat) -
     assert ios.parse_lockdown_values(through(ios.lockdown_answer(device)), name=NAME) == device.identity
     apps = ios.parse_installed_apps(through(ios.installed_apps_answer(device)), name=NAME)
     assert {b: a.version for b, a in apps.items()} == {b: a.version for b, a in device.apps.items()}
-    assert ios.parse_cloud_configuration(
-        through(ios.cloud_configuration_answer(device)), name=NAME
-    ) is device.supervised
+    assert (
+        ios.parse_cloud_configuration(through(ios.cloud_configuration_answer(device)), name=NAME) is device.supervised
+    )
     listed = ios.parse_profile_list(through(ios.profile_list_answer(device)), name=NAME)
-    assert [(p.identifier, p.display_name) for p in listed] == [
-        (p.identifier, p.display_name) for p in device.profiles
-    ]
+    assert [(p.identifier, p.display_name) for p in listed] == [(p.identifier, p.display_name) for p in device.profiles]
 
 
 @settings(max_examples=40, deadline=None)
@@ -825,9 +852,7 @@ def test_round_trip_mdm_facts(device: IOSDevice, fmt: plistlib.PlistFormat) -> N
         PAYLOAD_EXTENSIBLE_SSO in p.payload_types for p in device.profiles
     ]
 
-    statuses = ios.parse_managed_application_list(
-        through(ios.managed_application_list_answer(device)), name=NAME
-    )
+    statuses = ios.parse_managed_application_list(through(ios.managed_application_list_answer(device)), name=NAME)
     assert set(statuses) == set(device.apps)
     for bundle_id, app in device.apps.items():
         expected = (AppOrigin.EMM, False) if app.managed else (AppOrigin.USER, app.management_rejected)
@@ -838,9 +863,7 @@ def test_round_trip_mdm_facts(device: IOSDevice, fmt: plistlib.PlistFormat) -> N
     configs = ios.parse_managed_application_configuration(
         through(ios.managed_application_configuration_answer(device, asked)), name=NAME
     )
-    assert {k: v.to_plain() for k, v in configs.items()} == {
-        k: v.to_plain() for k, v in device.managed_config.items()
-    }
+    assert {k: v.to_plain() for k, v in configs.items()} == {k: v.to_plain() for k, v in device.managed_config.items()}
 
 
 def test_builders_are_deterministic() -> None:
@@ -866,6 +889,7 @@ def _set(path: tuple[Any, ...], value: Any) -> Callable[[Any], None]:
         for step in path[:-1]:
             answer = answer[step]
         answer[path[-1]] = value
+
     return change
 
 
@@ -874,63 +898,134 @@ def _delete(*path: Any) -> Callable[[Any], None]:
         for step in path[:-1]:
             answer = answer[step]
         del answer[path[-1]]
+
     return change
 
 
 WRONG_SHAPES = [
     (ios.parse_lockdown_values, LOCKDOWN_XML, _delete("ProductType"), "missing key ProductType at top level"),
-    (ios.parse_lockdown_values, LOCKDOWN_XML, _set(("ProductVersion",), 17),
-     "expected string, got integer at ProductVersion"),
-    (ios.parse_installed_apps, BROWSE_XML, _delete(2, "CFBundleIdentifier"),
-     "missing key CFBundleIdentifier at [2]"),
-    (ios.parse_installed_apps, BROWSE_XML, _set((1, "CFBundleIdentifier"), "com.apple.mobilesafari"),
-     "duplicate CFBundleIdentifier com.apple.mobilesafari at [1]"),
-    (ios.parse_installed_apps, BROWSE_XML, _set((0, "CFBundleShortVersionString"), 17.6),
-     "expected string, got real at [0].CFBundleShortVersionString"),
-    (ios.parse_profile_list, GET_PROFILE_LIST_XML, _delete("ProfileMetadata", "com.example.okta.sso"),
-     "missing key com.example.okta.sso at ProfileMetadata"),
-    (ios.parse_profile_list, GET_PROFILE_LIST_XML, _set(("OrderedIdentifiers",), "x"),
-     "expected array, got string at OrderedIdentifiers"),
-    (ios.parse_profile_list, GET_PROFILE_LIST_XML, _set(("OrderedIdentifiers", 1), 7),
-     "expected string, got integer at OrderedIdentifiers[1]"),
-    (ios.parse_cloud_configuration, CLOUD_SUPERVISED_XML, _set(("IsSupervised",), "true"),
-     "expected boolean, got string at IsSupervised"),
-    (ios.parse_cloud_configuration, CLOUD_RAW_MCINSTALL_XML, _set(("CloudConfiguration",), []),
-     "expected dictionary, got array at CloudConfiguration"),
-    (ios.parse_mdm_profile_list, MDM_PROFILE_LIST_XML, _delete("ProfileList", 1, "PayloadContent", 0, "PayloadType"),
-     "missing key PayloadType at ProfileList[1].PayloadContent[0]"),
-    (ios.parse_mdm_profile_list, MDM_PROFILE_LIST_XML, _set(("ProfileList", 0, "IsManaged"), 1),
-     "expected boolean, got integer at ProfileList[0].IsManaged"),
+    (
+        ios.parse_lockdown_values,
+        LOCKDOWN_XML,
+        _set(("ProductVersion",), 17),
+        "expected string, got integer at ProductVersion",
+    ),
+    (ios.parse_installed_apps, BROWSE_XML, _delete(2, "CFBundleIdentifier"), "missing key CFBundleIdentifier at [2]"),
+    (
+        ios.parse_installed_apps,
+        BROWSE_XML,
+        _set((1, "CFBundleIdentifier"), "com.apple.mobilesafari"),
+        "duplicate CFBundleIdentifier com.apple.mobilesafari at [1]",
+    ),
+    (
+        ios.parse_installed_apps,
+        BROWSE_XML,
+        _set((0, "CFBundleShortVersionString"), 17.6),
+        "expected string, got real at [0].CFBundleShortVersionString",
+    ),
+    (
+        ios.parse_profile_list,
+        GET_PROFILE_LIST_XML,
+        _delete("ProfileMetadata", "com.example.okta.sso"),
+        "missing key com.example.okta.sso at ProfileMetadata",
+    ),
+    (
+        ios.parse_profile_list,
+        GET_PROFILE_LIST_XML,
+        _set(("OrderedIdentifiers",), "x"),
+        "expected array, got string at OrderedIdentifiers",
+    ),
+    (
+        ios.parse_profile_list,
+        GET_PROFILE_LIST_XML,
+        _set(("OrderedIdentifiers", 1), 7),
+        "expected string, got integer at OrderedIdentifiers[1]",
+    ),
+    (
+        ios.parse_cloud_configuration,
+        CLOUD_SUPERVISED_XML,
+        _set(("IsSupervised",), "true"),
+        "expected boolean, got string at IsSupervised",
+    ),
+    (
+        ios.parse_cloud_configuration,
+        CLOUD_RAW_MCINSTALL_XML,
+        _set(("CloudConfiguration",), []),
+        "expected dictionary, got array at CloudConfiguration",
+    ),
+    (
+        ios.parse_mdm_profile_list,
+        MDM_PROFILE_LIST_XML,
+        _delete("ProfileList", 1, "PayloadContent", 0, "PayloadType"),
+        "missing key PayloadType at ProfileList[1].PayloadContent[0]",
+    ),
+    (
+        ios.parse_mdm_profile_list,
+        MDM_PROFILE_LIST_XML,
+        _set(("ProfileList", 0, "IsManaged"), 1),
+        "expected boolean, got integer at ProfileList[0].IsManaged",
+    ),
     (ios.parse_mdm_profile_list, MDM_PROFILE_LIST_XML, _delete("ProfileList"), "missing key ProfileList at top level"),
-    (ios.parse_managed_application_list, MANAGED_APP_LIST_XML,
-     _delete("ManagedApplicationList", "com.okta.mobile", "Status"),
-     "missing key Status at ManagedApplicationList.com.okta.mobile"),
-    (ios.parse_managed_application_list, MANAGED_APP_LIST_XML,
-     _set(("ManagedApplicationList", "com.okta.mobile", "ManagementFlags"), True),
-     "expected integer, got boolean at ManagedApplicationList.com.okta.mobile.ManagementFlags"),
-    (ios.parse_managed_application_list, MANAGED_APP_LIST_XML, _set(("ManagedApplicationList",), []),
-     "expected dictionary, got array at ManagedApplicationList"),
-    (ios.parse_managed_application_configuration, MANAGED_APP_CONFIG_XML,
-     _set(("ApplicationConfigurations", 0, "Configuration"), SECRET),
-     "expected dictionary, got string at ApplicationConfigurations[0].Configuration"),
-    (ios.parse_managed_application_configuration, MANAGED_APP_CONFIG_XML,
-     _delete("ApplicationConfigurations", 1, "Identifier"),
-     "missing key Identifier at ApplicationConfigurations[1]"),
-    (ios.parse_managed_application_configuration, MANAGED_APP_CONFIG_XML,
-     _set(("ApplicationConfigurations", 1, "Identifier"), OKTA_VERIFY_IOS),
-     "duplicate Identifier com.okta.mobile at ApplicationConfigurations[1]"),
-    (ios.parse_managed_application_configuration, MANAGED_APP_CONFIG_XML,
-     _set(("ApplicationConfigurations", 0, "Configuration", "profiles"), [{"a": 1}, SECRET]),
-     "array mixes dictionaries and other values at ApplicationConfigurations[0].Configuration.profiles"),
-    (ios.parse_managed_application_configuration, MANAGED_APP_CONFIG_XML, _set(("Status",), "Error"),
-     "the command failed (Status Error) at top level"),
-    (ios.parse_managed_application_configuration, MANAGED_APP_CONFIG_XML, _set(("Status",), SECRET),
-     "the command was not acknowledged (unexpected Status) at top level"),
+    (
+        ios.parse_managed_application_list,
+        MANAGED_APP_LIST_XML,
+        _delete("ManagedApplicationList", "com.okta.mobile", "Status"),
+        "missing key Status at ManagedApplicationList.com.okta.mobile",
+    ),
+    (
+        ios.parse_managed_application_list,
+        MANAGED_APP_LIST_XML,
+        _set(("ManagedApplicationList", "com.okta.mobile", "ManagementFlags"), True),
+        "expected integer, got boolean at ManagedApplicationList.com.okta.mobile.ManagementFlags",
+    ),
+    (
+        ios.parse_managed_application_list,
+        MANAGED_APP_LIST_XML,
+        _set(("ManagedApplicationList",), []),
+        "expected dictionary, got array at ManagedApplicationList",
+    ),
+    (
+        ios.parse_managed_application_configuration,
+        MANAGED_APP_CONFIG_XML,
+        _set(("ApplicationConfigurations", 0, "Configuration"), SECRET),
+        "expected dictionary, got string at ApplicationConfigurations[0].Configuration",
+    ),
+    (
+        ios.parse_managed_application_configuration,
+        MANAGED_APP_CONFIG_XML,
+        _delete("ApplicationConfigurations", 1, "Identifier"),
+        "missing key Identifier at ApplicationConfigurations[1]",
+    ),
+    (
+        ios.parse_managed_application_configuration,
+        MANAGED_APP_CONFIG_XML,
+        _set(("ApplicationConfigurations", 1, "Identifier"), OKTA_VERIFY_IOS),
+        "duplicate Identifier com.okta.mobile at ApplicationConfigurations[1]",
+    ),
+    (
+        ios.parse_managed_application_configuration,
+        MANAGED_APP_CONFIG_XML,
+        _set(("ApplicationConfigurations", 0, "Configuration", "profiles"), [{"a": 1}, SECRET]),
+        "array mixes dictionaries and other values at ApplicationConfigurations[0].Configuration.profiles",
+    ),
+    (
+        ios.parse_managed_application_configuration,
+        MANAGED_APP_CONFIG_XML,
+        _set(("Status",), "Error"),
+        "the command failed (Status Error) at top level",
+    ),
+    (
+        ios.parse_managed_application_configuration,
+        MANAGED_APP_CONFIG_XML,
+        _set(("Status",), SECRET),
+        "the command was not acknowledged (unexpected Status) at top level",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("parser", "sample", "change", "expected"), WRONG_SHAPES,
+    ("parser", "sample", "change", "expected"),
+    WRONG_SHAPES,
     ids=[f"{parser.__name__}-{i}" for i, (parser, *_) in enumerate(WRONG_SHAPES)],
 )
 def test_wrong_shape(parser: Parser, sample: bytes, change: Callable[[Any], None], expected: str) -> None:
@@ -995,7 +1090,8 @@ BARE_BILLION_LAUGHS = BILLION_LAUGHS.replace(b'<plist version="1.0">', b"").repl
 
 @pytest.mark.parametrize("parser", ALL_PARSERS)
 @pytest.mark.parametrize(
-    "data", [BILLION_LAUGHS, EXTERNAL_ENTITY, PARAMETER_ENTITY, BARE_BILLION_LAUGHS],
+    "data",
+    [BILLION_LAUGHS, EXTERNAL_ENTITY, PARAMETER_ENTITY, BARE_BILLION_LAUGHS],
     ids=["billion-laughs", "external-entity", "parameter-entity", "bare-billion-laughs"],
 )
 def test_entities_are_refused(parser: Parser, data: bytes) -> None:
@@ -1005,8 +1101,15 @@ def test_entities_are_refused(parser: Parser, data: bytes) -> None:
 @pytest.mark.parametrize("parser", ALL_PARSERS)
 @pytest.mark.parametrize(
     "data",
-    [b"", b"   \n", b"\x00\x01\x02garbage\xff\xfe", b"{\"json\": true}", b"bplist",
-     b"bplist15\x00\x00\x00\x00\x00\x00\x00\x00", b"\xef\xbb\xbf<plist><dict>"],
+    [
+        b"",
+        b"   \n",
+        b"\x00\x01\x02garbage\xff\xfe",
+        b'{"json": true}',
+        b"bplist",
+        b"bplist15\x00\x00\x00\x00\x00\x00\x00\x00",
+        b"\xef\xbb\xbf<plist><dict>",
+    ],
     ids=["empty", "blank", "garbage", "json", "magic-only", "bplist15", "unclosed"],
 )
 def test_garbage(parser: Parser, data: bytes) -> None:
@@ -1032,8 +1135,10 @@ def secret_answers() -> list[tuple[Parser, Any]]:
         (ios.parse_cloud_configuration, ios.cloud_configuration_answer(device)),
         (ios.parse_mdm_profile_list, ios.mdm_profile_list_answer(device)),
         (ios.parse_managed_application_list, ios.managed_application_list_answer(device)),
-        (ios.parse_managed_application_configuration,
-         ios.managed_application_configuration_answer(device, IOS_PREFERENCE_DOMAINS)),
+        (
+            ios.parse_managed_application_configuration,
+            ios.managed_application_configuration_answer(device, IOS_PREFERENCE_DOMAINS),
+        ),
     ]
 
 
@@ -1049,9 +1154,7 @@ def test_binary_errors_name_the_offset() -> None:
     data = bytearray(plistlib.dumps({"ProfileList": []}, fmt=plistlib.FMT_BINARY))
     end = len(data) - 32
     data[-1] = 0xFF  # offset table beyond the end of the file
-    assert fail(ios.parse_mdm_profile_list, bytes(data)) == (
-        f"{NAME}: invalid binary plist trailer at offset {end}"
-    )
+    assert fail(ios.parse_mdm_profile_list, bytes(data)) == (f"{NAME}: invalid binary plist trailer at offset {end}")
     bad_object = bytearray(plistlib.dumps({"ProfileList": []}, fmt=plistlib.FMT_BINARY))
     bad_object[8] = 0x7F  # the top object's marker: no such object type
     assert "malformed binary plist near offset" in fail(ios.parse_mdm_profile_list, bytes(bad_object))
@@ -1074,9 +1177,7 @@ def test_binary_shared_references_cannot_explode() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("value", "kind"), [(plistlib.UID(3), "UID"), (None, "null")], ids=["uid", "null"]
-)
+@pytest.mark.parametrize(("value", "kind"), [(plistlib.UID(3), "UID"), (None, "null")], ids=["uid", "null"])
 def test_binary_objects_no_answer_holds(value: Any, kind: str) -> None:
     if value is None:  # plistlib cannot write null: patch the marker of a written `false`
         data = bytearray(plistlib.dumps([False], fmt=plistlib.FMT_BINARY))
@@ -1094,8 +1195,10 @@ def test_deep_xml_nesting_is_refused() -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (f"<key>managementHint</key><string>{SECRET}</string><key>managementHint</key><string>x</string>",
-         "duplicate key managementHint at top level"),
+        (
+            f"<key>managementHint</key><string>{SECRET}</string><key>managementHint</key><string>x</string>",
+            "duplicate key managementHint at top level",
+        ),
         ("<key>a</key>", "dictionary content is not <key> then value pairs at top level"),
         (f"<string>{SECRET}</string><key>a</key>", "dictionary content is not <key> then value pairs at top level"),
         ("<key>a</key><dict><key>b</key><foo/></dict>", "unexpected element <foo> at a.b"),
@@ -1104,8 +1207,16 @@ def test_deep_xml_nesting_is_refused() -> None:
         (f"<key>a</key><date>{SECRET}</date>", "XML plist value does not match its element type"),
         (f"<key>a</key><real>{SECRET}</real>", "XML plist value does not match its element type"),
     ],
-    ids=["duplicate-key", "key-without-value", "value-without-key", "stray-element", "nested-in-leaf",
-         "bad-integer", "bad-date", "bad-real"],
+    ids=[
+        "duplicate-key",
+        "key-without-value",
+        "value-without-key",
+        "stray-element",
+        "nested-in-leaf",
+        "bad-integer",
+        "bad-date",
+        "bad-real",
+    ],
 )
 @pytest.mark.parametrize(
     ("parser", "document"),
