@@ -73,6 +73,9 @@ class _Cell(NamedTuple):
     anchor: str
 
 
+_NOT_RUN = "no such case in this run (another platform, shard or matrix)"
+
+
 def _e(text: object) -> str:
     return escape(printable(str(text)))
 
@@ -145,7 +148,7 @@ def _case_details(case: CaseResult, anchor: str) -> str:
 def _td(scenario: str, file: str, device: str, cells: list[_Cell]) -> str:
     keys = f'data-scenario="{_e(scenario)}" data-file="{_e(file)}" data-device="{_e(device)}"'
     if not cells:
-        return f'<td class="o-not-run" {keys} data-outcome="not-run">not run</td>'
+        return f'<td class="o-not-run" {keys} data-outcome="not-run" title="{_NOT_RUN}">—</td>'
     shown = max(cells, key=lambda cell: _SEVERITY.index(cell.outcome)).outcome
     content = "".join(
         f'<a href="#{cell.anchor}">{_LABEL[cell.outcome]}</a>'
