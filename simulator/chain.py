@@ -41,10 +41,10 @@ class Chain:
     @property
     def agents(self) -> list[OktaVerify]:
         """Installed copies in start order, reusing the ones already known (keys, enrollments)."""
-        found = OktaVerify.installations(self.device, rng=self.rng, clock=self.clock)
         current: dict[int | None, OktaVerify] = {}
-        for fresh in found:
-            current[fresh.user_id] = self._agents.get(fresh.user_id) or fresh
+        for user in OktaVerify.installed_users(self.device):
+            known = self._agents.get(user)
+            current[user] = known or OktaVerify(self.device, user, rng=self.rng, clock=self.clock)
         self._agents = current
         return list(current.values())
 

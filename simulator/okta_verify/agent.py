@@ -128,11 +128,15 @@ class OktaVerify:
         clock: Callable[[], float] = time.time,
     ) -> list[OktaVerify]:
         """Every installed copy, in the order the OS starts them (personal user first)."""
+        return [cls(device, user, rng=rng, clock=clock) for user in cls.installed_users(device)]
+
+    @staticmethod
+    def installed_users(device: AnyDevice) -> list[int | None]:
+        """Where copies are installed, in start order: Android user ids; ``[None]`` on an iPhone."""
         if isinstance(device, AndroidDevice):
-            users = device.users_with(OKTA_VERIFY_ANDROID)
-            return [cls(device, u.id, rng=rng, clock=clock) for u in users]
+            return [u.id for u in device.users_with(OKTA_VERIFY_ANDROID)]
         if device.app(OKTA_VERIFY_IOS) is not None:
-            return [cls(device, rng=rng, clock=clock)]
+            return [None]
         return []
 
     def __repr__(self) -> str:
