@@ -134,14 +134,7 @@ class Inspection:
                 "managed": self.managed,
                 "reason": verdict.reason.value if verdict else None,
                 "matched_config": verdict.matched_config if verdict else None,
-                "remediation": {
-                    "title": remediation.title,
-                    "message": remediation.message,
-                    "provider": remediation.provider,
-                    "enrollment_link": remediation.enrollment_link,
-                }
-                if remediation
-                else None,
+                "remediation": remediation.to_json() if remediation else None,
                 "fix": self.fix,
             },
             "findings": [

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from harness.errors import InputError
 from simulator.device import Platform
 from simulator.errors import ConfigError
-from simulator.yamlfile import load_yaml
+from simulator.yamlfile import read_yaml_file
 
 _KEYS = {"platform", "model", "version", "os_version", "manufacturer"}
 T = TypeVar("T")
@@ -73,9 +73,7 @@ def parse_device_spec(spec: str | dict[str, Any], *, where: str) -> MatrixDevice
 def load_matrix(path: str | Path) -> list[MatrixDevice]:
     path = Path(path)
     try:
-        doc = load_yaml(path.read_text(encoding="utf-8"), name=str(path))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read matrix ({type(exc).__name__})") from None
+        doc = read_yaml_file(path, what="matrix")
     except ConfigError as exc:
         raise InputError(str(exc)) from None
     data = doc.data

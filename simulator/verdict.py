@@ -73,6 +73,15 @@ class Remediation:
     enrollment_link: str | None = None
     http_status: int = 200
 
+    def to_json(self) -> dict[str, str | int | None]:
+        return {
+            "title": self.title,
+            "message": self.message,
+            "provider": self.provider,
+            "enrollment_link": self.enrollment_link,
+            "http_status": self.http_status,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:

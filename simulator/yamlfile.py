@@ -7,9 +7,11 @@ the plain data, in one pass over the text.
 
 from __future__ import annotations
 
+import pathlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any
 
 import yaml
@@ -57,6 +59,19 @@ class YamlDoc:
         field_name = ".".join(str(p) for p in path)
         prefix = f"{self.where(path)}: {field_name}: " if field_name else f"{self.where(path)}: "
         return ConfigError(prefix + message)
+
+
+def read_yaml_file(path: str | PathLike[str], *, what: str) -> YamlDoc:
+    """Read and parse a YAML file of at most :data:`MAX_YAML_BYTES`; ``what`` names it in errors
+    (``org file``, ``scenario``...)."""
+    path = pathlib.Path(path)
+    try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_YAML_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read {what} ({type(exc).__name__})") from None
+    return load_yaml(text, name=str(path))
 
 
 def load_yaml(text: str, *, name: str) -> YamlDoc:

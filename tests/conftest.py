@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from simulator.clock import SimClock
 from simulator.device import AnyDevice, Platform, generate_identity, new_device
 from simulator.emm import EMM
 from simulator.verifier import Org
@@ -21,17 +22,11 @@ from simulator.verifier import Org
 EPOCH = 1_767_607_200.0
 
 
-class Clock:
-    """A clock for the ``clock=`` arguments of the simulator: stands still until advanced."""
+class Clock(SimClock):
+    """The simulator's clock, starting at :data:`EPOCH` for these tests."""
 
     def __init__(self, now: float = EPOCH) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+        super().__init__(now)
 
 
 @pytest.fixture

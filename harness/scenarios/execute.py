@@ -22,6 +22,7 @@ from harness.scenarios.loader import SECRET_REF
 from harness.scenarios.model import DeviceSpec, EMMSpec, Expectation, Scenario, Step
 from harness.sources import read_source
 from simulator.chain import Chain
+from simulator.clock import SimClock
 from simulator.device import (
     AndroidDevice,
     AnyDevice,
@@ -38,22 +39,7 @@ from simulator.secret import Secret, redact
 from simulator.verdict import Decision, Finding
 from simulator.verifier.orgfile import build_org
 
-#: 2026-01-01T00:00:00Z: simulated runs start here, so JWT times are reproducible.
-EPOCH = 1_767_225_600.0
 STEP_SECONDS = 60.0
-
-
-class SimClock:
-    """Time that only moves when the case says so."""
-
-    def __init__(self, start: float = EPOCH) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def device_label(spec: DeviceSpec, override: MatrixDevice | None) -> str:
@@ -216,14 +202,7 @@ def _judged(case: _Case, step: Step, decision: Decision) -> StepResult:
         step.action,
         decision.outcome.value,
         decision.reason.value,
-        {
-            "title": remediation.title,
-            "provider": remediation.provider,
-            "enrollment_link": remediation.enrollment_link,
-            "http_status": remediation.http_status,
-        }
-        if remediation
-        else None,
+        remediation.to_json() if remediation else None,
         sorted({f.code.value for f in findings}),
     )
     if step.expect is not None:

@@ -29,9 +29,8 @@ from simulator.errors import ConfigError
 from simulator.verdict import FindingCode, Outcome, Reason
 from simulator.verifier.configs import check_existing_key
 from simulator.verifier.orgfile import OrgSpec, parse_org_spec, read_org_file
-from simulator.yamlfile import YamlDoc, load_yaml
+from simulator.yamlfile import YamlDoc, read_yaml_file
 
-MAX_SCENARIO_BYTES = 1 << 20
 SECRET_REF = re.compile(r"\$\{secret:([^}]+)\}")
 
 _TOP = {"name", "description", "tags", "org", "device", "steps", "skip"}
@@ -118,13 +117,7 @@ def load_scenario(path: str | Path, *, org_override: OrgSpec | None = None) -> S
     """Load one scenario file. ``org_override`` replaces its org (``attestlab run --org``)."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_SCENARIO_BYTES:
-            raise InputError(f"{path}: larger than {MAX_SCENARIO_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read scenario ({type(exc).__name__})") from None
-    try:
-        doc = load_yaml(text, name=str(path))
+        doc = read_yaml_file(path, what="scenario")
     except ConfigError as exc:
         raise InputError(str(exc)) from None
     return parse_scenario(doc, path, org_override=org_override)

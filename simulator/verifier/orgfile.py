@@ -15,13 +15,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simulator.device import Platform
-from simulator.errors import ConfigError, SecretPolicyError
+from simulator.errors import SecretPolicyError
 from simulator.secret import Secret
 from simulator.verifier.configs import MultipleConfigs, check_existing_key
 from simulator.verifier.org import Org, Policy
-from simulator.yamlfile import YamlDoc, load_yaml
-
-MAX_ORG_FILE_BYTES = 1 << 20
+from simulator.yamlfile import YamlDoc, read_yaml_file
 
 
 class _Strict(BaseModel):
@@ -127,14 +125,7 @@ def build_org(spec: OrgSpec, *, rng: random.Random | None = None, clock: Any = N
 
 
 def read_org_file(path: str | Path) -> tuple[OrgSpec, YamlDoc]:
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_ORG_FILE_BYTES:
-            raise ConfigError(f"{path}: larger than {MAX_ORG_FILE_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read org file ({type(exc).__name__})") from None
-    doc = load_yaml(text, name=str(path))
+    doc = read_yaml_file(path, what="org file")
     if not isinstance(doc.data, dict):
         raise doc.error((), "an org file is a mapping with 'org_url' and 'endpoint_management'")
     return parse_org_spec(doc.data, doc), doc
