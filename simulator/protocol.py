@@ -8,6 +8,7 @@ signed ES256 by the device-bound key of the enrollment, posted to the challenge'
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import random
@@ -15,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from jwt.algorithms import ECAlgorithm
@@ -52,28 +53,33 @@ def new_p256_key(rng: random.Random) -> ec.EllipticCurvePrivateKey:
 
 
 def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
-    numbers = key.public_numbers()
-    return {
-        "kty": "EC",
-        "crv": "P-256",
-        "x": b64url(numbers.x.to_bytes(32, "big")),
-        "y": b64url(numbers.y.to_bytes(32, "big")),
-    }
+    # The uncompressed point is 04 || x || y: one call instead of public_numbers() and two ints.
+    point = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return {"kty": "EC", "crv": "P-256", "x": b64url(point[1:33]), "y": b64url(point[33:])}
 
 
 def jwk_thumbprint(jwk: dict[str, str]) -> str:
-    """RFC 7638 thumbprint, used as the key id (``kid``)."""
-    canonical = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True)
-    return b64url(hashlib.sha256(canonical.encode()).digest())
+    """RFC 7638 thumbprint, used as the key id (``kid``): SHA-256 of the members ``crv, kty, x,
+    y`` in that order, no white space (base64url values need no JSON escaping)."""
+    canonical = f'{{"crv":"P-256","kty":"EC","x":"{jwk["x"]}","y":"{jwk["y"]}"}}'
+    return b64url(hashlib.sha256(canonical.encode("ascii")).digest())
 
 
 def public_key_from_jwk(jwk: dict[str, Any]) -> ec.EllipticCurvePublicKey:
     """Load a P-256 public JWK; anything else is refused (ValueError)."""
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
         raise ValueError("only EC P-256 keys are accepted")
-    x = int.from_bytes(base64.urlsafe_b64decode(jwk["x"] + "=="), "big")
-    y = int.from_bytes(base64.urlsafe_b64decode(jwk["y"] + "=="), "big")
-    return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+    return _point(str(jwk["x"]), str(jwk["y"]))
+
+
+@functools.lru_cache(maxsize=256)
+def _point(x: str, y: str) -> ec.EllipticCurvePublicKey:
+    """Decoding checks the point is on the curve (~10 µs); the org's key is loaded at every
+    enrollment, so recent points are kept."""
+    raw = base64.urlsafe_b64decode(x + "==") + base64.urlsafe_b64decode(y + "==")
+    if len(raw) != 64:
+        raise ValueError("P-256 coordinates are 32 bytes each")
+    return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +179,11 @@ def parse_jws(token: str) -> CompactJWS:
     return CompactJWS(header, claims, f"{header_b64}.{payload_b64}".encode("ascii"), signature)
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def _b64json(obj: dict[str, Any]) -> str:
-    return b64url(json.dumps(obj, separators=(",", ":")).encode("utf-8"))
+    return b64url(_COMPACT.encode(obj).encode("utf-8"))
 
 
 def sign_es256(claims: dict[str, Any], key: ec.EllipticCurvePrivateKey, headers: dict[str, str]) -> str:

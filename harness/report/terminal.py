@@ -77,6 +77,7 @@ class TerminalReporter:
         self._expected: int | None = None
         self._progress: Progress | None = None
         self._column = 0
+        self._line = Text()
         self._failures: list[tuple[CaseOutcome, str, str]] = []
         self._counts = Summary()
 
@@ -115,11 +116,12 @@ class TerminalReporter:
                 soft_wrap=True,
             )
         elif self._progress is None:
-            if self._column == LINE_WIDTH:
-                self.console.print()
-                self._column = 0
-            self.console.print(Text(_CHAR[outcome], _STYLE[outcome]), end="")
+            # One console write per line of characters: a rich print per case cost more than
+            # running the case.
+            self._line.append(_CHAR[outcome], _STYLE[outcome])
             self._column += 1
+            if self._column == LINE_WIDTH:
+                self._flush_line()
         if self._progress is not None:
             bad = self._counts.failed + self._counts.errors
             self._progress.update(
@@ -128,12 +130,16 @@ class TerminalReporter:
                 description=f"running ({bad} failed)" if bad else "running",
             )
 
+    def _flush_line(self) -> None:
+        self.console.print(self._line, soft_wrap=True)
+        self._line, self._column = Text(), 0
+
     def finish(self, summary: Summary) -> None:
         """The failure section and totals: counts of the cases received, the run's duration."""
         if self._progress is not None:
             self._progress.stop()
         if self._column:
-            self.console.print()
+            self._flush_line()
         self._counts.duration_s = summary.duration_s
         if self._failures:
             self.console.rule("short test summary info", characters="=")
