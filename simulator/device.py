@@ -75,6 +75,27 @@ WORK_PROFILE_USER_ID = 10
 SECURE_FOLDER_USER_ID = 150
 
 
+#: What ``java.lang.String.trim()`` removes from both ends: every character up to U+0020.
+JAVA_TRIMMED = "".join(map(chr, range(0x21)))
+
+
+def as_read_back(config: AppConfig) -> AppConfig:
+    """Restrictions as an app reads them back: string values and string-array items trimmed."""
+
+    def trimmed(value: object) -> object:
+        if isinstance(value, str):
+            return value.strip(JAVA_TRIMMED)
+        if isinstance(value, AppConfig):
+            return as_read_back(value)
+        if isinstance(value, tuple):
+            return tuple(trimmed(v) for v in value)
+        if isinstance(value, list):
+            return [trimmed(v) for v in value]
+        return value
+
+    return AppConfig({key: trimmed(value) for key, value in config.items()})
+
+
 class ProfileKind(StrEnum):
     PERSONAL = "personal"
     WORK = "work"
@@ -177,8 +198,12 @@ class AndroidDevice(Device):
         return [u for _, u in sorted(self.users.items()) if package in u.packages]
 
     def set_restrictions(self, user_id: int, package: str, config: AppConfig) -> None:
-        """``DevicePolicyManager.setApplicationRestrictions``: replaces the whole bundle."""
-        self.user(user_id).restrictions[package] = config
+        """``DevicePolicyManager.setApplicationRestrictions``: replaces the whole bundle.
+
+        Android persists the bundle to ``res_<package>.xml`` and apps read it back from there;
+        ``UserManagerService.readEntry`` trims every string it reads, so that is what is stored.
+        """
+        self.user(user_id).restrictions[package] = as_read_back(config)
 
     def restrictions_for(self, user_id: int, package: str) -> AppConfig:
         """``RestrictionsManager.getApplicationRestrictions`` as seen by ``package`` in that user."""

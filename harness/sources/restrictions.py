@@ -45,6 +45,7 @@ from harness.errors import ParseError
 from harness.sources import abx
 from harness.sources.abx import AttrValue, Element
 from simulator.appconfig import AppConfig
+from simulator.device import JAVA_TRIMMED
 
 #: Largest restriction file accepted, in bytes, text or ABX.
 MAX_RESTRICTIONS_BYTES = 8 * 1024 * 1024
@@ -56,7 +57,6 @@ _KEY = "key"
 _TYPE = "type"
 _MULTIPLE = "m"
 
-_JAVA_TRIMMED = "".join(map(chr, range(0x21)))  # what java.lang.String.trim() removes
 _JAVA_INT = re.compile(r"[+-]?[0-9]+")
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
@@ -138,7 +138,7 @@ class _Reader:
     def text(self, element: Element) -> str:
         if element.children:
             raise self.error(element.children[0], "element inside a text value")
-        return (element.text or "").strip(_JAVA_TRIMMED)
+        return (element.text or "").strip(JAVA_TRIMMED)
 
     def integer(self, entry: Element, key: str) -> int:
         text = self.text(entry)
