@@ -45,6 +45,10 @@ def run(
         list[Path] | None, typer.Argument(help="Scenario files or folders (default: the bundled catalog).")
     ] = None,
     org: Annotated[Path | None, typer.Option(help="Org file to use instead of each scenario's org.")] = None,
+    device: Annotated[
+        list[str] | None,
+        typer.Option("--device", help="A real device (capture:DIR): scenarios of its platform run on it. Repeatable."),
+    ] = None,
     matrix: Annotated[Path | None, typer.Option(help="Device matrix file (YAML).")] = None,
     shard: Annotated[str | None, typer.Option(help="Run only shard K of N, e.g. 2/4.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
@@ -58,15 +62,16 @@ def run(
 ) -> None:
     """Run attestation scenarios and report whether every expectation was met."""
     from harness import runner
-    from harness.matrix import load_matrix, parse_shard
+    from harness.matrix import MatrixDevice, SourceDevice, load_matrix, parse_shard, source_device
     from harness.report import HtmlReporter, JsonReporter, JUnitReporter, Reporter, TerminalReporter
     from simulator.verifier.orgfile import read_org_file
 
     shard_of = parse_shard(shard) if shard else None
     org_spec = read_org_file(org)[0] if org else None
-    devices = load_matrix(matrix) if matrix else None
+    devices: list[MatrixDevice | SourceDevice] = [*(load_matrix(matrix) if matrix else [])]
+    devices += [source_device(spec) for spec in device or []]
     files = runner.collect(paths or [])
-    plan = runner.plan(files, org=org_spec, matrix=devices, shard_of=shard_of)
+    plan = runner.plan(files, org=org_spec, matrix=devices or None, shard_of=shard_of)
     seed = seed if seed is not None else secrets.randbelow(2**31)
     console = Console(highlight=False)
     terminal = TerminalReporter(console, verbose=verbose)

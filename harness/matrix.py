@@ -40,6 +40,35 @@ class MatrixDevice:
         return f"{self.model or 'any'} / {os_name} {self.os_version or 'any'}"
 
 
+@dataclass(frozen=True, slots=True)
+class SourceDevice:
+    """A real device in the matrix (``run --device SOURCE``): scenarios of its platform run on
+    what the source reads, instead of on their simulated device."""
+
+    spec: str
+    platform: Platform
+    label: str
+
+
+def source_label(spec: str) -> str:
+    """``capture:/a/b/pixel6`` -> ``capture:pixel6``: short, and the same wherever the checkout is."""
+    kind, _, rest = spec.partition(":")
+    return f"{kind}:{Path(rest).name or rest}"
+
+
+def source_device(spec: str) -> SourceDevice:
+    """Read the source once (an unusable one fails here, before any case) to learn its platform."""
+    from harness.sources import read_source
+
+    kind, sep, rest = spec.partition(":")
+    absolute = f"{kind}:{Path(rest).resolve()}" if sep and kind == "capture" else spec
+    return SourceDevice(absolute, read_source(absolute).platform, source_label(spec))
+
+
+#: What a case runs on: the scenario's own device (None), a matrix device, or a real device.
+CaseDevice = MatrixDevice | SourceDevice | None
+
+
 def parse_device_spec(spec: str | dict[str, Any], *, where: str) -> MatrixDevice:
     """``platform=android,model=Pixel 8,version=14`` (or the mapping) -> MatrixDevice."""
     if isinstance(spec, str):

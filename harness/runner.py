@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from harness.errors import InputError
-from harness.matrix import MatrixDevice, shard
+from harness.matrix import CaseDevice, MatrixDevice, SourceDevice, shard
 from harness.report import Reporter
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
 from harness.scenarios.execute import case_id, run_case
@@ -63,7 +63,7 @@ class Plan:
     """The cases of a run: loaded scenarios, matrix devices, and (scenario, device) index pairs."""
 
     scenarios: list[Scenario]
-    devices: list[MatrixDevice | None]
+    devices: list[CaseDevice]
     cases: list[tuple[int, int]]
     load_errors: list[CaseResult]
 
@@ -72,7 +72,7 @@ def plan(
     files: dict[Path, str],
     *,
     org: OrgSpec | None = None,
-    matrix: Sequence[MatrixDevice] | None = None,
+    matrix: Sequence[MatrixDevice | SourceDevice] | None = None,
     shard_of: tuple[int, int] | None = None,
 ) -> Plan:
     """Load every file (a file that fails to load is an error case, unless it is the only one)."""
@@ -89,7 +89,7 @@ def plan(
             )
     # Index 0 is "the scenario's own device": the only one without a matrix, and the only one a
     # scenario reading its device from a capture runs on.
-    devices: list[MatrixDevice | None] = [None, *(matrix or [])]
+    devices: list[CaseDevice] = [None, *(matrix or [])]
     cases = [
         (si, di)
         for si, scenario in enumerate(scenarios)

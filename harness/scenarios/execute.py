@@ -16,7 +16,7 @@ from typing import Any
 
 from harness import attacks, diagnose
 from harness.errors import InputError
-from harness.matrix import MatrixDevice
+from harness.matrix import CaseDevice, SourceDevice, source_label
 from harness.results import CaseOutcome, CaseResult, StepResult
 from harness.scenarios.loader import SECRET_REF
 from harness.scenarios.model import DeviceSpec, EMMSpec, Expectation, Scenario, Step
@@ -42,14 +42,16 @@ from simulator.verifier.orgfile import build_org
 STEP_SECONDS = 60.0
 
 
-def device_label(spec: DeviceSpec, override: MatrixDevice | None) -> str:
+def device_label(spec: DeviceSpec, override: CaseDevice) -> str:
     if override is not None:
         return override.label
+    if spec.source is not None:
+        return source_label(spec.source)
     os_name = "Android" if spec.platform is Platform.ANDROID else "iOS"
     return f"{spec.model or 'any model'} / {os_name} {spec.os_version or 'any'}"
 
 
-def case_id(scenario: Scenario, override: MatrixDevice | None) -> str:
+def case_id(scenario: Scenario, override: CaseDevice) -> str:
     return f"{scenario.name}[{device_label(scenario.device, override)}]"
 
 
@@ -110,8 +112,10 @@ def build_emm(spec: EMMSpec, config: dict[str, Any], custom_values: dict[str, st
     return None
 
 
-def build_device(spec: DeviceSpec, override: MatrixDevice | None, rng: random.Random, base: Path) -> AnyDevice:
+def build_device(spec: DeviceSpec, override: CaseDevice, rng: random.Random, base: Path) -> AnyDevice:
     """The case's device: read from its source (a fresh copy per case), or a new simulated one."""
+    if isinstance(override, SourceDevice):
+        return read_source(override.spec)
     if spec.source is not None:
         return read_source(spec.source, base=base)
     model = (override.model if override else None) or spec.model
@@ -143,7 +147,7 @@ def _provision(case: _Case, spec: DeviceSpec) -> None:
     emm.push(case.device)
 
 
-def run_case(scenario: Scenario, override: MatrixDevice | None, seed: int) -> CaseResult:
+def run_case(scenario: Scenario, override: CaseDevice, seed: int) -> CaseResult:
     """Run ``scenario`` on one device; never raises (problems become an ``error`` case)."""
     cid = case_id(scenario, override)
     label = device_label(scenario.device, override)
@@ -162,7 +166,7 @@ def run_case(scenario: Scenario, override: MatrixDevice | None, seed: int) -> Ca
         spec = scenario.device
         device = build_device(spec, override, rng, Path(scenario.path).parent)
         case = _Case(scenario, Chain(org, device, rng=rng, clock=clock), None, clock, secrets)
-        if spec.emm is not None:
+        if spec.emm is not None and not isinstance(override, SourceDevice):  # a real device has its EMM
             case.template = dict(spec.emm.config)
             case.emm = build_emm(spec.emm, case.render(case.template), case.render(spec.emm.custom_values))
         _provision(case, spec)

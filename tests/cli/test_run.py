@@ -205,3 +205,39 @@ def test_ctrl_c_writes_the_cases_that_finished(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     total = data["summary"]["total"]
     assert 0 < total == len(data["cases"]) < 47 * 60
+
+
+def test_real_devices_from_captures_join_the_run(tmp_path: Path) -> None:
+    scenario = _write(
+        tmp_path / "real.yaml",
+        {
+            "name": "real-device-is-managed",
+            "org": str(ROOT / "fixtures" / "orgs" / "standard.yaml"),
+            "device": {"platform": "android"},
+            "steps": [{"sign_in": None, "expect": {"decision": "managed", "reason": "managed"}}],
+        },
+    )
+    captures = ROOT / "fixtures" / "captures"
+    result = attestlab(
+        "run",
+        scenario,
+        "--json",
+        tmp_path / "r.json",
+        "--device",
+        f"capture:{captures / 'android' / 'pixel6-android12-intune-abx'}",
+        "--device",
+        f"capture:{captures / 'android' / 'pixel7-android13-personal-only'}",
+        "--device",
+        f"capture:{captures / 'ios' / 'iphone15pro-ios17-ws1-managed'}",  # other platform: no case
+    )
+    assert result.code == 1
+    cases = {c["device"]: c for c in json.loads((tmp_path / "r.json").read_text())["cases"]}
+    assert set(cases) == {"capture:pixel6-android12-intune-abx", "capture:pixel7-android13-personal-only"}
+    assert cases["capture:pixel6-android12-intune-abx"]["outcome"] == "passed"
+    failed = cases["capture:pixel7-android13-personal-only"]
+    assert failed["outcome"] == "failed" and failed["steps"][0]["reason"] == "app_not_in_work_profile"
+
+
+def test_an_unusable_device_source_is_exit_2(tmp_path: Path) -> None:
+    result = attestlab("run", CATALOG / "security", "--device", f"capture:{tmp_path}")
+    assert result.code == 2 and "not a capture" in result.err
