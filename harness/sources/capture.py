@@ -15,11 +15,8 @@ leave the capture directory.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from harness.errors import CaptureError
 
@@ -117,38 +114,3 @@ class Capture:
             raise CaptureError(f"{self.directory}: file {file!r} for request {request!r} is missing") from None
         except OSError as exc:
             raise CaptureError(f"{path}: cannot read ({type(exc).__name__})") from None
-
-
-def file_name_for(request: str, suffix: str) -> str:
-    """A readable file name for a request: ``pm list users`` -> ``pm_list_users.txt``."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", request).strip("_")[:120] or "answer"
-    return stem + suffix
-
-
-@dataclass(slots=True)
-class CaptureWriter:
-    """Write a capture directory: used by fixture makers and by live sources' recorders."""
-
-    directory: Path
-    platform: str
-    source: str
-    entries: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, request: str, data: bytes, status: int = 0, *, suffix: str = ".txt") -> None:
-        name = file_name_for(request, suffix)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        (self.directory / name).write_bytes(data)
-        self.entries.append({"request": request, "file": name, "status": status})
-
-    def close(self, captured_at: datetime | None = None) -> Path:
-        stamp = (captured_at or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
-        index = {
-            "format": FORMAT,
-            "platform": self.platform,
-            "source": self.source,
-            "captured_at": stamp,
-            "entries": self.entries,
-        }
-        path = self.directory / INDEX
-        path.write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
-        return path
