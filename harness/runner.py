@@ -8,10 +8,13 @@ pickled :class:`~harness.results.CaseResult` coming back.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,6 +148,26 @@ def execute(p: Plan, *, seed: int, workers: int = 1) -> Iterator[CaseResult]:
         pool.join()
 
 
+@contextlib.contextmanager
+def _interrupts_between_cases() -> Iterator[Callable[[], bool]]:
+    """Take Ctrl-C only between cases, never while a reporter is half-way through writing one.
+
+    SIGINT just sets a flag the run loop checks after each case (a KeyboardInterrupt raised in
+    the middle of ``add`` left a report with half an entry). Pool workers forked meanwhile
+    inherit the handler, so they finish quietly and are terminated. Outside the main thread
+    signals cannot be handled, and the default behaviour stays.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield lambda: bool(received)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run(
     p: Plan, reporters: Sequence[Reporter], *, seed: int, workers: int = 1, shard_label: str | None = None
 ) -> Summary:
@@ -155,10 +178,13 @@ def run(
     for reporter in reporters:
         reporter.start(info)
     try:
-        for result in execute(p, seed=seed, workers=workers):
-            summary.count(result.outcome)
-            for reporter in reporters:
-                reporter.add(result)
+        with _interrupts_between_cases() as interrupted:
+            for result in execute(p, seed=seed, workers=workers):
+                summary.count(result.outcome)
+                for reporter in reporters:
+                    reporter.add(result)
+                if interrupted():
+                    raise KeyboardInterrupt
     finally:
         summary.duration_s = time.perf_counter() - started
         for reporter in reporters:
