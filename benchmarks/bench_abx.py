@@ -2,7 +2,7 @@
 
 Why: restriction files are read from every device of a matrix and from captures, and ABX is the
 default on-disk format since Android 12; the pure-Python decoder must not be the slow part.
-Goal: >= 20 MB/s (1 MB = 10**6 bytes) for :func:`harness.sources.abx.decode`. The cost is
+Goal: >= 20 MB/s (1 MB = 10**6 bytes) for :func:`harness.parsers.abx.decode`. The cost is
 per event, not per byte, so the figure depends on the density the JSON line reports
 (``bytes_per_element``; this mix is dense: short keys, many booleans, integers and short
 array items).
@@ -26,8 +26,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from harness.sources import abx
-from harness.sources.restrictions import parse_restrictions, restrictions_to_abx
+from harness.parsers import abx
+from harness.parsers.restrictions import parse_restrictions, restrictions_to_abx
 from simulator.appconfig import AppConfig
 
 _ALPHABET = string.ascii_letters + string.digits + "~_-.:/ " + "éüß中文🙂"

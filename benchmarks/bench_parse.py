@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_abx
 
-from harness.sources import read_source
+from harness.readers import read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_CAPTURES_PER_S = 2000

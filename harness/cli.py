@@ -98,7 +98,7 @@ def inspect(
     import json
 
     from harness.inspect import inspect_device
-    from harness.sources import read_source
+    from harness.readers import read_source
     from simulator.verifier.orgfile import load_org
 
     org_obj = load_org(org)[0] if org else None

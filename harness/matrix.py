@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from harness.errors import InputError
+from harness.sources import parse_spec
 from simulator.device import Platform
 from simulator.errors import ConfigError
 from simulator.yamlfile import read_yaml_file
@@ -52,17 +53,16 @@ class SourceDevice:
 
 def source_label(spec: str) -> str:
     """``capture:/a/b/pixel6`` -> ``capture:pixel6``: short, and the same wherever the checkout is."""
-    kind, _, rest = spec.partition(":")
-    return f"{kind}:{Path(rest).name or rest}"
+    return parse_spec(spec).label
 
 
 def source_device(spec: str) -> SourceDevice:
     """Read the source once (an unusable one fails here, before any case) to learn its platform."""
-    from harness.sources import read_source
+    from harness.readers import read_source
 
-    kind, sep, rest = spec.partition(":")
-    absolute = f"{kind}:{Path(rest).resolve()}" if sep and kind == "capture" else spec
-    return SourceDevice(absolute, read_source(absolute).platform, source_label(spec))
+    parsed = parse_spec(spec)
+    absolute = str(parsed.resolved())
+    return SourceDevice(absolute, read_source(absolute).platform, parsed.label)
 
 
 #: What a case runs on: the scenario's own device (None), a matrix device, or a real device.

@@ -1,6 +1,6 @@
 """The neutral model of a phone, shared by the simulator and the real-device readers.
 
-The EMM emulation writes into it, the real-device sources (:mod:`harness.sources`) fill it from
+The EMM emulation writes into it, the real-device sources (:mod:`harness.readers`) fill it from
 what ``adb`` or ``pymobiledevice3`` reported, and Okta Verify reads from it; so a device that
 was simulated and one that was captured from hardware are judged by the same code.
 

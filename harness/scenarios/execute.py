@@ -17,10 +17,10 @@ from typing import Any
 from harness import attacks, diagnose
 from harness.errors import InputError
 from harness.matrix import CaseDevice, SourceDevice, source_label
+from harness.readers import read_source
 from harness.results import CaseOutcome, CaseResult, StepResult
 from harness.scenarios.loader import SECRET_REF
 from harness.scenarios.model import DeviceSpec, EMMSpec, Expectation, Scenario, Step
-from harness.sources import read_source
 from simulator.chain import Chain
 from simulator.clock import SimClock
 from simulator.device import (

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError, ParseError
+from harness.parsers.ios_plists import parse_intune_ios_xml
 from harness.scenarios.model import (
     ACTIONS,
     ANDROID_PLACEMENTS,
@@ -21,7 +22,7 @@ from harness.scenarios.model import (
     Scenario,
     Step,
 )
-from harness.sources.ios_plists import parse_intune_ios_xml
+from harness.sources import parse_spec
 from simulator.device import Platform
 from simulator.emm import Delivery, EnrollmentType, IOSAppSettings
 from simulator.emm.intune import parse_android_json
@@ -199,8 +200,10 @@ def _device(c: _Checker, value: Any) -> DeviceSpec:
             raise c.fail(
                 ("device", "source"), "a device read from a source has no 'emm' or 'okta_verify': the capture says"
             )
-        if not source.startswith("capture:"):
-            raise c.fail(("device", "source"), f"{source!r}: scenarios read devices from captures ('capture:DIR')")
+        try:
+            parse_spec(source)
+        except InputError as exc:
+            raise c.fail(("device", "source"), str(exc)) from None
     return DeviceSpec(
         platform,
         text.get("model"),

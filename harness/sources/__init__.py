@@ -1,34 +1,85 @@
-"""Where a device comes from: a capture replayed (``capture:DIR``).
+"""Where a device's answers come from: transports only (DESIGN.md §1).
 
-All sources produce the same :mod:`simulator.device` model through the same parsers
-(:mod:`harness.sources.android`, :mod:`harness.sources.ios`), so a capture and the device it was
-captured from read identically. A source string names its kind before the first colon.
+A SOURCE spec names its kind before the first colon. This module is the one registry of those
+spellings: the CLI, the scenario loader and the matrix ask it, and nothing else parses a spec.
+Each kind opens a :class:`~harness.sources.transport.Transport`; what to ask it is the readers'
+business (:mod:`harness.readers`).
+
+=============  ==============================================================================
+``capture:``   a capture directory replayed (:mod:`harness.sources.capture`)
+=============  ==============================================================================
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import InputError
-from harness.sources.capture import Capture
-from simulator.device import AnyDevice
+from harness.sources.transport import Answer, Platform, Transport
 
-KINDS = ("capture",)
+__all__ = ["KINDS", "Answer", "Platform", "SourceSpec", "Transport", "open_source", "parse_spec"]
 
 
-def read_source(spec: str, *, base: Path | None = None) -> AnyDevice:
-    """Read the device a source string names (``capture:DIR``; DIR relative to ``base``)."""
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """A parsed SOURCE: its kind and the rest (a directory, ``HOST:PORT``, a serial, a UDID)."""
+
+    kind: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.target}"
+
+    @property
+    def is_path(self) -> bool:
+        """Whether the target is a path on this machine (resolved against a base directory)."""
+        return self.kind == "capture"
+
+    @property
+    def label(self) -> str:
+        """``capture:/a/b/pixel6`` -> ``capture:pixel6``: short, and the same wherever the checkout is."""
+        if self.is_path:
+            return f"{self.kind}:{Path(self.target).name or self.target}"
+        return str(self)
+
+    def resolved(self, base: Path | None = None) -> SourceSpec:
+        """The spec with a path target made absolute (relative to ``base``, else the working dir)."""
+        if not self.is_path:
+            return self
+        path = Path(self.target).expanduser()
+        if base is not None and not path.is_absolute():
+            path = base / path
+        return SourceSpec(self.kind, str(path.resolve()))
+
+
+def _open_capture(spec: SourceSpec) -> Transport:
+    from harness.sources.capture import Capture
+
+    return Capture.load(spec.target)
+
+
+#: kind -> (usage shown in messages, opener)
+KINDS: dict[str, tuple[str, Callable[[SourceSpec], Transport]]] = {
+    "capture": ("capture:DIR", _open_capture),
+}
+
+
+def usage() -> str:
+    """The accepted spellings, for help texts and error messages."""
+    return ", ".join(usage for usage, _ in KINDS.values())
+
+
+def parse_spec(spec: str) -> SourceSpec:
+    """Split and check a SOURCE spec; an unknown kind or an empty target is an InputError."""
     kind, sep, rest = spec.partition(":")
     if not sep or kind not in KINDS or not rest:
-        raise InputError(f"source {spec!r}: expected one of {', '.join(k + ':...' for k in KINDS)}")
-    directory = Path(rest)
-    if base is not None and not directory.is_absolute():
-        directory = base / directory
-    capture = Capture.load(directory)
-    if capture.platform == "android":
-        from harness.sources.android import read_android
+        raise InputError(f"source {spec!r}: expected one of {usage()}")
+    return SourceSpec(kind, rest)
 
-        return read_android(capture.answer, source=spec)
-    from harness.sources.ios import read_ios
 
-    return read_ios(capture.answer, source=spec)
+def open_source(spec: str | SourceSpec, *, base: Path | None = None) -> Transport:
+    """Open the transport a SOURCE names (a relative capture path is taken from ``base``)."""
+    parsed = (spec if isinstance(spec, SourceSpec) else parse_spec(spec)).resolved(base)
+    return KINDS[parsed.kind][1](parsed)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import CaptureError
+from harness.sources.transport import Answer, Platform, TransportBase
 
 FORMAT = 1
 INDEX = "capture.json"
@@ -27,20 +28,13 @@ MAX_FILE_BYTES = 16 << 20
 OPTIONAL_PREFIX = "mdm."
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A recorded answer: the raw bytes and the exit status (0 = success)."""
-
-    data: bytes
-    status: int
-
-
 @dataclass(slots=True)
-class Capture:
-    """A loaded capture directory; answers are read from disk when asked for."""
+class Capture(TransportBase):
+    """A loaded capture directory, the in-memory twin of a live transport: answers are read
+    from disk when asked for."""
 
     directory: Path
-    platform: str
+    platform: Platform
     source: str
     captured_at: str
     entries: dict[str, tuple[str, int]]
@@ -91,10 +85,14 @@ class Capture:
             entries[entry["request"]] = (file, status)
         return cls(directory, platform, str(doc.get("source", "")), str(doc.get("captured_at", "")), entries)
 
+    @property
+    def spec(self) -> str:
+        return f"capture:{self.directory}"
+
     def has(self, request: str) -> bool:
         return request in self.entries
 
-    def answer(self, request: str) -> Answer | None:
+    def ask(self, request: str) -> Answer | None:
         """The recorded answer; None for a missing optional (``mdm.*``) request."""
         if request not in self.entries:
             if request.startswith(OPTIONAL_PREFIX):

@@ -4,7 +4,7 @@ The configuration can be given as the configuration designer's key/value rows, a
 managed-configuration JSON, or as the iOS XML ``<dict>``. The Android JSON is parsed here
 (:func:`parse_android_json`) so that an admin's real export can be replayed; the iOS XML is a
 property list, read by the one hardened plist reader,
-:func:`harness.sources.ios_plists.parse_intune_ios_xml`.
+:func:`harness.parsers.ios_plists.parse_intune_ios_xml`.
 """
 
 from __future__ import annotations

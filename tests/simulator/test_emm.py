@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from harness.sources.ios_plists import parse_intune_ios_xml
+from harness.parsers.ios_plists import parse_intune_ios_xml
 from simulator.appconfig import AppConfig
 from simulator.device import Identity, Platform
 from simulator.emm import Intune, WorkspaceOne

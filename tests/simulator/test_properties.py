@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from harness.sources.ios_plists import parse_intune_ios_xml
+from harness.parsers.ios_plists import parse_intune_ios_xml
 from simulator.chain import Chain
 from simulator.device import JAVA_TRIMMED, AnyDevice, AppOrigin, IOSDevice, Platform, generate_identity, new_device
 from simulator.emm import EMM, Intune, IOSAppSettings, WorkspaceOne

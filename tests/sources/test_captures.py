@@ -28,13 +28,14 @@ import pytest
 
 from harness.errors import CaptureError, ParseError
 from harness.inspect import inspect_device
-from harness.sources import read_source
-from harness.sources.abx import is_abx
-from harness.sources.android import read_android
-from harness.sources.android_text import parse_getprop
-from harness.sources.capture import INDEX, Answer, Capture
-from harness.sources.ios import read_ios
-from harness.sources.restrictions import parse_restrictions, restrictions_to_xml
+from harness.parsers.abx import is_abx
+from harness.parsers.android_text import parse_getprop
+from harness.parsers.restrictions import parse_restrictions, restrictions_to_xml
+from harness.readers import read_source
+from harness.readers.android import read_android
+from harness.readers.ios import read_ios
+from harness.sources.capture import INDEX, Capture
+from harness.sources.transport import Answer
 from simulator.device import (
     UNREAD_APP_STATE,
     UNREAD_CONFIG,
@@ -400,7 +401,7 @@ def test_ios_capture_facts(expected: IOSCapture) -> None:
 def test_ios_plists_are_binary_or_xml_as_listed(expected: IOSCapture) -> None:
     capture = Capture.load(capture_dir("ios", expected.name))
     for request in capture.entries:
-        answer = capture.answer(request)
+        answer = capture.ask(request)
         assert answer is not None
         kind = "binary" if answer.data.startswith(b"bplist00") else "xml"
         assert kind == ("binary" if request in expected.binary else "xml"), request
@@ -436,7 +437,7 @@ def test_capture_holds_exactly_the_requests_the_reader_asks(platform: str, name:
 
     def ask(request: str) -> Answer | None:
         asked.append(request)
-        return capture.answer(request)
+        return capture.ask(request)
 
     READERS[platform](ask, source=name)
     answered = [request for request in asked if capture.has(request)]
@@ -452,13 +453,13 @@ def test_capture_holds_exactly_the_requests_the_reader_asks(platform: str, name:
 def test_restriction_pulls_match_the_release_and_the_root(expected: AndroidCapture) -> None:
     """Text XML (``FastXmlSerializer``) up to Android 11, ABX from 12; files only with root."""
     capture = Capture.load(capture_dir("android", expected.name))
-    getprop = capture.answer("getprop")
+    getprop = capture.ask("getprop")
     assert getprop is not None
     rooted = parse_getprop(getprop.data.decode(), name="getprop").get("service.adb.root") == "1"
     pulls = [r for r in capture.entries if r.startswith("pull ")]
     assert pulls
     for request in pulls:
-        answer = capture.answer(request)
+        answer = capture.ask(request)
         assert answer is not None
         path = request.removeprefix("pull ")
         if answer.status == 0:
@@ -713,4 +714,4 @@ def test_a_symlink_out_of_the_capture_is_refused(tmp_path: Path) -> None:
         '{"format": 1, "platform": "android", "entries": [{"request": "getprop", "file": "getprop.txt", "status": 0}]}'
     )
     with pytest.raises(CaptureError, match="leaves the capture directory"):
-        Capture.load(capture).answer("getprop")
+        Capture.load(capture).ask("getprop")

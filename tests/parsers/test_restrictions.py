@@ -17,7 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from harness.errors import ParseError
-from harness.sources.restrictions import (
+from harness.parsers.restrictions import (
     MAX_RESTRICTIONS_BYTES,
     parse_restrictions,
     restrictions_to_abx,

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.errors import ParseError
-from harness.sources.android_text import (
+from harness.parsers.android_text import (
     MAX_OUTPUT_CHARS,
     DevicePolicy,
     parse_device_policy,

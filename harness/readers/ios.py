@@ -10,8 +10,7 @@ MDM answers are optional: when one is missing the device records what it could n
 from __future__ import annotations
 
 from harness.errors import SourceError
-from harness.sources.android import Ask
-from harness.sources.ios_plists import (
+from harness.parsers.ios_plists import (
     app_origin,
     parse_cloud_configuration,
     parse_installed_apps,
@@ -21,6 +20,7 @@ from harness.sources.ios_plists import (
     parse_mdm_profile_list,
     parse_profile_list,
 )
+from harness.readers.android import Ask
 from simulator.device import (
     UNREAD_APP_STATE,
     UNREAD_CONFIG,

@@ -6,7 +6,7 @@ res_<pkg>.xml`` (AOSP ``services/core/java/com/android/server/pm/UserManagerServ
 14+ device-policy engine, in ``/data/system/AppRestrictions_<pkg><hash>.xml``
 (``services/devicepolicy/.../BundlePolicySerializer.java``, the same code copied). Both are
 written through ``Xml.resolveSerializer``: text XML by ``FastXmlSerializer`` or, by default
-since Android 12, Android Binary XML (:mod:`harness.sources.abx`). Readers tell them apart by
+since Android 12, Android Binary XML (:mod:`harness.parsers.abx`). Readers tell them apart by
 the ``ABX\\0`` magic, as ``Xml.resolvePullParser`` does.
 
 The content (``writeBundle``/``readEntry``)::
@@ -42,8 +42,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from harness.errors import ParseError
-from harness.sources import abx
-from harness.sources.abx import AttrValue, Element
+from harness.parsers import abx
+from harness.parsers.abx import AttrValue, Element
 from simulator.appconfig import AppConfig
 from simulator.device import JAVA_TRIMMED
 

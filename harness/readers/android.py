@@ -16,15 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from harness.errors import ParseError, SourceError
-from harness.sources.android_text import (
+from harness.parsers.android_text import (
     parse_device_policy,
     parse_getprop,
     parse_packages,
     parse_testdpc_restrictions,
     parse_users,
 )
-from harness.sources.capture import Answer
-from harness.sources.restrictions import parse_restrictions
+from harness.parsers.restrictions import parse_restrictions
+from harness.sources.transport import Answer
 from simulator.appconfig import AppConfig
 from simulator.device import UNREAD_CONFIG, AndroidDevice, Identity
 from simulator.ids import OKTA_VERIFY_ANDROID

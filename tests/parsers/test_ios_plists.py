@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.errors import ParseError
-from harness.sources import ios_plists as ios
+from harness.parsers import ios_plists as ios
 from simulator.appconfig import AppConfig
 from simulator.device import AppOrigin, Identity, IOSApp, IOSDevice, IOSProfile, SSOExtension
 from simulator.ids import (

@@ -1,0 +1,67 @@
+"""The one interface every device source speaks: ask a request, get an answer.
+
+httpx has transports with an in-memory twin (``MockTransport``); attestlab's sources follow the
+same idea. A transport knows nothing about Okta Verify or managed configuration: it answers
+requests (Android: a shell command such as ``pm list users`` or a sync pull ``pull /data/...``;
+iOS: a service call such as ``lockdown.all_values``) with raw bytes and an exit status. The
+readers (:mod:`harness.readers`) decide what to ask, so a replayed capture
+(:class:`harness.sources.capture.Capture`) and a live device are read by the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Literal, Protocol, Self, runtime_checkable
+
+Platform = Literal["android", "ios"]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A device's answer to one request: the raw bytes and the exit status (0 = success)."""
+
+    data: bytes
+    status: int
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """A source of answers about one device.
+
+    ``ask`` returns None only for an optional request the source cannot answer (the MDM's side
+    of an iPhone, ``mdm.*``); every other failure raises :class:`harness.errors.SourceError`.
+    """
+
+    @property
+    def spec(self) -> str:
+        """The SOURCE spec it was opened from (``capture:DIR``), used in messages."""
+
+    @property
+    def platform(self) -> Platform:
+        """The device's platform, known before anything is read."""
+
+    def ask(self, request: str) -> Answer | None: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+class TransportBase:
+    """Context-manager plumbing shared by the concrete transports."""
+
+    def close(self) -> None:
+        """Release the connection; a no-op for transports that hold none."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
