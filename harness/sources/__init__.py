@@ -7,6 +7,8 @@ business (:mod:`harness.readers`).
 
 =============  ==============================================================================
 ``capture:``   a capture directory replayed (:mod:`harness.sources.capture`)
+``ios:``       a live iPhone through usbmuxd (:mod:`harness.sources.ios_device`, the ``[ios]``
+               extra); ``ios:`` alone picks the only device attached
 =============  ==============================================================================
 """
 
@@ -60,10 +62,19 @@ def _open_capture(spec: SourceSpec) -> Transport:
     return Capture.load(spec.target)
 
 
+def _open_ios(spec: SourceSpec) -> Transport:
+    from harness.sources.ios_device import open_ios
+
+    return open_ios(spec.target)
+
+
 #: kind -> (usage shown in messages, opener)
 KINDS: dict[str, tuple[str, Callable[[SourceSpec], Transport]]] = {
     "capture": ("capture:DIR", _open_capture),
+    "ios": ("ios:UDID", _open_ios),
 }
+#: Kinds whose target may be empty (``ios:``: the only device attached).
+EMPTY_TARGET_OK = frozenset({"ios"})
 
 
 def usage() -> str:
@@ -74,7 +85,7 @@ def usage() -> str:
 def parse_spec(spec: str) -> SourceSpec:
     """Split and check a SOURCE spec; an unknown kind or an empty target is an InputError."""
     kind, sep, rest = spec.partition(":")
-    if not sep or kind not in KINDS or not rest:
+    if not sep or kind not in KINDS or not (rest or kind in EMPTY_TARGET_OK):
         raise InputError(f"source {spec!r}: expected one of {usage()}")
     return SourceSpec(kind, rest)
 

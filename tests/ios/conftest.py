@@ -1,0 +1,80 @@
+"""Fixtures for the live iOS source: a fake usbmuxd per test, a temporary HOME, pretend devices.
+
+Tests that need pymobiledevice3 (the ``[ios]`` extra) are skipped with a reason when it is not
+installed; ``.ci/run`` installs ``[all]``, so CI runs them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.parsers.ios_plists import (
+    cloud_configuration_answer,
+    installed_apps_answer,
+    lockdown_answer,
+    profile_list_answer,
+)
+from simulator.device import IOSDevice
+
+HAS_PYMOBILEDEVICE3 = importlib.util.find_spec("pymobiledevice3") is not None
+needs_ios_extra = pytest.mark.skipif(
+    not HAS_PYMOBILEDEVICE3, reason="pymobiledevice3 (the [ios] extra) is not installed: pip install '.[ios]'"
+)
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pymobiledevice3 looks for pair records under HOME: never the real one in tests."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.delenv("USBMUXD_SOCKET_ADDRESS", raising=False)
+    monkeypatch.setenv("ATTESTLAB_IOS_TIMEOUT", "10")
+
+
+@pytest.fixture
+def mux_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A short socket path (AF_UNIX paths are limited to ~104 bytes), named in USBMUXD_SOCKET_ADDRESS."""
+    with tempfile.TemporaryDirectory(prefix="mux", dir="/tmp") as folder:
+        path = Path(folder) / "usbmuxd"
+        monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", str(path))
+        yield path
+
+
+def fake_device(device: IOSDevice, **kwargs: Any) -> Any:
+    """The pretend phone answering what ``device`` (the model) would answer a host."""
+    from tests.ios.fake_usbmuxd import FakeDevice
+
+    apps = installed_apps_answer(device)
+    return FakeDevice(
+        udid=device.identity.udid,
+        all_values=lockdown_answer(device) | {"BuildVersion": "21F90", "UniqueChipID": 0x1E38002E},
+        apps=[*apps, {"ApplicationType": "System", "CFBundleIdentifier": "com.apple.mobilesafari"}],
+        profile_list=profile_list_answer(device),
+        cloud_configuration=cloud_configuration_answer(device),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def serve(mux_path: Path) -> Iterator[Callable[..., Any]]:
+    """``serve(fake, ...)`` starts the fake usbmuxd with those devices for the rest of the test."""
+    from tests.ios.fake_usbmuxd import FakeUsbmuxd
+
+    started: list[FakeUsbmuxd] = []
+
+    def start(*devices: Any) -> FakeUsbmuxd:
+        mux = FakeUsbmuxd(mux_path, list(devices)).__enter__()
+        started.append(mux)
+        return mux
+
+    yield start
+    for mux in started:
+        mux.__exit__(None, None, None)
