@@ -8,16 +8,20 @@ traceback). Ctrl-C writes the reports of what finished and exits 130.
 from __future__ import annotations
 
 import logging
-import secrets
 import sys
+import traceback
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from harness import __version__
 from harness.errors import InputError
 from simulator.errors import AttestlabError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="attestlab",
@@ -25,42 +29,84 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help, as click and argparse print it: rich's help formatter imports Markdown and
+    # Pygments, which tripled the cost of ``attestlab --help``.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-report_app = typer.Typer(help="Work with report files.", no_args_is_help=True)
+report_app = typer.Typer(help="Work with report files.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(report_app, name="report")
 
-_state = {"debug": False}
+#: The loggers whose debug lines ``--debug`` shows; other libraries' (Faker's...) stay at WARNING.
+_OWN_LOGGERS = ("harness", "simulator")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"attestlab {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False) -> None:
-    _state["debug"] = debug
-    # Library logs never carry secrets (hints are redacted); show them only when asked.
-    logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="%(name)s: %(message)s")
+def _main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks and debug logs (also accepted after the command).")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Test Okta Device Trust on Android and iOS: simulate the chain, read real devices, run scenarios."""
+    _configure_logging(debug)
+
+
+def _configure_logging(debug: bool) -> None:
+    """Library logs never carry secrets (hints are redacted); show ours at DEBUG only when asked."""
+    logging.basicConfig(format="%(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.WARNING if debug else logging.ERROR)
+    for name in _OWN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.NOTSET)
 
 
 @app.command()
 def run(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Scenario files or folders (default: the bundled catalog).")
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH", help="Scenario files or folders (default: the bundled catalog).", show_default=False
+        ),
     ] = None,
-    org: Annotated[Path | None, typer.Option(help="Org file to use instead of each scenario's org.")] = None,
+    org: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Org file to use instead of each scenario's org.")
+    ] = None,
     device: Annotated[
         list[str] | None,
-        typer.Option("--device", help="A real device (capture:DIR): scenarios of its platform run on it. Repeatable."),
+        typer.Option(
+            "--device",
+            metavar="SOURCE",
+            help="A real device (capture:DIR): scenarios of its platform run on it. Repeatable.",
+        ),
     ] = None,
-    matrix: Annotated[Path | None, typer.Option(help="Device matrix file (YAML).")] = None,
-    shard: Annotated[str | None, typer.Option(help="Run only shard K of N, e.g. 2/4.")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
-    junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML report here.")] = None,
-    html: Annotated[Path | None, typer.Option(help="Write the HTML device x scenario grid here.")] = None,
+    matrix: Annotated[Path | None, typer.Option(metavar="FILE", help="Device matrix file (YAML).")] = None,
+    shard: Annotated[str | None, typer.Option(metavar="K/N", help="Run only shard K of N, e.g. 2/4.")] = None,
+    workers: Annotated[int, typer.Option(min=1, metavar="N", help="Worker processes.")] = 1,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", metavar="FILE", help="Write the JSON report here.")
+    ] = None,
+    junit: Annotated[Path | None, typer.Option(metavar="FILE", help="Write a JUnit XML report here.")] = None,
+    html: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write the HTML device x scenario grid here.")
+    ] = None,
     seed: Annotated[
-        int | None, typer.Option(help="Seed for identities, keys and secrets (default: random, printed).")
+        int | None, typer.Option(metavar="N", help="Seed for identities, keys and secrets (default: random, printed).")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per case.")] = False,
 ) -> None:
     """Run attestation scenarios and report whether every expectation was met."""
+    import secrets
+
+    from rich.console import Console
+
     from harness import runner
     from harness.matrix import MatrixDevice, SourceDevice, load_matrix, parse_shard, source_device
     from harness.report import HtmlReporter, JsonReporter, JUnitReporter, Reporter, TerminalReporter
@@ -90,12 +136,16 @@ def run(
 
 @app.command()
 def inspect(
-    source: Annotated[str, typer.Argument(help="Device source, e.g. capture:DIR.")],
-    org: Annotated[Path | None, typer.Option(help="Org file: needed to match the managementHint.")] = None,
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="Device source, e.g. capture:DIR.")],
+    org: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Org file: needed to match the managementHint.")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Say whether a device would count as managed, and what to fix if not."""
     import json
+
+    from rich.console import Console
 
     from harness.inspect import inspect_device
     from harness.readers import read_source
@@ -160,8 +210,10 @@ def _print_inspection(console: Console, data: dict[str, object]) -> None:
 
 @report_app.command("merge")
 def report_merge(
-    files: Annotated[list[Path], typer.Argument(help="JSON reports of the shards.")],
-    out: Annotated[Path, typer.Option("-o", "--output", help="Merged JSON report.")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE", help="JSON reports of the shards.", show_default=False)
+    ],
+    out: Annotated[Path, typer.Option("-o", "--output", metavar="FILE", help="Merged JSON report.")],
 ) -> None:
     """Merge the JSON reports of sharded runs into one."""
     from harness.report.merge import merge_json_reports
@@ -174,16 +226,48 @@ def report_merge(
     raise typer.Exit(0 if summary.ok else 1)
 
 
-def main() -> None:
-    """Console entry point: our errors become one line and exit code 2."""
+def _take_debug(args: list[str]) -> bool:
+    """Move ``--debug`` to the front wherever it was given (``attestlab run --debug`` works as
+    ``attestlab --debug run``, as pytest and git accept their global flags); stop at ``--``."""
+    end = args.index("--") if "--" in args else len(args)
+    kept = [a for a in args[:end] if a != "--debug"]
+    if len(kept) == end:
+        return False
+    args[:end] = ["--debug", *kept]
+    return True
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "unexpected error"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console entry point: parse ``argv`` (default ``sys.argv[1:]``), run, return the exit code.
+
+    Usage errors (click's) and our errors (:class:`AttestlabError`) become one line on stderr and
+    exit code 2; ``--debug`` adds the traceback and keeps the code. Anything else is a bug and
+    propagates with its traceback.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _take_debug(args)
     try:
-        app()
+        result = app(args=args, prog_name="attestlab", standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors derive from it
+        text = exc.format_message()
+        if text.count("\n") > 1:  # ``no_args_is_help``: the message is the usage text itself
+            print(text, file=sys.stderr)
+        else:
+            context = getattr(exc, "ctx", None)
+            hint = f" (see '{context.command_path} --help')" if context is not None else ""
+            print(f"attestlab: error: {text.strip()}{hint}", file=sys.stderr)
+        return exc.exit_code
     except AttestlabError as exc:
-        if _state["debug"]:
-            raise
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"attestlab: error: {message}", file=sys.stderr)
-        sys.exit(2)
+        if debug:
+            traceback.print_exc()
+        print(f"attestlab: error: {_first_line(exc)}", file=sys.stderr)
+        return 2
+    return result if isinstance(result, int) else 0
 
 
 __all__ = ["InputError", "app", "main"]

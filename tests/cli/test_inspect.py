@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import ROOT, attestlab, catalog_secrets
+from tests.helpers import CAPTURES, ROOT, attestlab, catalog_secrets
 
-CAPTURES = ROOT / "fixtures" / "captures"
 STANDARD = ROOT / "fixtures" / "orgs" / "standard.yaml"
 ABX_CAPTURE = CAPTURES / "android" / "pixel6-android12-intune-abx"
 RESTRICTIONS = "pull_data_system_users_10_res_com.okta.android.auth.xml"

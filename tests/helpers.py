@@ -1,0 +1,118 @@
+"""Helpers shared by the test folders: the repository's paths, the ``attestlab`` command and the
+catalog's secrets.
+
+A module rather than a conftest: conftest files are pytest's to import (under names that depend
+on how pytest was started), so tests import these names from here. ``pythonpath = ["."]`` in
+pyproject.toml makes ``tests.helpers`` importable however the suite is started (``pytest``,
+``python -m pytest``, tox).
+
+``attestlab(...)`` runs the command in this process through the console entry point
+(:func:`harness.cli.main`, the same function the installed script calls), with its own standard
+streams: a CLI test then costs milliseconds instead of a Python start-up. ``attestlab_process(...)``
+starts the real command as a separate process, for the few tests that need one (signals, the
+installed script, start-up side effects).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = ROOT / "scenarios"
+FIXTURES = ROOT / "fixtures"
+CAPTURES = FIXTURES / "captures"
+ORGS = FIXTURES / "orgs"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a run of the command left: exit code, standard output, standard error."""
+
+    code: int
+    out: str
+    err: str
+
+
+class _Stream(io.StringIO):
+    """A text stream that says it is not a terminal (rich then prints no colours or spinners)."""
+
+    def isatty(self) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _environment(cwd: Path | None, env: Mapping[str, str] | None) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(env or {})
+    os.environ.setdefault("COLUMNS", "200")
+    try:
+        with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+            yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def attestlab(*args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Result:
+    """Run ``attestlab ARGS`` in this process and return its exit code and output."""
+    from harness.cli import main
+
+    out, err = _Stream(), _Stream()
+    with _environment(cwd, env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # main() returns its code; anything else exiting is a bug to see here
+            raise AssertionError(f"attestlab {args} called sys.exit({exc.code!r}) instead of returning") from exc
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def attestlab_process(
+    *args: str | Path,
+    cwd: Path = ROOT,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+    command: tuple[str, ...] = (sys.executable, "-m", "harness"),
+) -> Result:
+    """Run ``attestlab ARGS`` as its own process (``python -m harness`` unless ``command`` says)."""
+    proc = subprocess.run(
+        [*command, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def catalog_secrets() -> list[str]:
+    """Every secret value written in the org files and scenarios of the bundled catalog."""
+    import yaml
+
+    values = []
+    for path in ORGS.glob("*.yaml"):
+        for config in (yaml.safe_load(path.read_text()) or {}).get("endpoint_management", []):
+            if config.get("secret"):
+                values.append(str(config["secret"]))
+    for path in CATALOG.rglob("*.yaml"):
+        doc = yaml.safe_load(path.read_text()) or {}
+        org = doc.get("org")
+        if isinstance(org, dict):
+            values += [str(c["secret"]) for c in org.get("endpoint_management", []) if c.get("secret")]
+        for step in doc.get("steps", []):
+            if (
+                isinstance(step, dict)
+                and isinstance(step.get("add_platform"), dict)
+                and step["add_platform"].get("secret")
+            ):
+                values.append(str(step["add_platform"]["secret"]))
+    return sorted(set(values))

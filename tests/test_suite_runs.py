@@ -1,0 +1,53 @@
+"""The suite itself starts however it is started: plain ``pytest`` (what tox runs) as well as
+``python -m pytest`` (which also puts the working directory on sys.path, and so hid a suite that
+only collected that way)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT
+
+
+def _pytest_script() -> Path:
+    script = Path(sys.executable).with_name("pytest")
+    assert script.is_file(), f"no pytest script next to {sys.executable}"
+    return script
+
+
+def test_plain_pytest_collects_from_another_directory(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run(
+        [
+            _pytest_script(),
+            "--collect-only",
+            "-q",
+            "-n",
+            "0",
+            "--rootdir",
+            ROOT,
+            "-c",
+            ROOT / "pyproject.toml",
+            ROOT / "tests" / "cli",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "tests/cli/test_run.py::test_bundled_catalog_passes_with_every_report" in proc.stdout
+
+
+def test_fakers_pytest_plugin_is_not_loaded_into_the_suite(pytestconfig: pytest.Config) -> None:
+    """Faker registers a pytest11 plugin; the suite does not use it and pays for it in every
+    xdist worker (about 0.5 s CPU each), so pyproject.toml blocks it."""
+    assert not pytestconfig.pluginmanager.has_plugin("faker")
+    assert "faker.contrib.pytest.plugin" not in sys.modules
