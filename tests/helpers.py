@@ -16,6 +16,7 @@ installed script, start-up side effects).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import os
 import subprocess
@@ -24,11 +25,21 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "scenarios"
 FIXTURES = ROOT / "fixtures"
 CAPTURES = FIXTURES / "captures"
 ORGS = FIXTURES / "orgs"
+
+
+#: Tests of the live iOS source need pymobiledevice3 (the ``[ios]`` extra); skipped, with the
+#: reason, where it is not installed (``.ci/run`` installs ``[all]``).
+needs_ios_extra = pytest.mark.skipif(
+    importlib.util.find_spec("pymobiledevice3") is None,
+    reason="pymobiledevice3 (the [ios] extra) is not installed: pip install '.[ios]'",
+)
 
 
 @dataclass(frozen=True)

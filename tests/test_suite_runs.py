@@ -51,3 +51,15 @@ def test_fakers_pytest_plugin_is_not_loaded_into_the_suite(pytestconfig: pytest.
     xdist worker (about 0.5 s CPU each), so pyproject.toml blocks it."""
     assert not pytestconfig.pluginmanager.has_plugin("faker")
     assert "faker.contrib.pytest.plugin" not in sys.modules
+
+
+def test_no_test_imports_a_conftest() -> None:
+    """Conftest files are pytest's to import, under names that depend on how it was started:
+    shared helpers live in modules (tests/helpers.py) that tests import."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if line.lstrip().startswith(("from ", "import ")) and "conftest" in line
+    ]
+    assert offenders == []

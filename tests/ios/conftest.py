@@ -6,26 +6,12 @@ installed; ``.ci/run`` installs ``[all]``, so CI runs them.
 
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from harness.parsers.ios_plists import (
-    cloud_configuration_answer,
-    installed_apps_answer,
-    lockdown_answer,
-    profile_list_answer,
-)
-from simulator.device import IOSDevice
-
-HAS_PYMOBILEDEVICE3 = importlib.util.find_spec("pymobiledevice3") is not None
-needs_ios_extra = pytest.mark.skipif(
-    not HAS_PYMOBILEDEVICE3, reason="pymobiledevice3 (the [ios] extra) is not installed: pip install '.[ios]'"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -46,21 +32,6 @@ def mux_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         path = Path(folder) / "usbmuxd"
         monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", str(path))
         yield path
-
-
-def fake_device(device: IOSDevice, **kwargs: Any) -> Any:
-    """The pretend phone answering what ``device`` (the model) would answer a host."""
-    from tests.ios.fake_usbmuxd import FakeDevice
-
-    apps = installed_apps_answer(device)
-    return FakeDevice(
-        udid=device.identity.udid,
-        all_values=lockdown_answer(device) | {"BuildVersion": "21F90", "UniqueChipID": 0x1E38002E},
-        apps=[*apps, {"ApplicationType": "System", "CFBundleIdentifier": "com.apple.mobilesafari"}],
-        profile_list=profile_list_answer(device),
-        cloud_configuration=cloud_configuration_answer(device),
-        **kwargs,
-    )
 
 
 @pytest.fixture

@@ -37,6 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.parsers.ios_plists import (
+    cloud_configuration_answer,
+    installed_apps_answer,
+    lockdown_answer,
+    profile_list_answer,
+)
+from simulator.device import IOSDevice
+
 LOCKDOWN_PORT = 62078
 HOST_ID = "5D9F1C2E-7A41-4B7E-9C35-0F6B2B1C3A10"
 SYSTEM_BUID = "A1B2C3D4-0000-4000-8000-ATTESTLAB001"
@@ -359,3 +367,16 @@ def _send_plist(stream: socket.socket | ssl.SSLSocket, value: dict[str, Any]) ->
 def serving(path: Path, *devices: FakeDevice) -> Iterator[FakeUsbmuxd]:
     with FakeUsbmuxd(path, list(devices)) as mux:
         yield mux
+
+
+def fake_device(device: IOSDevice, **kwargs: Any) -> Any:
+    """The pretend phone answering what ``device`` (the model) would answer a host."""
+    apps = installed_apps_answer(device)
+    return FakeDevice(
+        udid=device.identity.udid,
+        all_values=lockdown_answer(device) | {"BuildVersion": "21F90", "UniqueChipID": 0x1E38002E},
+        apps=[*apps, {"ApplicationType": "System", "CFBundleIdentifier": "com.apple.mobilesafari"}],
+        profile_list=profile_list_answer(device),
+        cloud_configuration=cloud_configuration_answer(device),
+        **kwargs,
+    )

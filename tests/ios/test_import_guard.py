@@ -16,9 +16,10 @@ sys.modules["pymobiledevice3"] = None
 from harness.cli import main
 sys.argv = ["attestlab", *sys.argv[1:]]
 try:
-    main()
+    code = main()
 finally:
     print("imported:", sorted(m for m in sys.modules if m.startswith("pymobiledevice3.")), file=sys.stderr)
+sys.exit(code)
 """
 
 

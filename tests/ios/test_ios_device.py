@@ -15,7 +15,8 @@ from harness.sources import open_source, parse_spec
 from simulator.device import IOSDevice, Platform, generate_identity, new_device
 from simulator.emm import WorkspaceOne
 from simulator.ids import OKTA_VERIFY_IOS
-from tests.ios.conftest import fake_device, needs_ios_extra
+from tests.helpers import needs_ios_extra
+from tests.ios.fake_usbmuxd import fake_device
 
 pytestmark = needs_ios_extra
 
