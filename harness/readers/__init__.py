@@ -17,7 +17,7 @@ def read_device(transport: Transport) -> AnyDevice:
     if transport.platform == "android":
         from harness.readers.android import read_android
 
-        return read_android(transport.ask, source=transport.spec)
+        return read_android(transport.ask_many, source=transport.spec)
     from harness.readers.ios import read_ios
 
     return read_ios(transport.ask, source=transport.spec)

@@ -1,19 +1,23 @@
 """Read an Android device into the model, through any transport that answers shell requests.
 
-The requests are the shell commands themselves and sync pulls (DESIGN.md §2), asked in a fixed
-order so that a capture of a live read replays identically:
+The requests are the shell commands themselves and sync pulls (DESIGN.md §2). They are asked in
+batches of independent requests (:meth:`~harness.sources.transport.Transport.ask_many`): a live
+phone answers a batch of shell commands with one shell script and a batch of pulls with one
+sync session, a capture answers request by request. Three rounds read a device:
 
-1. ``getprop`` — identity; 2. ``pm list users`` — users and profiles; 3. ``dumpsys
-device_policy`` — device and profile owners; 4. per user, ``pm list packages --user N
-com.okta.android.auth`` — where Okta Verify is; 5. per user with Okta Verify, its restrictions:
-``pull /data/system/users/N/res_com.okta.android.auth.xml`` (root; text XML or ABX), or, if that
-is refused and TestDPC owns the profile, TestDPC's ``get-app-restrictions``; otherwise the
-configuration is recorded as unread.
+1. ``getprop``, ``pm list users``, ``dumpsys device_policy`` — identity, users, owners;
+2. per user, ``pm list packages --user N com.okta.android.auth`` — where Okta Verify is;
+3. per user holding Okta Verify, its restriction file ``/data/system/users/N/res_<pkg>.xml``:
+   ``pull`` (sync) when adbd runs as root, else through ``su`` — AOSP's ``su 0 cat FILE``
+   (userdebug builds) and Magisk's ``su -c 'cat FILE'`` — and, when TestDPC owns the profile,
+   TestDPC's ``get-app-restrictions`` in the same batch. A device where none of these worked has
+   its configuration recorded as unread (the finding ``restrictions_unreadable``).
+
+Which requests a round holds is decided here (:func:`restriction_requests`); what an answer means
+is decided by the interpreting helpers below them, so the two can change separately.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from harness.errors import ParseError, SourceError
 from harness.parsers.android_text import (
@@ -24,7 +28,7 @@ from harness.parsers.android_text import (
     parse_users,
 )
 from harness.parsers.restrictions import parse_restrictions
-from harness.sources.transport import Answer
+from harness.sources.transport import Answer, AskMany
 from simulator.appconfig import AppConfig
 from simulator.device import UNREAD_CONFIG, AndroidDevice, Identity
 from simulator.ids import OKTA_VERIFY_ANDROID
@@ -34,17 +38,30 @@ TESTDPC = "com.afwsamples.testdpc"
 GETPROP = "getprop"
 LIST_USERS = "pm list users"
 DEVICE_POLICY = "dumpsys device_policy"
-
-#: A transport answers one request; None only for optional requests a capture lacks.
-Ask = Callable[[str], Answer | None]
-
+#: The first round: everything that does not depend on another answer.
+FIRST_ROUND = (GETPROP, LIST_USERS, DEVICE_POLICY)
 
 def list_packages(user_id: int) -> str:
     return f"pm list packages --user {user_id} {OKTA_VERIFY_ANDROID}"
 
 
+def restrictions_path(user_id: int) -> str:
+    return f"/data/system/users/{user_id}/res_{OKTA_VERIFY_ANDROID}.xml"
+
+
 def pull_restrictions(user_id: int) -> str:
-    return f"pull /data/system/users/{user_id}/res_{OKTA_VERIFY_ANDROID}.xml"
+    return f"pull {restrictions_path(user_id)}"
+
+
+def su_cat_restrictions(user_id: int) -> str:
+    """AOSP ``su`` (userdebug/eng builds): ``su [WHO [COMMAND...]]``; ``cat`` keeps ABX bytes as
+    they are, the parser reads both formats (``abx2xml`` would need Android 12+ on the device)."""
+    return f"su 0 cat {restrictions_path(user_id)}"
+
+
+def su_c_restrictions(user_id: int) -> str:
+    """Magisk's ``su`` takes the command with ``-c`` (its extra arguments go to the shell)."""
+    return f"su -c 'cat {restrictions_path(user_id)}'"
 
 
 def testdpc_restrictions(user_id: int) -> str:
@@ -52,10 +69,25 @@ def testdpc_restrictions(user_id: int) -> str:
     return f"dumpsys activity --user {user_id} service {TESTDPC} get-app-restrictions {OKTA_VERIFY_ANDROID} {TESTDPC}"
 
 
-def _text(ask: Ask, request: str, source: str) -> str:
-    answer = ask(request)
+def adbd_is_root(props: dict[str, str]) -> bool:
+    """Whether adbd runs as root, so that sync can read ``/data/system``.
+
+    adbd keeps root when ``ro.secure`` is 0 (eng builds) or after ``adb root``, which sets
+    ``service.adb.root=1`` (emulators, userdebug builds, Magisk's adb root); ``adb unroot``
+    sets it to 0 (AOSP ``adbd`` ``should_drop_privileges`` and ``restart_root_service``).
+    """
+    adb_root = props.get("service.adb.root", "")
+    return adb_root == "1" or (props.get("ro.secure") == "0" and adb_root != "0")
+
+
+def _answered(answer: Answer | None, request: str, source: str) -> Answer:
     if answer is None:
         raise SourceError(f"{source}: no answer to {request!r}")
+    return answer
+
+
+def _text(answer: Answer | None, request: str, source: str) -> str:
+    answer = _answered(answer, request, source)
     if answer.status != 0:
         first = answer.data.decode("utf-8", "replace").strip().splitlines()[:1]
         raise SourceError(
@@ -82,39 +114,81 @@ def identity_from_props(props: dict[str, str]) -> Identity:
     )
 
 
-def read_android(ask: Ask, *, source: str) -> AndroidDevice:
-    """Build the device model from the answers of ``ask``."""
-    props = parse_getprop(_text(ask, GETPROP, source), name=f"{source}: {GETPROP}")
-    users = parse_users(_text(ask, LIST_USERS, source), name=f"{source}: {LIST_USERS}")
-    policy = parse_device_policy(_text(ask, DEVICE_POLICY, source), name=f"{source}: {DEVICE_POLICY}")
+def read_android(ask_many: AskMany, *, source: str) -> AndroidDevice:
+    """Build the device model from the answers of ``ask_many``."""
+    first = dict(zip(FIRST_ROUND, ask_many(FIRST_ROUND), strict=True))
+    props = parse_getprop(_text(first[GETPROP], GETPROP, source), name=f"{source}: {GETPROP}")
+    users = parse_users(_text(first[LIST_USERS], LIST_USERS, source), name=f"{source}: {LIST_USERS}")
+    policy = parse_device_policy(
+        _text(first[DEVICE_POLICY], DEVICE_POLICY, source), name=f"{source}: {DEVICE_POLICY}"
+    )
     device = AndroidDevice(identity_from_props(props), users={u.id: u for u in users})
     device.device_owner = policy.device_owner
     for user_id, owner in policy.profile_owners.items():
         if user_id in device.users:
             device.users[user_id].profile_owner = owner
-    for user in device.users.values():
-        request = list_packages(user.id)
-        user.packages |= parse_packages(_text(ask, request, source), name=f"{source}: {request}")
-        if OKTA_VERIFY_ANDROID not in user.packages:
-            continue
-        config = _restrictions(ask, user.id, user.profile_owner, source)
+
+    requests = [list_packages(user_id) for user_id in device.users]
+    for user, request, answer in zip(device.users.values(), requests, ask_many(requests), strict=True):
+        user.packages |= parse_packages(_text(answer, request, source), name=f"{source}: {request}")
+
+    holders = {u.id: u.profile_owner for u in device.users.values() if OKTA_VERIFY_ANDROID in u.packages}
+    for user_id, config in _read_restrictions(ask_many, holders, adbd_is_root(props), source).items():
         if config is None:
             device.unread.add(UNREAD_CONFIG)
         else:
-            user.restrictions[OKTA_VERIFY_ANDROID] = config
+            device.users[user_id].restrictions[OKTA_VERIFY_ANDROID] = config
     return device
 
 
-def _restrictions(ask: Ask, user_id: int, owner: str | None, source: str) -> AppConfig | None:
-    """Okta Verify's restrictions in one user, or None when no way to read them worked."""
-    request = pull_restrictions(user_id)
-    answer = ask(request)
-    if answer is not None and answer.status == 0:
-        return parse_restrictions(answer.data, name=f"{source}: {request}")
-    if answer is not None and b"No such file" in answer.data:
-        return AppConfig()  # readable, and nothing was ever set
+def restriction_requests(user_id: int, owner: str | None, *, root: bool) -> list[str]:
+    """The ways to read one user's restrictions, best first: with root adbd the file itself by
+    sync; without, ``su`` in both spellings and TestDPC when it owns the profile."""
+    if root:
+        return [pull_restrictions(user_id)]
+    requests = [su_cat_restrictions(user_id), su_c_restrictions(user_id)]
     if owner is not None and owner.split("/", 1)[0] == TESTDPC:
-        request = testdpc_restrictions(user_id)
-        text = _text(ask, request, source)
-        return parse_testdpc_restrictions(text, package=OKTA_VERIFY_ANDROID, name=f"{source}: {request}")
+        requests.append(testdpc_restrictions(user_id))
+    return requests
+
+
+def _read_restrictions(
+    ask_many: AskMany, holders: dict[int, str | None], root: bool, source: str
+) -> dict[int, AppConfig | None]:
+    """Okta Verify's restrictions per user (None: unreadable), in one round, or two when a
+    pull that root adbd should have allowed was refused."""
+    found: dict[int, AppConfig | None] = {}
+    pending = dict(holders)
+    for as_root in (True, False) if root else (False,):
+        plan = {user_id: restriction_requests(user_id, owner, root=as_root) for user_id, owner in pending.items()}
+        batch = [request for requests in plan.values() for request in requests]
+        answers = dict(zip(batch, ask_many(batch), strict=True)) if batch else {}
+        for user_id, requests in plan.items():
+            config = _first_readable([(r, answers[r]) for r in requests], source)
+            if config is not None or not as_root:
+                found[user_id] = config
+        pending = {u: o for u, o in pending.items() if u not in found}
+    return found
+
+
+def _first_readable(answers: list[tuple[str, Answer | None]], source: str) -> AppConfig | None:
+    """The configuration from the first answer that read it; None when none could."""
+    for request, answer in answers:
+        if answer is None:
+            continue
+        name = f"{source}: {request}"
+        if request.startswith("dumpsys activity"):
+            if answer.status == 0:
+                return parse_testdpc_restrictions(_text(answer, request, source), package=OKTA_VERIFY_ANDROID, name=name)
+            continue
+        if answer.status == 0:
+            return parse_restrictions(answer.data, name=name)
+        if _no_such_file(answer):
+            return AppConfig()  # readable, and nothing was ever set
     return None
+
+
+def _no_such_file(answer: Answer) -> bool:
+    """The file is absent, as root sees it: adbd's ``open failed: No such file or directory``
+    for a pull, ``cat: FILE: No such file or directory`` (status 1) through ``su``."""
+    return answer.status == 1 and b"No such file or directory" in answer.data

@@ -20,7 +20,7 @@ from harness.parsers.ios_plists import (
     parse_mdm_profile_list,
     parse_profile_list,
 )
-from harness.readers.android import Ask
+from harness.sources.transport import Ask
 from simulator.device import (
     UNREAD_APP_STATE,
     UNREAD_CONFIG,

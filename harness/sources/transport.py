@@ -10,6 +10,7 @@ readers (:mod:`harness.readers`) decide what to ask, so a replayed capture
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal, Protocol, Self, runtime_checkable
@@ -23,6 +24,11 @@ class Answer:
 
     data: bytes
     status: int
+
+
+#: A transport's single call, and its batch call (answers in the order asked).
+Ask = Callable[[str], "Answer | None"]
+AskMany = Callable[[Sequence[str]], "list[Answer | None]"]
 
 
 @runtime_checkable
@@ -43,6 +49,11 @@ class Transport(Protocol):
 
     def ask(self, request: str) -> Answer | None: ...
 
+    def ask_many(self, requests: Sequence[str]) -> list[Answer | None]:
+        """Answers to several independent requests, in order, in as few round trips as the
+        source allows (a live phone: one shell script, one sync session). A request's answer
+        never depends on another one of the same batch."""
+
     def close(self) -> None: ...
 
     def __enter__(self) -> Self: ...
@@ -53,7 +64,14 @@ class Transport(Protocol):
 
 
 class TransportBase:
-    """Context-manager plumbing shared by the concrete transports."""
+    """Context-manager plumbing shared by the concrete transports, and a batch that asks one
+    request after the other (what a capture does: it records and replays single requests)."""
+
+    def ask(self, request: str) -> Answer | None:
+        raise NotImplementedError
+
+    def ask_many(self, requests: Sequence[str]) -> list[Answer | None]:
+        return [self.ask(request) for request in requests]
 
     def close(self) -> None:
         """Release the connection; a no-op for transports that hold none."""
