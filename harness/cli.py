@@ -23,6 +23,8 @@ from simulator.errors import AttestlabError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from harness.sources import SourceOptions
+
 app = typer.Typer(
     name="attestlab",
     help="Test Okta Device Trust on Android and iOS: simulate the chain, read real devices, run scenarios.",
@@ -36,6 +38,22 @@ app = typer.Typer(
 )
 report_app = typer.Typer(help="Work with report files.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(report_app, name="report")
+
+AdbKey = Annotated[
+    Path | None,
+    typer.Option(
+        "--adb-key",
+        metavar="FILE",
+        help="RSA key for adb: sources (adb's own: ~/.android/adbkey). Default: attestlab's, made on first use.",
+    ),
+]
+
+
+def _source_options(adb_key: Path | None) -> SourceOptions:
+    from harness.sources import SourceOptions
+
+    return SourceOptions(adb_key=adb_key)
+
 
 #: The loggers whose debug lines ``--debug`` shows; other libraries' (Faker's...) stay at WARNING.
 _OWN_LOGGERS = ("harness", "simulator")
@@ -84,7 +102,8 @@ def run(
         typer.Option(
             "--device",
             metavar="SOURCE",
-            help="A real device (capture:DIR): scenarios of its platform run on it. Repeatable.",
+            help="A real device (capture:DIR, adb:HOST:PORT, adb-server:SERIAL): scenarios of its platform run "
+            "on it, read once. Repeatable.",
         ),
     ] = None,
     matrix: Annotated[Path | None, typer.Option(metavar="FILE", help="Device matrix file (YAML).")] = None,
@@ -101,19 +120,21 @@ def run(
         int | None, typer.Option(metavar="N", help="Seed for identities, keys and secrets (default: random, printed).")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per case.")] = False,
+    adb_key: AdbKey = None,
 ) -> None:
     """Run attestation scenarios and report whether every expectation was met."""
     import secrets
 
     from rich.console import Console
 
-    from harness import runner
+    from harness import runner, snapshots
     from harness.matrix import MatrixDevice, SourceDevice, load_matrix, parse_shard, source_device
     from harness.report import HtmlReporter, JsonReporter, JUnitReporter, Reporter, TerminalReporter
     from simulator.verifier.orgfile import read_org_file
 
     shard_of = parse_shard(shard) if shard else None
     org_spec = read_org_file(org)[0] if org else None
+    snapshots.configure(_source_options(adb_key))
     devices: list[MatrixDevice | SourceDevice] = [*(load_matrix(matrix) if matrix else [])]
     devices += [source_device(spec) for spec in device or []]
     files = runner.collect(paths or [])
@@ -136,10 +157,13 @@ def run(
 
 @app.command()
 def inspect(
-    source: Annotated[str, typer.Argument(metavar="SOURCE", help="Device source, e.g. capture:DIR.")],
+    source: Annotated[
+        str, typer.Argument(metavar="SOURCE", help="Device source: capture:DIR, adb:HOST:PORT, adb-server:SERIAL.")
+    ],
     org: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Org file: needed to match the managementHint.")
     ] = None,
+    adb_key: AdbKey = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Say whether a device would count as managed, and what to fix if not."""
@@ -152,13 +176,37 @@ def inspect(
     from simulator.verifier.orgfile import load_org
 
     org_obj = load_org(org)[0] if org else None
-    device = read_source(source)
+    device = read_source(source, options=_source_options(adb_key))
     result = inspect_device(device, org_obj, source=source)
     if json_output:
         typer.echo(json.dumps(result.to_json(), indent=2))
     else:
         _print_inspection(Console(highlight=False, soft_wrap=True), result.to_json())
     raise typer.Exit({True: 0, False: 1, None: 2}[result.managed])
+
+
+@app.command()
+def capture(
+    source: Annotated[
+        str, typer.Argument(metavar="SOURCE", help="Device source to record, e.g. adb:HOST:PORT or adb-server:SERIAL.")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="DIR", help="New capture directory (must not exist or be empty).")
+    ],
+    adb_key: AdbKey = None,
+) -> None:
+    """Read a device and write what it answered as a capture directory that capture:DIR replays."""
+    from harness.readers import read_device
+    from harness.sources import open_source
+    from harness.sources.recorder import Recorder
+
+    with Recorder(open_source(source, options=_source_options(adb_key))) as recorder:
+        device = read_device(recorder)
+    recorder.write(output)
+    typer.echo(
+        f"captured {len(recorder.answers)} answers from {source} ({device.platform.value}, "
+        f"{device.identity.model or 'unknown model'}) -> {output}"
+    )
 
 
 def _print_inspection(console: Console, data: dict[str, object]) -> None:

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from harness.errors import InputError
-from harness.sources import parse_spec
+from harness.sources import KINDS, parse_spec
 from simulator.device import Platform
-from simulator.errors import ConfigError
+from simulator.errors import AttestlabError, ConfigError
 from simulator.yamlfile import read_yaml_file
 
 _KEYS = {"platform", "model", "version", "os_version", "manufacturer"}
@@ -57,12 +57,21 @@ def source_label(spec: str) -> str:
 
 
 def source_device(spec: str) -> SourceDevice:
-    """Read the source once (an unusable one fails here, before any case) to learn its platform."""
-    from harness.readers import read_source
+    """A ``--device SOURCE``, read now, once, for the whole run (:mod:`harness.snapshots`).
+
+    A capture that cannot be read is bad input and fails the run here; a live device that
+    cannot be read makes only its own cases errors (its platform is known from its kind)."""
+    from harness import snapshots
 
     parsed = parse_spec(spec)
-    absolute = str(parsed.resolved())
-    return SourceDevice(absolute, read_source(absolute).platform, parsed.label)
+    absolute = parsed.resolved()
+    snapshot = snapshots.take(absolute)
+    known = KINDS[parsed.kind].platform
+    if known is not None:
+        return SourceDevice(str(absolute), Platform(known), parsed.label)
+    if isinstance(snapshot, AttestlabError):
+        raise snapshot
+    return SourceDevice(str(absolute), snapshot.platform, parsed.label)
 
 
 #: What a case runs on: the scenario's own device (None), a matrix device, or a real device.

@@ -19,11 +19,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from harness import snapshots
 from harness.errors import InputError
 from harness.matrix import CaseDevice, MatrixDevice, SourceDevice, shard
 from harness.report import Reporter
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
-from harness.scenarios.execute import case_id, run_case
+from harness.scenarios.execute import case_id, run_case, scenario_sources
 from harness.scenarios.loader import load_scenario
 from harness.scenarios.model import Scenario
 from simulator.errors import AttestlabError
@@ -136,6 +137,7 @@ def execute(p: Plan, *, seed: int, workers: int = 1) -> Iterator[CaseResult]:
         for si, di in p.cases:
             yield run_case(p.scenarios[si], p.devices[di], seed)
         return
+    snapshots.prefetch(scenario_sources(p.scenarios))  # read once, before the workers fork
     chunk = max(1, min(64, len(p.cases) // (workers * 8) or 1))
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = ctx.Pool(workers, initializer=_init_worker, initargs=(p, seed))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.sources import SourceSpec, Transport, open_source
+from harness.sources import SourceOptions, SourceSpec, Transport, open_source
 from simulator.device import AnyDevice
 
 
@@ -23,7 +23,7 @@ def read_device(transport: Transport) -> AnyDevice:
     return read_ios(transport.ask, source=transport.spec)
 
 
-def read_source(spec: str | SourceSpec, *, base: Path | None = None) -> AnyDevice:
+def read_source(spec: str | SourceSpec, *, base: Path | None = None, options: SourceOptions | None = None) -> AnyDevice:
     """Open a SOURCE, read its device, close it."""
-    with open_source(spec, base=base) as transport:
+    with open_source(spec, base=base, options=options) as transport:
         return read_device(transport)

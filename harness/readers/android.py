@@ -41,6 +41,7 @@ DEVICE_POLICY = "dumpsys device_policy"
 #: The first round: everything that does not depend on another answer.
 FIRST_ROUND = (GETPROP, LIST_USERS, DEVICE_POLICY)
 
+
 def list_packages(user_id: int) -> str:
     return f"pm list packages --user {user_id} {OKTA_VERIFY_ANDROID}"
 
@@ -119,9 +120,7 @@ def read_android(ask_many: AskMany, *, source: str) -> AndroidDevice:
     first = dict(zip(FIRST_ROUND, ask_many(FIRST_ROUND), strict=True))
     props = parse_getprop(_text(first[GETPROP], GETPROP, source), name=f"{source}: {GETPROP}")
     users = parse_users(_text(first[LIST_USERS], LIST_USERS, source), name=f"{source}: {LIST_USERS}")
-    policy = parse_device_policy(
-        _text(first[DEVICE_POLICY], DEVICE_POLICY, source), name=f"{source}: {DEVICE_POLICY}"
-    )
+    policy = parse_device_policy(_text(first[DEVICE_POLICY], DEVICE_POLICY, source), name=f"{source}: {DEVICE_POLICY}")
     device = AndroidDevice(identity_from_props(props), users={u.id: u for u in users})
     device.device_owner = policy.device_owner
     for user_id, owner in policy.profile_owners.items():
@@ -179,7 +178,8 @@ def _first_readable(answers: list[tuple[str, Answer | None]], source: str) -> Ap
         name = f"{source}: {request}"
         if request.startswith("dumpsys activity"):
             if answer.status == 0:
-                return parse_testdpc_restrictions(_text(answer, request, source), package=OKTA_VERIFY_ANDROID, name=name)
+                text = _text(answer, request, source)
+                return parse_testdpc_restrictions(text, package=OKTA_VERIFY_ANDROID, name=name)
             continue
         if answer.status == 0:
             return parse_restrictions(answer.data, name=name)

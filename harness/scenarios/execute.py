@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import attacks, diagnose
+from harness import attacks, diagnose, snapshots
 from harness.errors import InputError
 from harness.matrix import CaseDevice, SourceDevice, source_label
-from harness.readers import read_source
 from harness.results import CaseOutcome, CaseResult, StepResult
 from harness.scenarios.loader import SECRET_REF
 from harness.scenarios.model import DeviceSpec, EMMSpec, Expectation, Scenario, Step
@@ -112,12 +111,17 @@ def build_emm(spec: EMMSpec, config: dict[str, Any], custom_values: dict[str, st
     return None
 
 
+def scenario_sources(scenarios: Iterable[Scenario]) -> list[tuple[str, Path | None]]:
+    """The sources scenarios read their device from, for :func:`harness.snapshots.prefetch`."""
+    return [(s.device.source, Path(s.path).parent) for s in scenarios if s.device.source is not None]
+
+
 def build_device(spec: DeviceSpec, override: CaseDevice, rng: random.Random, base: Path) -> AnyDevice:
-    """The case's device: read from its source (a fresh copy per case), or a new simulated one."""
+    """The case's device: a copy of its source's snapshot (read once per run), or a new simulated one."""
     if isinstance(override, SourceDevice):
-        return read_source(override.spec)
+        return snapshots.device(override.spec)
     if spec.source is not None:
-        return read_source(spec.source, base=base)
+        return snapshots.device(spec.source, base=base)
     model = (override.model if override else None) or spec.model
     os_version = (override.os_version if override else None) or spec.os_version
     manufacturer = (override.manufacturer if override else None) or spec.manufacturer

@@ -112,3 +112,56 @@ class Capture(TransportBase):
             raise CaptureError(f"{self.directory}: file {file!r} for request {request!r} is missing") from None
         except OSError as exc:
             raise CaptureError(f"{path}: cannot read ({type(exc).__name__})") from None
+
+
+#: Longest file name written for a request (the rest is cut; names stay unique).
+MAX_NAME = 120
+
+
+def file_name(request: str, answer: Answer) -> str:
+    """A plain file name for a request's answer, as the bundled captures name theirs:
+    ``pm list users`` -> ``pm_list_users.txt``; a pulled file keeps its own name (``.txt``
+    added to adb's error text); plists end in ``.plist``."""
+    stem = request.replace("/", " ").replace("'", " ").split()
+    name = "_".join(stem)[:MAX_NAME] or "answer"
+    if request.startswith("pull ") and answer.status == 0:
+        return name
+    if answer.data.startswith(b"bplist00") or (
+        answer.data.startswith(b"<?xml") and b"<!DOCTYPE plist" in answer.data[:200]
+    ):
+        return f"{name}.plist"
+    return f"{name}.txt"
+
+
+def write_capture(
+    directory: str | Path, *, platform: Platform, source: str, captured_at: str, answers: list[tuple[str, Answer]]
+) -> Path:
+    """Write a capture directory (which must not exist yet, or be empty) that replays ``answers``."""
+    directory = Path(directory)
+    try:
+        if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+            raise CaptureError(f"{directory}: exists and is not an empty directory (choose a new one)")
+        directory.mkdir(parents=True, exist_ok=True)
+        entries: list[dict[str, object]] = []
+        used: set[str] = {INDEX}
+        for request, answer in answers:
+            name = file_name(request, answer)
+            stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
+            for n in range(2, len(answers) + 2):
+                if name not in used:
+                    break
+                name = f"{stem}-{n}{dot}{suffix}"
+            used.add(name)
+            (directory / name).write_bytes(answer.data)
+            entries.append({"request": request, "file": name, "status": answer.status})
+        index = {
+            "format": FORMAT,
+            "platform": platform,
+            "source": source,
+            "captured_at": captured_at,
+            "entries": entries,
+        }
+        (directory / INDEX).write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise CaptureError(f"{directory}: cannot write the capture ({exc.strerror or type(exc).__name__})") from None
+    return directory

@@ -1,0 +1,208 @@
+"""``adb:HOST:PORT``: adb-shell straight to adbd over TCP, no adb server needed.
+
+The one module that imports adb-shell (the ``[android]`` extra); the registry imports this
+module only when an ``adb:`` source is opened. adb-shell's behaviour this module corrects:
+
+* its TCP transport treats a closed socket as "no data yet" and spins until its read timeout;
+  :class:`_Tcp` raises on EOF, so a dropped phone is noticed at once (and re-connected);
+* its exceptions share no base and raw ``OSError``s leak (DOMAIN.md §8): :meth:`AdbTransport._translate`
+  turns them into :class:`~harness.errors.SourceError` lines with the fix;
+* ``shell()`` and ``pull()`` buffer without bound: output goes through a bounded sink instead.
+
+The RSA key is the one adb itself would use if given (``--adb-key ~/.android/adbkey``), else
+attestlab's own under the user's config directory (``$XDG_CONFIG_HOME/attestlab/adbkey``,
+created on first use, private key mode 0600): the phone asks once to trust it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from adb_shell import exceptions as adb_errors
+from adb_shell.adb_device import AdbDevice
+from adb_shell.auth.keygen import encode_pubkey, get_user_info
+from adb_shell.transport.tcp_transport import TcpTransport
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+
+from harness.errors import SourceError
+from harness.sources.android_live import AndroidLiveTransport, Bounded, Deadline, Dropped, SourceOptions
+from harness.sources.transport import Answer
+
+KEY_NAME = "adbkey"
+FIX_UNREACHABLE = (
+    ": enable USB debugging on the phone, then, with it on USB, run `adb tcpip 5555` first "
+    "(or read it through the adb server: adb-server:SERIAL)"
+)
+FIX_AUTH = "accept the RSA key prompt on the device (“Allow USB debugging?”), then try again"
+
+
+def default_key_path() -> Path:
+    """``$XDG_CONFIG_HOME/attestlab/adbkey`` (``~/.config`` when unset; ``%APPDATA%`` on Windows)."""
+    if sys.platform == "win32" and os.environ.get("APPDATA"):
+        base = Path(os.environ["APPDATA"])
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "attestlab" / KEY_NAME
+
+
+class _Signer:
+    """adb-shell's signer interface over a private key (the public half derived, so a key
+    given with ``--adb-key`` needs no ``.pub`` beside it)."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except OSError as exc:
+            raise SourceError(f"adb key {path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+        except (ValueError, TypeError):
+            raise SourceError(f"adb key {path}: not an unencrypted PEM private key (adb's adbkey format)") from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise SourceError(f"adb key {path}: not an RSA key")
+        self._key = key
+        self._public: bytes = base64.b64encode(encode_pubkey(str(path))) + str(get_user_info()).encode()
+
+    def Sign(self, data: bytes) -> bytes:  # adb-shell's name
+        return self._key.sign(data, padding.PKCS1v15(), utils.Prehashed(hashes.SHA1()))
+
+    def GetPublicKey(self) -> bytes:  # adb-shell's name
+        return self._public
+
+
+def load_key(path: Path | None) -> _Signer:
+    """The key given, or attestlab's own (created the first time, readable only by the user)."""
+    if path is not None:
+        return _Signer(path)
+    path = default_key_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        partial = path.with_name(f"{KEY_NAME}.{os.getpid()}.tmp")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+        os.replace(partial, path)  # atomic: parallel first uses all end with one whole key
+    return _Signer(path)
+
+
+class _Tcp(TcpTransport):  # type: ignore[misc]
+    """adb-shell's TCP transport, but a closed socket is a dropped connection, not silence, and
+    connecting has its own timeout (adb-shell uses the read timeout)."""
+
+    def __init__(self, host: str, port: int, connect_s: float) -> None:
+        super().__init__(host, port)
+        self.connect_s = connect_s
+
+    def connect(self, transport_timeout_s: float | None) -> None:
+        super().connect(self.connect_s)
+
+    def bulk_read(self, numbytes: int, transport_timeout_s: float | None) -> bytes:
+        data: bytes = super().bulk_read(numbytes, transport_timeout_s)
+        if not data:
+            raise Dropped("the device closed the connection")
+        return data
+
+
+class _Sink(io.BytesIO):
+    """What adb-shell's ``pull`` writes into, bounded in size and time."""
+
+    def __init__(self, bounded: Bounded) -> None:
+        super().__init__()
+        self.bounded = bounded
+
+    def write(self, data: Any) -> int:
+        self.bounded.add(bytes(data))
+        return len(data)
+
+
+class AdbTransport(AndroidLiveTransport):
+    """One adbd over TCP, connected on first use and kept for the whole read."""
+
+    unreachable_fix: ClassVar[str] = FIX_UNREACHABLE
+
+    def __init__(self, spec: str, host: str, port: int, options: SourceOptions) -> None:
+        super().__init__(spec, options)
+        self.host, self.port = host, port
+        self._device: Any = None
+        self._connecting = False
+
+    def _connect(self) -> None:
+        signer = load_key(self.options.adb_key)
+        device = AdbDevice(_Tcp(self.host, self.port, self.limits.connect_s))
+        self._connecting = True
+        try:
+            device.connect(
+                rsa_keys=[signer],
+                transport_timeout_s=self.limits.read_s,
+                auth_timeout_s=self.limits.auth_s,
+                read_timeout_s=self.limits.read_s,
+            )
+        finally:
+            self._connecting = False
+        self._device = device
+
+    def _disconnect(self) -> None:
+        device, self._device = self._device, None
+        if device is not None:
+            device.close()
+
+    def _shell(self, command: str, sink: Bounded) -> None:
+        for chunk in self._device.streaming_shell(
+            command, transport_timeout_s=self.limits.read_s, read_timeout_s=self.limits.read_s, decode=False
+        ):
+            sink.add(chunk)
+
+    def _pull(self, paths: Sequence[str], deadline: Deadline) -> list[Answer]:
+        answers = []
+        for path in paths:
+            sink = Bounded(f"{self.spec}: pull {path}", self.limits.max_bytes, deadline)
+            try:
+                self._device.pull(
+                    path, _Sink(sink), transport_timeout_s=self.limits.read_s, read_timeout_s=self.limits.read_s
+                )
+            except adb_errors.AdbCommandFailureException as exc:  # sync FAIL: adbd's reason
+                reason = str(exc).removeprefix("Command failed: ")
+                answers.append(Answer(f"adb: error: failed to pull '{path}': remote {reason}\n".encode(), 1))
+                continue
+            answers.append(Answer(bytes(sink.data), 0))
+        return answers
+
+    def _translate(self, exc: Exception) -> Exception | None:
+        where = f"{self.spec}"
+        if isinstance(exc, ConnectionRefusedError | socket.gaierror) or (
+            self._connecting and isinstance(exc, OSError) and not isinstance(exc, ConnectionResetError)
+        ):
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            return SourceError(f"{where}: cannot connect ({reason}){FIX_UNREACHABLE}")
+        if isinstance(exc, adb_errors.DeviceAuthError):
+            return SourceError(f"{where}: the device requires authentication and refused the key: {FIX_AUTH}")
+        if isinstance(exc, adb_errors.TcpTimeoutException | adb_errors.AdbTimeoutError):
+            if self._connecting:
+                return SourceError(f"{where}: no answer to the ADB handshake (CNXN/AUTH) in time: {FIX_AUTH}")
+            return SourceError(f"{where}: the device stopped answering (nothing for {self.limits.read_s:g} s)")
+        if isinstance(exc, adb_errors.InvalidChecksumError):
+            return SourceError(f"{where}: corrupt ADB packet from the device (bad checksum); check the network")
+        if isinstance(exc, adb_errors.InvalidCommandError | adb_errors.InvalidResponseError):
+            return SourceError(f"{where}: not an ADB daemon, or it broke the protocol ({exc})"[:300])
+        if isinstance(exc, adb_errors.AdbConnectionError):
+            return Dropped("not connected")
+        return None
+
+
+def open_adb(spec: str, target: str, options: SourceOptions) -> AdbTransport:
+    """``HOST:PORT`` (``[v6addr]:PORT`` for IPv6) -> a transport; connects on the first request."""
+    host, sep, port = target.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SourceError(f"source {spec!r}: expected adb:HOST:PORT, e.g. adb:192.168.1.20:5555")
+    return AdbTransport(spec, host, int(port), options)
