@@ -177,7 +177,8 @@ def _first_readable(answers: list[tuple[str, Answer | None]], source: str) -> Ap
             continue
         name = f"{source}: {request}"
         if request.startswith("dumpsys activity"):
-            if answer.status == 0:
+            # dumpsys answers "No services match: PKG" (status 0) when TestDPC is not there.
+            if answer.status == 0 and not answer.data.startswith(b"No services match"):
                 text = _text(answer, request, source)
                 return parse_testdpc_restrictions(text, package=OKTA_VERIFY_ANDROID, name=name)
             continue

@@ -106,14 +106,20 @@ class AdbServerTransport(AndroidLiveTransport):
                 sink.add(chunk)
 
     def _pull(self, paths: Sequence[str], deadline: Deadline) -> list[Answer]:
-        answers = []
-        with self._service("sync:") as connection:
-            for path in paths:
-                sink = Bounded(f"{self.spec}: pull {path}", self.limits.max_bytes, deadline)
-                encoded = path.encode()
-                connection.conn.sendall(b"RECV" + struct.pack("<I", len(encoded)) + encoded)
-                answers.append(self._receive(connection, path, sink))
-            connection.conn.sendall(b"QUIT" + struct.pack("<I", 0))
+        """All files in one sync session; adbd ends the session after a FAIL, so a refused or
+        missing file costs a new one for the files after it."""
+        answers: list[Answer] = []
+        while len(answers) < len(paths):
+            with self._service("sync:") as connection:
+                for path in paths[len(answers) :]:
+                    sink = Bounded(f"{self.spec}: pull {path}", self.limits.max_bytes, deadline)
+                    encoded = path.encode()
+                    connection.conn.sendall(b"RECV" + struct.pack("<I", len(encoded)) + encoded)
+                    answers.append(self._receive(connection, path, sink))
+                    if answers[-1].status != 0:
+                        break
+                else:
+                    connection.conn.sendall(b"QUIT" + struct.pack("<I", 0))
         return answers
 
     def _receive(self, connection: Any, path: str, sink: Bounded) -> Answer:
