@@ -15,13 +15,12 @@ import sys
 sys.modules["adb_shell"] = None
 sys.modules["adbutils"] = None
 from harness.cli import main
-sys.argv = ["attestlab", *sys.argv[1:]]
 try:
-    main()
-except SystemExit as exc:
-    loaded = sorted(m for m in sys.modules if m.startswith(("harness.sources.adb", "adb_shell", "adbutils")) and sys.modules[m])
-    print("loaded:", loaded, file=sys.stderr)
-    raise
+    code = main(sys.argv[1:])
+finally:
+    names = ("harness.sources.adb", "adb_shell", "adbutils")
+    print("loaded:", sorted(m for m in sys.modules if m.startswith(names) and sys.modules[m]), file=sys.stderr)
+sys.exit(code)
 """
 
 
@@ -47,6 +46,5 @@ def test_run_works_and_live_sources_name_the_extra(tmp_path: Path) -> None:
     for spec, library in (("adb:127.0.0.1:5555", "adb-shell"), ("adb-server:emulator-5554", "adbutils")):
         done = attestlab_without_extra("inspect", spec, home=tmp_path)
         assert done.returncode == 2
-        assert done.stderr.splitlines()[0] == (
-            f"attestlab: error: source '{spec}' needs {library}, which is not installed: pip install 'attestlab[android]'"
-        )
+        needs = f"needs {library}, which is not installed: pip install 'attestlab[android]'"
+        assert done.stderr.splitlines()[0] == f"attestlab: error: source '{spec}' {needs}"
