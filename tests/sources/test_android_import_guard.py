@@ -4,11 +4,10 @@ extra to install. The device libraries are hidden from a fresh interpreter (``sy
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT, Result, attestlab_process
 
 PROGRAM = """
 import sys
@@ -24,16 +23,9 @@ sys.exit(code)
 """
 
 
-def attestlab_without_extra(*args: str | Path, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": str(ROOT), "XDG_CONFIG_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-c", PROGRAM, *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
+def attestlab_without_extra(*args: str | Path, home: Path) -> Result:
+    return attestlab_process(
+        *args, env={"HOME": str(home), "XDG_CONFIG_HOME": str(home)}, command=(sys.executable, "-c", PROGRAM)
     )
 
 
@@ -41,10 +33,10 @@ def test_run_works_and_live_sources_name_the_extra(tmp_path: Path) -> None:
     done = attestlab_without_extra(
         "run", ROOT / "scenarios/android/workspace-one-managed.yaml", "--seed", "1", home=tmp_path
     )
-    assert done.returncode == 0, done.stderr
-    assert "loaded: []" in done.stderr
+    assert done.code == 0, done.err
+    assert "loaded: []" in done.err
     for spec, library in (("adb:127.0.0.1:5555", "adb-shell"), ("adb-server:emulator-5554", "adbutils")):
         done = attestlab_without_extra("inspect", spec, home=tmp_path)
-        assert done.returncode == 2
+        assert done.code == 2
         needs = f"needs {library}, which is not installed: pip install 'attestlab[android]'"
-        assert done.stderr.splitlines()[0] == f"attestlab: error: source '{spec}' {needs}"
+        assert done.err.splitlines()[0] == f"attestlab: error: source '{spec}' {needs}"
