@@ -27,8 +27,10 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.parsers import abx
-from harness.parsers.restrictions import parse_restrictions, restrictions_to_abx
+from harness.parsers.restrictions import parse_restrictions
+from simulator.abx import Element
 from simulator.appconfig import AppConfig
+from simulator.restrictions_file import restrictions_to_abx
 
 _ALPHABET = string.ascii_letters + string.digits + "~_-.:/ " + "éüß中文🙂"
 
@@ -75,7 +77,7 @@ def make_document(size_bytes: int, seed: int = 20240601) -> bytes:
     return restrictions_to_abx(AppConfig(config))
 
 
-def _count(element: abx.Element) -> int:
+def _count(element: Element) -> int:
     return 1 + sum(_count(child) for child in element.children)
 
 

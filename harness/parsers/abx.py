@@ -1,31 +1,11 @@
-"""Android Binary XML (ABX): a bounded decoder and a faithful encoder.
+"""Android Binary XML (ABX): a bounded decoder.
 
 Since Android 12 ``system_server`` writes most of ``/data/system`` — including the application
 restriction files that carry ``managementHint`` — in ABX instead of text XML
 (``persist.sys.binary_xml``), so a reader of a rooted device or of a capture must understand it.
 
-The format, as defined by AOSP ``frameworks/base/core/java/com/android/internal/util/``
-``BinaryXmlSerializer.java`` (writer), ``BinaryXmlPullParser.java`` (reader) and
-``FastDataOutput.java`` / ``FastDataInput.java`` (primitives; the same classes moved to
-``frameworks/libs/modules-utils`` as ``com.android.modules.utils`` in Android 13):
-
-* the magic ``ABX\\0`` (``41 42 58 00``: "ABX" and protocol version 0);
-* then a stream of events, each one byte: the low nibble is an ``XmlPullParser`` token
-  (START_DOCUMENT 0, END_DOCUMENT 1, START_TAG 2, END_TAG 3, TEXT 4, CDSECT 5, ENTITY_REF 6,
-  IGNORABLE_WHITESPACE 7, PROCESSING_INSTRUCTION 8, COMMENT 9, DOCDECL 10) or the internal
-  ATTRIBUTE 15, and the high nibble a data type (NULL 1, STRING 2, STRING_INTERNED 3,
-  BYTES_HEX 4, BYTES_BASE64 5, INT 6, INT_HEX 7, LONG 8, LONG_HEX 9, FLOAT 10, DOUBLE 11,
-  BOOLEAN_TRUE 12, BOOLEAN_FALSE 13);
-* START_DOCUMENT/END_DOCUMENT carry TYPE_NULL and nothing else; START_TAG/END_TAG carry an
-  interned tag name; text-like tokens carry TYPE_STRING and a string; ATTRIBUTE carries an
-  interned name and then a value whose encoding its type names: big-endian u16 length + bytes
-  for BYTES_*, big-endian int32/int64 for INT*/LONG*, IEEE 754 big-endian for FLOAT/DOUBLE,
-  nothing for NULL and BOOLEAN_*;
-* a string is a big-endian u16 byte length and "modified UTF-8" as ART writes it (NUL as
-  ``C0 80``; supplementary characters as 4-byte sequences, the ``kUtfUse4ByteSequence``
-  behaviour noted in ``android/util/CharsetUtils.java``; the 3-byte-sequence variant encodes
-  them as surrogate pairs). An interned string is a u16 index into the strings seen so far, or
-  ``0xFFFF`` followed by a new string, which takes the next index (while fewer than 65535).
+The format (AOSP ``BinaryXmlSerializer``/``BinaryXmlPullParser``), the :class:`Element` tree and
+the encoder are in :mod:`simulator.abx`, which the virtual phone and the capture maker use too.
 
 The decoder builds a small :class:`Element` tree (not ``xml.etree``: ABX has typed attribute
 values and needs none of XML's entity machinery). Device output is untrusted, so it is bounded
@@ -43,11 +23,109 @@ import gc
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from harness.errors import ParseError
-
-MAGIC = b"ABX\x00"
+from simulator.abx import (
+    ATTRIBUTE as _ATTRIBUTE,
+)
+from simulator.abx import (
+    CDSECT as _CDSECT,
+)
+from simulator.abx import (
+    COMMENT as _COMMENT,
+)
+from simulator.abx import (
+    DOCDECL as _DOCDECL,
+)
+from simulator.abx import (
+    DOUBLE as _DOUBLE,
+)
+from simulator.abx import (
+    ENTITY_REF as _ENTITY_REF,
+)
+from simulator.abx import (
+    EV_ATTR_STRING as _EV_ATTR_STRING,
+)
+from simulator.abx import (
+    EV_END_DOCUMENT as _EV_END_DOCUMENT,
+)
+from simulator.abx import (
+    EV_END_TAG as _EV_END_TAG,
+)
+from simulator.abx import (
+    EV_START_DOCUMENT as _EV_START_DOCUMENT,
+)
+from simulator.abx import (
+    EV_START_TAG as _EV_START_TAG,
+)
+from simulator.abx import (
+    EV_TEXT as _EV_TEXT,
+)
+from simulator.abx import (
+    FLOAT as _FLOAT,
+)
+from simulator.abx import (
+    IGNORABLE_WHITESPACE as _IGNORABLE_WHITESPACE,
+)
+from simulator.abx import (
+    INT as _INT,
+)
+from simulator.abx import (
+    LONG as _LONG,
+)
+from simulator.abx import (
+    MAGIC,
+    AttrValue,
+    Element,
+)
+from simulator.abx import (
+    NEW_STRING as _NEW_STRING,
+)
+from simulator.abx import (
+    PROCESSING_INSTRUCTION as _PROCESSING_INSTRUCTION,
+)
+from simulator.abx import (
+    START_DOCUMENT as _START_DOCUMENT,
+)
+from simulator.abx import (
+    TYPE_BOOLEAN_FALSE as _TYPE_BOOLEAN_FALSE,
+)
+from simulator.abx import (
+    TYPE_BOOLEAN_TRUE as _TYPE_BOOLEAN_TRUE,
+)
+from simulator.abx import (
+    TYPE_BYTES_BASE64 as _TYPE_BYTES_BASE64,
+)
+from simulator.abx import (
+    TYPE_BYTES_HEX as _TYPE_BYTES_HEX,
+)
+from simulator.abx import (
+    TYPE_DOUBLE as _TYPE_DOUBLE,
+)
+from simulator.abx import (
+    TYPE_FLOAT as _TYPE_FLOAT,
+)
+from simulator.abx import (
+    TYPE_INT as _TYPE_INT,
+)
+from simulator.abx import (
+    TYPE_INT_HEX as _TYPE_INT_HEX,
+)
+from simulator.abx import (
+    TYPE_LONG as _TYPE_LONG,
+)
+from simulator.abx import (
+    TYPE_LONG_HEX as _TYPE_LONG_HEX,
+)
+from simulator.abx import (
+    TYPE_NULL as _TYPE_NULL,
+)
+from simulator.abx import (
+    TYPE_STRING as _TYPE_STRING,
+)
+from simulator.abx import (
+    TYPE_STRING_INTERNED as _TYPE_STRING_INTERNED,
+)
 
 #: Largest input accepted, in bytes (device files of interest are a few kilobytes).
 MAX_INPUT_BYTES = 8 * 1024 * 1024
@@ -55,46 +133,6 @@ MAX_INPUT_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
 #: Most interned strings accepted (the format allows 65535; restriction files use six).
 MAX_INTERNED_STRINGS = 4096
-
-# Event tokens (low nibble): org.xmlpull.v1.XmlPullParser constants, plus ABX's ATTRIBUTE.
-_START_DOCUMENT = 0
-_END_DOCUMENT = 1
-_START_TAG = 2
-_END_TAG = 3
-_TEXT = 4
-_CDSECT = 5
-_ENTITY_REF = 6
-_IGNORABLE_WHITESPACE = 7
-_PROCESSING_INSTRUCTION = 8
-_COMMENT = 9
-_DOCDECL = 10
-_ATTRIBUTE = 15
-
-# Data types (high nibble), BinaryXmlSerializer.TYPE_*.
-_TYPE_NULL = 1 << 4
-_TYPE_STRING = 2 << 4
-_TYPE_STRING_INTERNED = 3 << 4
-_TYPE_BYTES_HEX = 4 << 4
-_TYPE_BYTES_BASE64 = 5 << 4
-_TYPE_INT = 6 << 4
-_TYPE_INT_HEX = 7 << 4
-_TYPE_LONG = 8 << 4
-_TYPE_LONG_HEX = 9 << 4
-_TYPE_FLOAT = 10 << 4
-_TYPE_DOUBLE = 11 << 4
-_TYPE_BOOLEAN_TRUE = 12 << 4
-_TYPE_BOOLEAN_FALSE = 13 << 4
-
-_NEW_STRING = 0xFFFF
-_MAX_UTF_BYTES = 0xFFFF
-
-# Whole event bytes of the hot paths, dispatched on directly.
-_EV_ATTR_STRING = _ATTRIBUTE | _TYPE_STRING
-_EV_START_TAG = _START_TAG | _TYPE_STRING_INTERNED
-_EV_END_TAG = _END_TAG | _TYPE_STRING_INTERNED
-_EV_TEXT = _TEXT | _TYPE_STRING
-_EV_START_DOCUMENT = _START_DOCUMENT | _TYPE_NULL
-_EV_END_DOCUMENT = _END_DOCUMENT | _TYPE_NULL
 
 # Besides TEXT, events whose string joins the enclosing element's text, and those skipped, as
 # BinaryXmlPullParser.next() does.
@@ -110,10 +148,6 @@ _SKIPPED_EVENTS = frozenset(
 # Predefined entities resolved by BinaryXmlPullParser.resolveEntity.
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
 
-_INT = struct.Struct(">i")
-_LONG = struct.Struct(">q")
-_FLOAT = struct.Struct(">f")
-_DOUBLE = struct.Struct(">d")
 _FIXED_ATTRIBUTE_TYPES = {
     _TYPE_INT: _INT,
     _TYPE_INT_HEX: _INT,
@@ -122,40 +156,6 @@ _FIXED_ATTRIBUTE_TYPES = {
     _TYPE_FLOAT: _FLOAT,
     _TYPE_DOUBLE: _DOUBLE,
 }
-
-AttrValue = str | int | float | bool | bytes | None
-"""A decoded attribute value.
-
-INT/INT_HEX/LONG/LONG_HEX all decode to ``int`` and FLOAT/DOUBLE to ``float`` (hex versus
-decimal is only how ``abx2xml`` prints them); BYTES_* to ``bytes``; NULL to ``None``.
-"""
-
-
-@dataclass(slots=True)
-class Element:
-    """One element of a decoded document.
-
-    ``children`` is a tuple: a decoded tree is read, not edited, and a leaf then needs no list
-    of its own (one allocation less per element, and one object less for the cyclic collector
-    to walk: 15% of the decode time). ``text`` is ``None`` when the element held no text event
-    at all and ``""`` when it held an empty one (Android writes ``text("")`` for an empty
-    string value); text split across several events is joined. ``offset`` is the byte offset
-    of the element's start tag in the input, for error messages; it takes no part in equality.
-    """
-
-    tag: str
-    attributes: dict[str, AttrValue] = field(default_factory=dict)
-    children: tuple[Element, ...] = ()
-    text: str | None = None
-    offset: int = field(default=-1, compare=False)
-
-    def __repr__(self) -> str:
-        # Text and attribute values may be secrets (managementHint): show only their shape.
-        text = "None" if self.text is None else f"<{len(self.text)} chars>"
-        return (
-            f"Element({self.tag!r}, attributes={sorted(self.attributes)!r}, "
-            f"children={len(self.children)}, text={text}, offset={self.offset})"
-        )
 
 
 def decode(
@@ -450,93 +450,3 @@ class _Decoder:
             if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
                 return chr(code)
         raise self.error(start, "unknown entity reference")
-
-
-def encode(root: Element) -> bytes:
-    """Encode a tree exactly as ``BinaryXmlSerializer`` writes the same event sequence.
-
-    An element's text (when not ``None``, even ``""``) is written before its children.
-    Attribute types follow the Python value: ``str`` as STRING, ``bool`` as BOOLEAN_*, ``int``
-    as INT (LONG beyond 32 bits), ``float`` as DOUBLE, ``bytes`` as BYTES_BASE64, ``None`` as
-    NULL. Raises ``ValueError`` for what Android could not write either: a string over 65535
-    encoded bytes, a lone surrogate, an integer beyond 64 bits.
-    """
-    encoder = _Encoder()
-    encoder.out.append(_EV_START_DOCUMENT)
-    encoder.element(root)
-    encoder.out.append(_EV_END_DOCUMENT)
-    return bytes(encoder.out)
-
-
-class _Encoder:
-    """FastDataOutput's primitives over a growing buffer, with its interning table."""
-
-    __slots__ = ("interned", "out")
-
-    def __init__(self) -> None:
-        self.out = bytearray(MAGIC)
-        self.interned: dict[str, int] = {}
-
-    def element(self, element: Element) -> None:
-        out = self.out
-        out.append(_EV_START_TAG)
-        self.interned_utf(element.tag)
-        for key, value in element.attributes.items():
-            self.attribute(key, value)
-        if element.text is not None:
-            out.append(_EV_TEXT)
-            self.utf(element.text)
-        for child in element.children:
-            self.element(child)
-        out.append(_EV_END_TAG)
-        self.interned_utf(element.tag)
-
-    def attribute(self, key: str, value: AttrValue) -> None:
-        out = self.out
-        if isinstance(value, str):
-            out.append(_ATTRIBUTE | _TYPE_STRING)
-            self.interned_utf(key)
-            self.utf(value)
-        elif isinstance(value, bool):
-            out.append(_ATTRIBUTE | (_TYPE_BOOLEAN_TRUE if value else _TYPE_BOOLEAN_FALSE))
-            self.interned_utf(key)
-        elif isinstance(value, int):
-            wide = not -(2**31) <= value < 2**31
-            out.append(_ATTRIBUTE | (_TYPE_LONG if wide else _TYPE_INT))
-            self.interned_utf(key)
-            try:
-                out += (_LONG if wide else _INT).pack(value)
-            except struct.error:
-                raise ValueError(f"attribute {key!r}: integer beyond 64 bits") from None
-        elif isinstance(value, float):
-            out.append(_ATTRIBUTE | _TYPE_DOUBLE)
-            self.interned_utf(key)
-            out += _DOUBLE.pack(value)
-        elif isinstance(value, bytes):
-            if len(value) > _MAX_UTF_BYTES:
-                raise ValueError(f"attribute {key!r}: over {_MAX_UTF_BYTES} bytes")
-            out.append(_ATTRIBUTE | _TYPE_BYTES_BASE64)
-            self.interned_utf(key)
-            out += len(value).to_bytes(2, "big")
-            out += value
-        else:
-            out.append(_ATTRIBUTE | _TYPE_NULL)
-            self.interned_utf(key)
-
-    def utf(self, text: str) -> None:
-        # ART's modified UTF-8 with 4-byte sequences: standard UTF-8 except NUL as C0 80.
-        raw = text.encode("utf-8").replace(b"\x00", b"\xc0\x80")
-        if len(raw) > _MAX_UTF_BYTES:
-            raise ValueError(f"string of {len(raw)} bytes exceeds ABX's {_MAX_UTF_BYTES}")
-        self.out += len(raw).to_bytes(2, "big")
-        self.out += raw
-
-    def interned_utf(self, text: str) -> None:
-        ref = self.interned.get(text)
-        if ref is not None:
-            self.out += ref.to_bytes(2, "big")
-            return
-        self.out += b"\xff\xff"
-        self.utf(text)
-        if len(self.interned) < _NEW_STRING:
-            self.interned[text] = len(self.interned)

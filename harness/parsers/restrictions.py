@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
 from typing import Any, cast
 
 from defusedxml import DefusedXmlException
@@ -43,32 +42,22 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from harness.errors import ParseError
 from harness.parsers import abx
-from harness.parsers.abx import AttrValue, Element
+from simulator.abx import AttrValue, Element
 from simulator.appconfig import AppConfig
 from simulator.device import JAVA_TRIMMED
+from simulator.restrictions_file import ENTRY as _ENTRY
+from simulator.restrictions_file import KEY as _KEY
+from simulator.restrictions_file import MULTIPLE as _MULTIPLE
+from simulator.restrictions_file import ROOT as _ROOT
+from simulator.restrictions_file import TYPE as _TYPE
+from simulator.restrictions_file import VALUE as _VALUE
 
 #: Largest restriction file accepted, in bytes, text or ABX.
 MAX_RESTRICTIONS_BYTES = 8 * 1024 * 1024
 
-_ROOT = "restrictions"
-_ENTRY = "entry"
-_VALUE = "value"
-_KEY = "key"
-_TYPE = "type"
-_MULTIPLE = "m"
 
 _JAVA_INT = re.compile(r"[+-]?[0-9]+")
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
-
-_XML_DECLARATION = "<?xml version='1.0' encoding='utf-8' standalone='yes' ?>\n"
-# FastXmlSerializer.ESCAPE_TABLE: control characters as numeric references, and " & < >.
-_XML_ESCAPES = {c: f"&#{c};" for c in range(0x20)} | {
-    ord('"'): "&quot;",
-    ord("&"): "&amp;",
-    ord("<"): "&lt;",
-    ord(">"): "&gt;",
-}
-_INDENT_CAP = 62  # length of FastXmlSerializer.sSpace, the most indentation it writes
 
 
 def parse_restrictions(data: bytes, *, name: str) -> AppConfig:
@@ -82,18 +71,6 @@ def parse_restrictions(data: bytes, *, name: str) -> AppConfig:
     if root.tag != _ROOT:
         raise ParseError(f"{name}: root element at offset {root.offset} is not <{_ROOT}>")
     return _Reader(name).bundle(root)
-
-
-def restrictions_to_xml(config: AppConfig) -> bytes:
-    """The text XML ``FastXmlSerializer`` writes for ``config`` (indented, Android's escaping)."""
-    writer = _FastXmlWriter()
-    writer.element(_to_element(config))
-    return writer.getvalue().encode("utf-8")
-
-
-def restrictions_to_abx(config: AppConfig) -> bytes:
-    """The ABX ``BinaryXmlSerializer`` writes for ``config`` (``m`` as an int attribute)."""
-    return abx.encode(_to_element(config))
 
 
 class _Reader:
@@ -223,75 +200,3 @@ class _TreeTarget:
 
     def close(self) -> Element | None:
         return self.root
-
-
-def _to_element(config: AppConfig) -> Element:
-    """The ``<restrictions>`` tree ``writeBundle`` produces for ``config``."""
-    return Element(_ROOT, children=_entries(config.items()))
-
-
-def _entries(items: Iterable[tuple[str, Any]]) -> tuple[Element, ...]:
-    return tuple(_entry(key, value) for key, value in items)
-
-
-def _entry(key: str, value: Any) -> Element:
-    attributes: dict[str, AttrValue] = {_KEY: key}
-    if isinstance(value, bool):
-        return Element(_ENTRY, attributes | {_TYPE: "b"}, text="true" if value else "false")
-    if isinstance(value, int):
-        if not _INT_MIN <= value <= _INT_MAX:
-            raise ValueError(f"restriction {key!r}: integer outside Java's int range")
-        return Element(_ENTRY, attributes | {_TYPE: "i"}, text=str(value))
-    if isinstance(value, str):
-        return Element(_ENTRY, attributes | {_TYPE: "s"}, text=value)
-    if isinstance(value, AppConfig):
-        return Element(_ENTRY, attributes | {_TYPE: "B"}, children=_entries(value.items()))
-    if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-        values = tuple(Element(_VALUE, text=v) for v in value)
-        return Element(_ENTRY, attributes | {_TYPE: "sa", _MULTIPLE: len(value)}, values)
-    if isinstance(value, list) and all(isinstance(v, AppConfig) for v in value):
-        bundles = tuple(Element(_ENTRY, {_TYPE: "B"}, _entries(v.items())) for v in value)
-        return Element(_ENTRY, attributes | {_TYPE: "BA"}, bundles)
-    raise ValueError(f"restriction {key!r}: {type(value).__name__} is not an Android type")
-
-
-class _FastXmlWriter:
-    """``FastXmlSerializer`` with ``indent-output``: same bytes, same quirks."""
-
-    def __init__(self) -> None:
-        self.out = [_XML_DECLARATION]
-        self.nesting = 0
-        self.in_tag = False
-        self.line_start = True
-
-    def getvalue(self) -> str:
-        return "".join(self.out)
-
-    def element(self, element: Element) -> None:
-        if self.in_tag:
-            self.out.append(">\n")
-        self.out.append(" " * min(4 * self.nesting, _INDENT_CAP) + "<" + element.tag)
-        self.nesting += 1
-        self.in_tag = True
-        for key, value in element.attributes.items():
-            self.out.append(f' {key}="{str(value).translate(_XML_ESCAPES)}"')
-        if element.text is not None:
-            if self.in_tag:
-                self.out.append(">")
-                self.in_tag = False
-            self.out.append(element.text.translate(_XML_ESCAPES))
-            # Android checks the raw text, though a newline was written as &#10;.
-            self.line_start = element.text.endswith("\n")
-        else:
-            self.line_start = False
-        for child in element.children:
-            self.element(child)
-        self.nesting -= 1
-        if self.in_tag:
-            self.out.append(" />\n")
-        else:
-            if self.line_start:
-                self.out.append(" " * min(4 * self.nesting, _INDENT_CAP))
-            self.out.append(f"</{element.tag}>\n")
-        self.line_start = True
-        self.in_tag = False

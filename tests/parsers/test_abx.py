@@ -17,7 +17,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from harness.errors import ParseError
-from harness.parsers.abx import MAX_INPUT_BYTES, Element, decode, encode, is_abx
+from harness.parsers.abx import MAX_INPUT_BYTES, decode, is_abx
+from simulator.abx import Element, encode
 
 NAME = "res_com.okta.android.auth.xml"
 SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"

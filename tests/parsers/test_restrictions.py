@@ -17,13 +17,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from harness.errors import ParseError
-from harness.parsers.restrictions import (
-    MAX_RESTRICTIONS_BYTES,
-    parse_restrictions,
-    restrictions_to_abx,
-    restrictions_to_xml,
-)
+from harness.parsers.restrictions import MAX_RESTRICTIONS_BYTES, parse_restrictions
 from simulator.appconfig import AppConfig
+from simulator.restrictions_file import restrictions_to_abx, restrictions_to_xml
 
 NAME = "/data/system/users/10/res_com.okta.android.auth.xml"
 SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"

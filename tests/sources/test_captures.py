@@ -30,7 +30,7 @@ from harness.errors import CaptureError, ParseError
 from harness.inspect import inspect_device
 from harness.parsers.abx import is_abx
 from harness.parsers.android_text import parse_getprop
-from harness.parsers.restrictions import parse_restrictions, restrictions_to_xml
+from harness.parsers.restrictions import parse_restrictions
 from harness.readers import read_source
 from harness.readers.android import read_android
 from harness.readers.ios import read_ios
@@ -55,6 +55,7 @@ from simulator.ids import (
     OKTA_VERIFY_IOS,
     PAYLOAD_EXTENSIBLE_SSO,
 )
+from simulator.restrictions_file import restrictions_to_xml
 from simulator.verdict import Reason
 from simulator.verifier.configs import check_existing_key
 from simulator.verifier.org import Org
