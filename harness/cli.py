@@ -38,6 +38,8 @@ app = typer.Typer(
 )
 report_app = typer.Typer(help="Work with report files.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(report_app, name="report")
+device_app = typer.Typer(help="Virtual phones.", no_args_is_help=True)
+app.add_typer(device_app, name="device")
 
 AdbKey = Annotated[
     Path | None,
@@ -254,6 +256,50 @@ def _print_inspection(console: Console, data: dict[str, object]) -> None:
     assert isinstance(notes, list)
     for note in notes:
         console.print(f"[dim]note: {escape(note)}[/]")
+
+
+@device_app.command("serve")
+def device_serve(
+    capture: Annotated[Path | None, typer.Option(help="Serve the Android device of this capture directory.")] = None,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Serve the Android device of this scenario, as its EMM provisioned it.")
+    ] = None,
+    listen: Annotated[str, typer.Option(help="HOST:PORT to listen on (port 0: the OS picks).")] = "127.0.0.1:0",
+) -> None:
+    """Serve a virtual Android phone over the ADB wire protocol until interrupted.
+
+    Prints one line, ``serving adb:HOST:PORT``; then ``adb connect HOST:PORT`` or the
+    ``adb:HOST:PORT`` source reach it.
+    """
+    import asyncio
+
+    from harness.virtual_phone import phone_from_capture, phone_from_scenario
+    from simulator.adbd import AdbdServer
+
+    if (capture is None) == (scenario is None):
+        raise InputError("device serve: give exactly one of --capture DIR and --scenario FILE")
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise InputError(f"--listen {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:5555")
+    if capture is not None:
+        phone = phone_from_capture(capture)
+    else:
+        assert scenario is not None
+        phone = phone_from_scenario(scenario)
+    server = AdbdServer(phone, host=host.strip("[]"), port=int(port))
+
+    async def serve() -> None:
+        try:
+            await server.listen()
+        except OSError as exc:
+            raise InputError(f"--listen {listen}: cannot listen ({exc.strerror or exc})") from None
+        typer.echo(f"serving adb:{server.spec}")
+        await server.serve_forever()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
 
 
 @report_app.command("merge")

@@ -116,6 +116,9 @@ class AndroidUser:
     profile_owner: str | None = None
     packages: set[str] = field(default_factory=set)
     restrictions: dict[str, AppConfig] = field(default_factory=dict)
+    #: The user restriction ``no_debugging_features`` (Secure Folder, hardened work profiles):
+    #: the adb shell is refused for this user (DOMAIN.md §5).
+    no_debugging: bool = False
 
     @property
     def is_managed_profile(self) -> bool:

@@ -9,7 +9,8 @@ name the thing that is wrong (file, line, field, device) and never contain a sec
     ├── ConfigError          bad org file, bad EMM settings, bad scenario value
     ├── SecretPolicyError    a "use existing key" secret that Okta would refuse
     ├── VerificationError    a challenge or response that fails verification
-    └── DeviceError          the simulated device cannot do what was asked
+    ├── DeviceError          the simulated device cannot do what was asked
+    └── AdbProtocolError     a client of the virtual phone broke the ADB wire protocol
 
 :mod:`harness.errors` extends the same tree with input, source and capture errors.
 """
@@ -43,3 +44,7 @@ class VerificationError(AttestlabError):
 
 class DeviceError(AttestlabError):
     """An operation is impossible on the simulated device (unknown user, missing app...)."""
+
+
+class AdbProtocolError(AttestlabError):
+    """A peer of the virtual phone (:mod:`simulator.adbd`) broke the ADB wire protocol."""

@@ -151,6 +151,33 @@ def _provision(case: _Case, spec: DeviceSpec) -> None:
     emm.push(case.device)
 
 
+def _new_case(scenario: Scenario, override: CaseDevice, rng: random.Random) -> _Case:
+    """The case before its steps: org and device built (then :func:`_prepare`)."""
+    clock = SimClock()
+    org, secrets = build_org(scenario.org, rng=rng, clock=clock)
+    spec = scenario.device
+    device = build_device(spec, override, rng, Path(scenario.path).parent)
+    return _Case(scenario, Chain(org, device, rng=rng, clock=clock), None, clock, secrets)
+
+
+def _prepare(case: _Case, override: CaseDevice) -> None:
+    """The device provisioned by its EMM and, if the scenario says so, enrolled in Okta Verify."""
+    spec = case.scenario.device
+    if spec.emm is not None and not isinstance(override, SourceDevice):  # a real device has its EMM
+        case.template = dict(spec.emm.config)
+        case.emm = build_emm(spec.emm, case.render(case.template), case.render(spec.emm.custom_values))
+    _provision(case, spec)
+    if case.scenario.device.enrolled:
+        case.chain.enroll()
+
+
+def provisioned_device(scenario: Scenario, rng: random.Random) -> AnyDevice:
+    """The scenario's device as it is when its first step starts (``attestlab device serve``)."""
+    case = _new_case(scenario, None, rng)
+    _prepare(case, None)
+    return case.device
+
+
 def run_case(scenario: Scenario, override: CaseDevice, seed: int) -> CaseResult:
     """Run ``scenario`` on one device; never raises (problems become an ``error`` case)."""
     cid = case_id(scenario, override)
@@ -164,18 +191,9 @@ def run_case(scenario: Scenario, override: CaseDevice, seed: int) -> CaseResult:
     started = time.perf_counter()
     case: _Case | None = None
     try:
-        rng = random.Random(f"{seed}:{cid}")
-        clock = SimClock()
-        org, secrets = build_org(scenario.org, rng=rng, clock=clock)
-        spec = scenario.device
-        device = build_device(spec, override, rng, Path(scenario.path).parent)
-        case = _Case(scenario, Chain(org, device, rng=rng, clock=clock), None, clock, secrets)
-        if spec.emm is not None and not isinstance(override, SourceDevice):  # a real device has its EMM
-            case.template = dict(spec.emm.config)
-            case.emm = build_emm(spec.emm, case.render(case.template), case.render(spec.emm.custom_values))
-        _provision(case, spec)
-        if spec.enrolled:
-            case.chain.enroll()
+        case = _new_case(scenario, override, random.Random(f"{seed}:{cid}"))
+        _prepare(case, override)  # after case is set: an error here is scrubbed of the case's secrets
+        clock = case.clock
         for step in scenario.steps:
             clock.advance(STEP_SECONDS)
             step_result = _STEPS[step.action](case, step)

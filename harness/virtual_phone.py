@@ -1,0 +1,58 @@
+"""Virtual phones (:mod:`simulator.adbd`) built from what the harness knows: a capture or a scenario.
+
+``attestlab device serve`` and the live-source tests serve these, so that a reader talking ADB
+can be checked against phones whose answers are known: built from a bundled capture, a virtual
+phone must read back to the verdict the capture itself gives.
+
+From a capture the device model is read with the same reader as any source; what the model does
+not hold is taken from the capture too: its ``getprop`` answer (product name and device, build
+fingerprint...) and its root model — adbd as root when a ``pull`` of a restriction file
+succeeded, ``su`` when an ``su`` request did, otherwise none.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from harness.errors import InputError
+from harness.parsers.android_text import parse_getprop
+from harness.readers import read_device
+from harness.sources.capture import Capture
+from simulator.adbd import Phone, RootAccess
+from simulator.device import AndroidDevice
+
+
+def phone_from_capture(directory: str | Path) -> Phone:
+    capture = Capture.load(directory)
+    if capture.platform != "android":
+        raise InputError(f"{directory}: an iOS capture: only Android captures can be served over ADB")
+    with capture:
+        device = read_device(capture)
+    assert isinstance(device, AndroidDevice)
+    props: dict[str, str] = {}
+    answer = capture.ask("getprop") if capture.has("getprop") else None
+    if answer is not None and answer.status == 0:
+        props = parse_getprop(answer.data.decode("utf-8", "replace"), name=f"{directory}: getprop")
+    return Phone(device, _root_of(capture), props=props)
+
+
+def _root_of(capture: Capture) -> RootAccess:
+    succeeded = [request for request, (_, status) in capture.entries.items() if status == 0]
+    if any(request.startswith("pull /data/") for request in succeeded):
+        return RootAccess.ADBD
+    if any(request.startswith("su ") or " su " in request for request in succeeded):
+        return RootAccess.SU
+    return RootAccess.NONE
+
+
+def phone_from_scenario(path: str | Path, *, seed: int = 0) -> Phone:
+    """The scenario's device as its EMM provisioned it (before the scenario's steps run)."""
+    from harness.scenarios.execute import provisioned_device
+    from harness.scenarios.loader import load_scenario
+
+    scenario = load_scenario(path)
+    device = provisioned_device(scenario, random.Random(f"{seed}:{scenario.name}"))
+    if not isinstance(device, AndroidDevice):
+        raise InputError(f"{path}: an iOS scenario: only Android devices can be served over ADB")
+    return Phone(device)
