@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from adbd_phones import make_device
 
 from simulator.adbd import Phone, RootAccess
+from tests.adbd.adbd_phones import make_device
 
 
 @pytest.fixture

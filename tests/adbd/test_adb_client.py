@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from adbd_phones import RES_10, SECRET
 
 from harness.parsers.android_text import parse_getprop
 from harness.parsers.restrictions import parse_restrictions
 from simulator.adbd import AdbdServer, Phone, RootAccess
+from tests.adbd.adbd_phones import RES_10, SECRET
 
 ADB = shutil.which("adb")
 pytestmark = pytest.mark.skipif(ADB is None, reason="no adb client on PATH (.ci/run installs Debian's adb package)")

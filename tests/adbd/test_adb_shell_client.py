@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from adbd_phones import RES_10, SECRET
 
 from harness.parsers.android_text import parse_device_policy, parse_users
 from harness.parsers.restrictions import parse_restrictions
 from simulator.adbd import AdbdServer, AuthPolicy, Phone, RootAccess
 from simulator.appconfig import AppConfig
 from simulator.device import WORK_PROFILE_FLAGS
+from tests.adbd.adbd_phones import RES_10, SECRET
 
 HUB = "com.airwatch.androidagent/com.airwatch.agent.DeviceAdministratorReceiver"
 Serve = Callable[..., AdbdServer]

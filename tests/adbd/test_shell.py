@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from adbd_phones import RES_10, SECRET, TESTDPC
 
 from harness.parsers.android_text import parse_device_policy, parse_testdpc_restrictions
 from harness.parsers.restrictions import parse_restrictions
@@ -14,6 +13,7 @@ from simulator.adbd.outputs import bundle_keys, java_string_hash
 from simulator.adbd.shell import Shell
 from simulator.appconfig import AppConfig
 from simulator.ids import OKTA_VERIFY_ANDROID
+from tests.adbd.adbd_phones import RES_10, SECRET, TESTDPC
 
 Phones = Callable[..., Phone]
 
