@@ -37,8 +37,15 @@ class MatrixDevice:
 
     @property
     def label(self) -> str:
-        os_name = "Android" if self.platform is Platform.ANDROID else "iOS"
-        return f"{self.model or 'any'} / {os_name} {self.os_version or 'any'}"
+        return simulated_label(self.platform, self.model, self.os_version)
+
+
+def simulated_label(platform: Platform, model: str | None, os_version: str | None) -> str:
+    """``Pixel 8 · Android 14``; what is left open is left out (``Android``): the simulated phone
+    then gets a generated model and version."""
+    os_name = "Android" if platform is Platform.ANDROID else "iOS"
+    system = f"{os_name} {os_version}" if os_version else os_name
+    return f"{model} · {system}" if model else system
 
 
 @dataclass(frozen=True, slots=True)

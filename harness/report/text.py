@@ -59,3 +59,20 @@ def problem(case: CaseResult) -> str:
     if case.outcome is CaseOutcome.FAILED and lines:
         return "; ".join(lines)
     return case.message or case.outcome.value
+
+
+def case_details(case: CaseResult) -> list[str]:
+    """A failing case as a person debugging it wants it: the problem, then every step with the
+    org's decision, reason, findings and what the user was shown (pytest's FAILURES section and
+    ``attestlab run -v``)."""
+    lines = [f"{case.id}: {case.outcome.value}", f"  {one_line(problem(case))}"]
+    for number, step in enumerate(case.steps, 1):
+        judged = f" -> {step.decision} ({step.reason})" if step.decision else ""
+        mark = "  <-- " + "; ".join(step.mismatches) if step.mismatches else ""
+        lines.append(f"  {one_line(step_label(number, step))}{judged}{one_line(mark)}")
+        if step.findings:
+            lines.append(f"      findings: {', '.join(step.findings)}")
+        if step.remediation:
+            shown = ", ".join(f"{k}: {v}" for k, v in step.remediation.items() if v is not None)
+            lines.append(f"      remediation: {one_line(shown)}")
+    return lines

@@ -16,7 +16,7 @@ from typing import Any
 
 from harness import attacks, diagnose, snapshots
 from harness.errors import InputError
-from harness.matrix import CaseDevice, SourceDevice, source_label
+from harness.matrix import CaseDevice, SourceDevice, simulated_label, source_label
 from harness.results import CaseOutcome, CaseResult, StepResult
 from harness.scenarios.loader import SECRET_REF
 from harness.scenarios.model import DeviceSpec, EMMSpec, Expectation, Scenario, Step
@@ -46,8 +46,7 @@ def device_label(spec: DeviceSpec, override: CaseDevice) -> str:
         return override.label
     if spec.source is not None:
         return source_label(spec.source)
-    os_name = "Android" if spec.platform is Platform.ANDROID else "iOS"
-    return f"{spec.model or 'any model'} / {os_name} {spec.os_version or 'any'}"
+    return simulated_label(spec.platform, spec.model, spec.os_version)
 
 
 def case_id(scenario: Scenario, override: CaseDevice) -> str:

@@ -114,6 +114,27 @@ class _Checker:
         return value
 
 
+#: How much of a YAML file :func:`looks_like_scenario` reads: the top-level keys come early.
+_SNIFF_BYTES = 64 << 10
+_TOP_KEY = re.compile(rb"^(steps|device)\s*:", re.MULTILINE)
+
+
+def looks_like_scenario(path: Path) -> bool:
+    """Whether a YAML file is meant as a scenario: it has top-level ``device:`` and ``steps:``.
+
+    Org files (``org_url``, ``endpoint_management``) and matrix files (``devices``, ``cross``)
+    have neither, so they may sit next to scenarios; a scenario with a typo elsewhere still
+    counts as one, loads, and fails loudly. Only the first 64 KiB are read, without parsing, so
+    sniffing every YAML file of a pytest run costs next to nothing.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError:
+        return False
+    return {m.group(1) for m in _TOP_KEY.finditer(head)} == {b"steps", b"device"}
+
+
 def load_scenario(path: str | Path, *, org_override: OrgSpec | None = None) -> Scenario:
     """Load one scenario file. ``org_override`` replaces its org (``attestlab run --org``)."""
     path = Path(path)

@@ -170,7 +170,7 @@ def test_matrix_and_shards_cover_every_case_once(tmp_path: Path) -> None:
     ids = sorted(c["id"] for c in json.loads(merged.read_text())["cases"])
     assert ids == sorted(c["id"] for c in json.loads(whole.read_text())["cases"])
     assert len(ids) == len(set(ids))
-    assert any("Pixel 8 / Android 14" in i for i in ids) and any("iPhone16,1 / iOS 18.1" in i for i in ids)
+    assert any("Pixel 8 · Android 14" in i for i in ids) and any("iPhone16,1 · iOS 18.1" in i for i in ids)
 
 
 def test_ctrl_c_writes_the_cases_that_finished(tmp_path: Path) -> None:

@@ -1,0 +1,329 @@
+"""attestlab as a pytest plugin: scenario files become test items, and fixtures serve Python tests.
+
+Registered through the ``pytest11`` entry point, so ``pytest scenarios/`` collects every scenario
+file as one item per device of the matrix, with ids such as
+``android/intune-work-profile[Pixel 8 / Android 14]``; ``-k`` filters on those ids and ``-m``
+on the scenario tags (``known-issue`` becomes the marker ``known_issue``). A failing item shows
+the step, its line, expected vs actual and the org's decision, as ``attestlab run -v`` does.
+
+The plugin costs nothing in test runs that collect no scenario: importing it pulls in no
+attestlab module (those load when the first scenario file or fixture is used), and a YAML file is
+only taken for a scenario when :func:`harness.scenarios.loader.looks_like_scenario` says so.
+
+pytest-xdist: items on one physical device (``adb:``, ``adb-server:``, ``ios:``) carry
+``xdist_group`` with the device's label, and the plugin switches ``--dist load`` to
+``loadgroup`` when there are such items, so a phone never runs two cases at once; simulated and
+captured devices spread freely over the workers.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.matrix import CaseDevice, MatrixDevice, SourceDevice
+    from harness.results import CaseResult
+    from harness.scenarios.model import Scenario
+    from simulator.clock import SimClock
+    from simulator.device import AnyDevice
+    from simulator.okta_verify.agent import OktaVerify
+    from simulator.secret import Secret
+    from simulator.verifier import Org
+    from simulator.verifier.orgfile import OrgSpec
+
+#: Source kinds that are one physical phone (or emulator): never two cases at once.
+PHYSICAL_KINDS = frozenset({"adb", "adb-server", "ios"})
+DEFAULT_ORG = Path(__file__).resolve().parent.parent / "fixtures" / "orgs" / "standard.yaml"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("attestlab", "attestlab scenarios and fixtures")
+    group.addoption(
+        "--attestlab-matrix", metavar="FILE", default=None, help="Device matrix: scenarios run on its devices."
+    )
+    group.addoption(
+        "--attestlab-device",
+        metavar="SOURCE",
+        action="append",
+        default=[],
+        help="A real device (capture:DIR, adb:HOST:PORT, adb-server:SERIAL, ios:UDID). Repeatable.",
+    )
+    group.addoption("--attestlab-org", metavar="FILE", default=None, help="Org file replacing every scenario's org.")
+    group.addoption("--attestlab-seed", metavar="N", type=int, default=0, help="Seed of every case (default 0).")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "device: runs on a real device (skipped when it is absent)")
+    config.addinivalue_line("markers", "attestlab: an attestlab scenario item")
+    if config.getoption("attestlab_device") and getattr(config.option, "dist", "no") == "load":
+        # A phone in the matrix: keep each device's items on one worker (xdist_group).
+        config.option.dist = "loadgroup"
+
+
+def marker_name(tag: str) -> str:
+    """``known-issue`` -> ``known_issue``: a tag as a valid ``-m`` expression word."""
+    return re.sub(r"\W", "_", tag)
+
+
+class _Matrix:
+    """The devices of this pytest run, read once (a live source is opened at collection)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        from harness.matrix import load_matrix, source_device
+        from harness.sources import parse_spec
+
+        self.devices: list[MatrixDevice | SourceDevice] = []
+        self.absent: dict[str, str] = {}
+        matrix = config.getoption("attestlab_matrix")
+        if matrix:
+            self.devices += load_matrix(matrix)
+        for spec in config.getoption("attestlab_device"):
+            try:
+                self.devices.append(source_device(spec))
+            except Exception as exc:  # an absent phone skips its items, it does not stop collection
+                self.absent[parse_spec(spec).label] = str(exc)
+        org = config.getoption("attestlab_org")
+        self.org: OrgSpec | None = None
+        if org:
+            from simulator.verifier.orgfile import read_org_file
+
+            self.org = read_org_file(org)[0]
+        self.seed: int = config.getoption("attestlab_seed")
+
+
+_MATRIX_KEY = pytest.StashKey[_Matrix]()
+
+
+def _matrix(config: pytest.Config) -> _Matrix:
+    if _MATRIX_KEY not in config.stash:
+        config.stash[_MATRIX_KEY] = _Matrix(config)
+    return config.stash[_MATRIX_KEY]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    from harness.scenarios.loader import looks_like_scenario
+
+    if not looks_like_scenario(file_path):
+        return None
+    file: ScenarioFile = ScenarioFile.from_parent(parent, path=file_path)
+    return file
+
+
+class ScenarioFile(pytest.File):
+    """One scenario file: an item per device it runs on (its own device without a matrix)."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from harness import runner
+        from simulator.errors import AttestlabError
+
+        matrix = _matrix(self.config)
+        rel = (
+            self.path.relative_to(self.config.rootpath).as_posix()
+            if self.path.is_relative_to(self.config.rootpath)
+            else self.path.name
+        )
+        try:
+            plan = runner.plan({self.path: rel}, org=matrix.org, matrix=matrix.devices or None)
+            if matrix.absent and not matrix.devices:  # only absent phones: nothing runs on simulated ones
+                plan = replace(plan, cases=[])
+        except AttestlabError as exc:
+            yield LoadErrorItem.from_parent(self, name=f"{self.path.stem}[load]", message=str(exc))
+            return
+        for si, di in plan.cases:
+            scenario, device = plan.scenarios[si], plan.devices[di]
+            item = ScenarioItem.from_parent(
+                self, name=_item_name(scenario, device), scenario=scenario, device=device, seed=matrix.seed
+            )
+            yield item
+        for scenario in plan.scenarios:
+            for label, reason in matrix.absent.items():
+                yield AbsentDeviceItem.from_parent(self, name=f"{scenario.name}[{label}]", reason=reason)
+
+
+def _item_name(scenario: Scenario, device: CaseDevice) -> str:
+    from harness.scenarios.execute import case_id
+
+    return case_id(scenario, device)
+
+
+class ScenarioFailure(Exception):
+    """An item whose case did not meet its expectations (or could not run)."""
+
+    def __init__(self, result: CaseResult) -> None:
+        super().__init__(result.message)
+        self.result = result
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario, device: CaseDevice, seed: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.case_device = device
+        self.seed = seed
+        self.add_marker("attestlab")
+        for name in {*map(marker_name, scenario.tags), scenario.platform.value}:
+            self.config.addinivalue_line("markers", f"{name}: scenario tag")
+            self.add_marker(name)
+        kind = getattr(device, "spec", "").partition(":")[0]
+        if kind in PHYSICAL_KINDS:
+            self.add_marker("device")
+            self.add_marker(pytest.mark.xdist_group(name=device.label if device else "device"))
+        if scenario.skip:
+            self.add_marker(pytest.mark.skip(reason=scenario.skip))
+
+    def runtest(self) -> None:
+        from harness.results import CaseOutcome
+        from harness.scenarios.execute import run_case
+
+        result = run_case(self.scenario, self.case_device, self.seed)
+        if result.outcome is CaseOutcome.SKIPPED:
+            pytest.skip(result.message)
+        if result.outcome not in (CaseOutcome.PASSED, CaseOutcome.FLAKY):
+            raise ScenarioFailure(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
+        if isinstance(excinfo.value, ScenarioFailure):
+            from harness.report.text import case_details
+
+            return "\n".join(case_details(excinfo.value.result))
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, 0, self.name
+
+
+class LoadErrorItem(pytest.Item):
+    """A scenario file that does not load fails as one item, with the loader's one-line message."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = message
+
+    def runtest(self) -> None:
+        raise ScenarioLoadError(self.message)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
+        return self.message
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, 0, self.name
+
+
+class ScenarioLoadError(Exception):
+    pass
+
+
+class AbsentDeviceItem(pytest.Item):
+    """A device given with ``--attestlab-device`` that could not be read: skipped, with why."""
+
+    def __init__(self, *, reason: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reason = reason
+        self.add_marker("device")
+
+    def runtest(self) -> None:
+        pytest.skip(f"device absent: {self.reason}")
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, 0, self.name
+
+
+# -- fixtures for users' own Python tests ---------------------------------------------------------
+
+
+@pytest.fixture
+def attestlab_rng(request: pytest.FixtureRequest) -> random.Random:
+    """A ``random.Random`` seeded with ``--attestlab-seed`` and the test's node id: every key,
+    identity and nonce of the test is the same on every run."""
+    return random.Random(f"{request.config.getoption('attestlab_seed')}:{request.node.nodeid}")
+
+
+@pytest.fixture
+def attestlab_clock() -> SimClock:
+    """The simulated clock both ends read: ``attestlab_clock.advance(s)`` steps past an expiry
+    without sleeping."""
+    from simulator.clock import SimClock
+
+    return SimClock()
+
+
+@pytest.fixture
+def attestlab_org(request: pytest.FixtureRequest) -> OrgSpec:
+    """The org file of ``--attestlab-org`` (default: the bundled ``fixtures/orgs/standard.yaml``),
+    validated: its endpoint-management configurations, policy and multiple-configs rule."""
+    from simulator.verifier.orgfile import read_org_file
+
+    return read_org_file(request.config.getoption("attestlab_org") or DEFAULT_ORG)[0]
+
+
+@pytest.fixture
+def _attestlab_built_org(
+    attestlab_org: OrgSpec, attestlab_rng: random.Random, attestlab_clock: SimClock
+) -> tuple[Org, dict[str, Secret]]:
+    from simulator.verifier.orgfile import build_org
+
+    return build_org(attestlab_org, rng=attestlab_rng, clock=attestlab_clock)
+
+
+@pytest.fixture
+def attestlab_verifier(_attestlab_built_org: tuple[Org, dict[str, Secret]]) -> Org:
+    """The Okta org of ``attestlab_org`` as a verifier, built fresh for the test: it issues
+    challenges, verifies Okta Verify's answers and decides managed / not managed."""
+    return _attestlab_built_org[0]
+
+
+@pytest.fixture
+def attestlab_secrets(_attestlab_built_org: tuple[Org, dict[str, Secret]]) -> dict[str, Secret]:
+    """The secret keys the org file reveals, by configuration name (redacted when printed)."""
+    return _attestlab_built_org[1]
+
+
+@pytest.fixture
+def attestlab_device(request: pytest.FixtureRequest, attestlab_rng: random.Random) -> AnyDevice:
+    """The phone under test, as the :mod:`simulator.device` model.
+
+    By default a fresh simulated Android phone with nothing installed (an EMM's ``apply`` then
+    enrolls it). Parametrize it indirectly with ``"ios"`` for an iPhone, or with a SOURCE
+    (``capture:DIR``, ``adb:HOST:PORT``, ...) to read a real device; ``--attestlab-device SOURCE``
+    does the same for every test. A device that cannot be read skips the test, saying why.
+    """
+    from simulator.device import Platform, generate_identity, new_device
+
+    wanted: str = getattr(request, "param", None) or next(iter(request.config.getoption("attestlab_device")), "android")
+    if wanted in (Platform.ANDROID.value, Platform.IOS.value):
+        platform = Platform(wanted)
+        return new_device(platform, generate_identity(platform, attestlab_rng))
+    from harness.readers import read_source
+    from simulator.errors import AttestlabError
+
+    request.applymarker("device")
+    try:
+        return read_source(wanted, base=request.config.rootpath)
+    except AttestlabError as exc:
+        pytest.skip(f"device absent: {exc}")
+
+
+@pytest.fixture
+def attestlab_okta_verify(
+    attestlab_device: AnyDevice, attestlab_rng: random.Random, attestlab_clock: SimClock
+) -> OktaVerify:
+    """Okta Verify as installed on ``attestlab_device`` (on Android the work profile's copy when
+    there are several). A test whose device has no Okta Verify is skipped, saying so."""
+    from simulator.okta_verify.agent import OktaVerify
+
+    copies = [
+        OktaVerify(attestlab_device, user, rng=attestlab_rng, clock=attestlab_clock)
+        for user in OktaVerify.installed_users(attestlab_device)
+    ]
+    if not copies:
+        pytest.skip(f"Okta Verify is not installed on {attestlab_device.label}")
+    return next((c for c in copies if c.in_work_profile), copies[0])

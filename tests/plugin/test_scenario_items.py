@@ -1,0 +1,114 @@
+"""The pytest plugin: scenario files collected as items, run, filtered and reported by pytest.
+
+Each test runs a real inner pytest session (``pytester``) over real scenario files, the bundled
+catalog or small ones written here, so collection, ids, markers and failure reports are pytest's
+own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+# Imported here, before any inner session: pytester restores sys.modules after each in-process
+# run, and a second import of PyYAML's C loader next to the first breaks its constructors.
+import harness.readers
+import harness.runner
+import harness.scenarios.execute  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "scenarios"
+STANDARD_ORG = ROOT / "fixtures" / "orgs" / "standard.yaml"
+
+#: Inner sessions run in a temp dir without the project's addopts; the entry point has the module's
+#: name, so naming the plugin is harmless where it is installed and needed where it is not.
+PLUGIN = ["-p", "harness.pytest_plugin"]
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_inprocess(*PLUGIN, "-p", "no:cacheprovider", "-n", "0", *args)
+
+
+def scenario(name: str, *, reason: str = "managed", tags: str = "[android, demo-tag]") -> str:
+    return f"""\
+name: {name}
+tags: {tags}
+org: {STANDARD_ORG}
+device:
+  platform: android
+  okta_verify: work
+  emm:
+    provider: intune
+    config: {{managementHint: "${{secret:intune-android}}"}}
+steps:
+  - sign_in:
+    expect: {{decision: managed, reason: {reason}}}
+"""
+
+
+def test_the_bundled_catalog_runs_as_items_and_passes(pytester: pytest.Pytester) -> None:
+    result = run(pytester, str(CATALOG), "-q")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0
+    assert outcomes["passed"] >= 49
+    assert result.ret == 0
+
+
+def test_items_have_readable_ids_and_k_filters_on_them(pytester: pytest.Pytester) -> None:
+    result = run(pytester, str(CATALOG), "--collect-only", "-q", "-k", "reset and not rotation and not add")
+    ids = [line for line in result.outlines if "::" in line]
+    assert ids == ["scenarios/known-issues/reset-secret-key.yaml::known-issue-reset-secret-key[Android]"]
+
+
+def test_tags_become_markers(pytester: pytest.Pytester) -> None:
+    both = run(pytester, str(CATALOG), "--collect-only", "-q", "-m", "known_issue and ios")
+    ids = [line for line in both.outlines if "::" in line]
+    assert ids and all("known-issues/" in i for i in ids)
+    everything = run(pytester, str(CATALOG), "--collect-only", "-q", "-m", "known_issue")
+    assert len(ids) < len([line for line in everything.outlines if "::" in line])
+
+
+def test_a_failing_scenario_shows_the_step_expected_and_actual(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", wrong=scenario("wrong-expectation", reason="no_hint"))
+    result = run(pytester, "-q")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*wrong-expectation*failed*", "*step 1 (line *) sign_in*reason: expected no_hint, got managed*"]
+    )
+
+
+def test_a_broken_scenario_file_is_a_failing_item_not_a_crash(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", good=scenario("good"), broken=scenario("broken").replace("sign_in:", "sign_inn:"))
+    result = run(pytester, "-q")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*broken.yaml*sign_inn*"])
+
+
+def test_other_yaml_files_are_not_collected(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", org=STANDARD_ORG.read_text(), ci="jobs: {test: {runs-on: ubuntu-latest}}\n")
+    pytester.makefile(".yaml", one=scenario("one"))
+    run(pytester, "-q").assert_outcomes(passed=1)
+
+
+def test_a_matrix_gives_an_item_per_device(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", one=scenario("one"))
+    matrix = pytester.makefile(
+        ".yml", matrix="cross:\n  - {platform: android, model: [Pixel 8, Galaxy S24], version: ['14', '15']}\n"
+    )
+    result = run(pytester, "--attestlab-matrix", str(matrix), "-v")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*one[[]Pixel 8*14*PASSED*"])
+
+
+def test_an_absent_device_skips_with_the_reason(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pytester.makefile(".yaml", one=scenario("one"))
+    result = run(pytester, "-rs", "--attestlab-device", f"capture:{tmp_path / 'unplugged'}")
+    result.assert_outcomes(passed=0, skipped=1)
+    result.stdout.fnmatch_lines(["*device absent*unplugged*"])
+
+
+def test_two_workers_run_the_catalog(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:cacheprovider", "-n", "2", "-q", str(CATALOG))
+    assert result.ret == 0
+    assert result.parseoutcomes()["passed"] >= 49
