@@ -2,7 +2,7 @@
 
 Registered through the ``pytest11`` entry point, so ``pytest scenarios/`` collects every scenario
 file as one item per device of the matrix, with ids such as
-``android/intune-work-profile[Pixel 8 / Android 14]``; ``-k`` filters on those ids and ``-m``
+``android/intune-work-profile[Pixel 8 · Android 14]``; ``-k`` filters on those ids and ``-m``
 on the scenario tags (``known-issue`` becomes the marker ``known_issue``). A failing item shows
 the step, its line, expected vs actual and the org's decision, as ``attestlab run -v`` does.
 
