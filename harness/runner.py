@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from harness import snapshots
+from harness.bundled import catalog_dir
 from harness.errors import InputError
 from harness.matrix import CaseDevice, MatrixDevice, SourceDevice, shard
 from harness.report import Reporter
@@ -34,13 +35,11 @@ CATALOG_ENV = "ATTESTLAB_CATALOG"
 
 
 def bundled_catalog() -> Path:
-    """The catalog shipped with attestlab (``scenarios/`` of the checkout), or $ATTESTLAB_CATALOG."""
+    """The catalog shipped with attestlab (:func:`harness.bundled.catalog_dir`), or $ATTESTLAB_CATALOG."""
     configured = os.environ.get(CATALOG_ENV)
-    path = Path(configured) if configured else Path(__file__).resolve().parent.parent / "scenarios"
+    path = Path(configured).expanduser() if configured else catalog_dir()
     if not path.is_dir():
-        raise InputError(
-            f"bundled catalog not found at {path} (install attestlab from a checkout, or set {CATALOG_ENV})"
-        )
+        raise InputError(f"bundled catalog not found at {path} (reinstall attestlab, or set {CATALOG_ENV})")
     return path
 
 
