@@ -6,8 +6,8 @@ phone must read back to the verdict the capture itself gives.
 
 From a capture the device model is read with the same reader as any source; what the model does
 not hold is taken from the capture too: its ``getprop`` answer (product name and device, build
-fingerprint...) and its root model — adbd as root when a ``pull`` of a restriction file
-succeeded, ``su`` when an ``su`` request did, otherwise none.
+fingerprint...) and its root model — adbd as root when the phone said so or sync reached
+``/data/system/users``, ``su`` when an ``su`` request succeeded, otherwise none.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from harness.errors import InputError
 from harness.parsers.android_text import parse_getprop
 from harness.readers import read_device
+from harness.readers.android import adbd_is_root
 from harness.sources.capture import Capture
 from simulator.adbd import Phone, RootAccess
 from simulator.device import AndroidDevice
@@ -34,14 +35,17 @@ def phone_from_capture(directory: str | Path) -> Phone:
     answer = capture.ask("getprop") if capture.has("getprop") else None
     if answer is not None and answer.status == 0:
         props = parse_getprop(answer.data.decode("utf-8", "replace"), name=f"{directory}: getprop")
-    return Phone(device, _root_of(capture), props=props)
+    return Phone(device, _root_of(capture, props), props=props)
 
 
-def _root_of(capture: Capture) -> RootAccess:
-    succeeded = [request for request, (_, status) in capture.entries.items() if status == 0]
-    if any(request.startswith("pull /data/") for request in succeeded):
+def _root_of(capture: Capture, props: dict[str, str]) -> RootAccess:
+    """adbd as root when the phone said so (``service.adb.root``) or when sync reached into
+    ``/data/system/users`` (a file pulled, or "No such file": only root gets that far)."""
+    pulls = [capture.ask(request) for request in capture.entries if request.startswith("pull /data/system/users/")]
+    if adbd_is_root(props) or any(a is not None and (a.status == 0 or b"No such file" in a.data) for a in pulls):
         return RootAccess.ADBD
-    if any(request.startswith("su ") or " su " in request for request in succeeded):
+    succeeded = [request for request, (_, status) in capture.entries.items() if status == 0]
+    if any(request.startswith("su ") for request in succeeded):
         return RootAccess.SU
     return RootAccess.NONE
 

@@ -51,8 +51,11 @@ def users(device: AndroidDevice) -> str:
     return "\n".join(lines) + "\n"
 
 
-def packages(user: AndroidUser, pattern: str | None) -> str:
-    return "".join(f"package:{p}\n" for p in sorted(user.packages) if pattern is None or pattern in p)
+def packages(user: AndroidUser, pattern: str | None, *, owner: str | None = None) -> str:
+    """``package:`` lines; the user's owner (``package/receiver``) is installed there by definition,
+    even when the model (read with a package filter) does not list it."""
+    names = set(user.packages) | ({owner.split("/", 1)[0]} if owner else set())
+    return "".join(f"package:{p}\n" for p in sorted(names) if pattern is None or pattern in p)
 
 
 def _owner_block(component: str, sdk: int, indent: str, *, org_owned: bool) -> list[str]:

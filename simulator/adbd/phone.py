@@ -106,9 +106,12 @@ class Phone:
             "init.svc.adbd": "running",
             "sys.boot_completed": "1",
         }
+        props |= self.props
+        # What the readers decide root from (adbd keeps root after ``adb root``:
+        # service.adb.root=1) follows the root model, whatever a capture said.
+        props.pop("service.adb.root", None)
         if debuggable:
             props["service.adb.root"] = "1"
-        props |= self.props
         props |= {
             "ro.product.model": model,
             "ro.product.manufacturer": ident.manufacturer,

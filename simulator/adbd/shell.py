@@ -339,7 +339,8 @@ def _pm(shell: Shell, args: list[str], out: _Output) -> int:
             return 0
         user = device.users.get(user_id)
         if user is not None:
-            out.write(1, outputs.packages(user, filters[0] if filters else None))
+            owner = user.profile_owner or (device.device_owner if user_id == 0 else None)
+            out.write(1, outputs.packages(user, filters[0] if filters else None, owner=owner))
         return 0
     out.write(2, f"Unknown command: {args[0] if args else ''}\n" if args else "usage: pm [subcommand] [options]\n")
     return 255
@@ -373,7 +374,6 @@ def _activity_service(shell: Shell, user_id: int, name: str, args: list[str], ou
         or not user.running
         or owner is None
         or owner.split("/", 1)[0] != outputs.TESTDPC
-        or outputs.TESTDPC not in user.packages
         or not (name in full or name == outputs.TESTDPC_SERVICE)
     ):
         out.write(1, f"No services match: {name}\nUse -h for help.\n")
