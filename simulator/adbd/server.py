@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import threading
 from types import TracebackType
 from typing import Self
@@ -85,14 +86,17 @@ class AdbdServer:
         self.connections += 1
         self._open[writer] = asyncio.current_task()
         connection = Connection(self.phone, self.auth, version=self.version)
+        sock = writer.get_extra_info("socket")
         try:
             while data := await reader.read(_READ_SIZE):
+                _quick_ack(sock)
                 before = connection.opens
                 out = connection.receive(data)
                 self.opens += connection.opens - before
                 if out:
                     writer.write(out)
                     await writer.drain()
+                    _quick_ack(sock)
         except AdbProtocolError as exc:
             log.info("adbd: dropping a connection: %s", exc)
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -156,6 +160,19 @@ class AdbdServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _quick_ack(sock: socket.socket | None) -> None:
+    """Acknowledge the host's segments at once (Linux ``TCP_QUICKACK``, which the kernel clears
+    again by itself, hence after every read).
+
+    Clients that write a message's header and payload in two ``send`` calls (adb-shell does)
+    otherwise wait for the delayed ACK of the header before Nagle lets the payload go: 40 ms
+    per message on Linux loopback.
+    """
+    if sock is not None and hasattr(socket, "TCP_QUICKACK"):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
 
 class MemoryLink:
