@@ -9,6 +9,7 @@ name the thing that is wrong (file, line, field, device) and never contain a sec
     ├── ConfigError          bad org file, bad EMM settings, bad scenario value
     ├── SecretPolicyError    a "use existing key" secret that Okta would refuse
     ├── VerificationError    a challenge or response that fails verification
+    │   └── EnrollmentRefused  the org refused an Okta Verify enrollment (HTTP status, Okta code)
     ├── DeviceError          the simulated device cannot do what was asked
     └── AdbProtocolError     a client of the virtual phone broke the ADB wire protocol
 
@@ -34,12 +35,23 @@ class VerificationError(AttestlabError):
     """A challenge or challenge response failed verification.
 
     ``reason`` is a short machine-readable word (``signature``, ``nonce``, ``expired``,
-    ``audience``, ``algorithm``, ``replay``, ``malformed``, ``unknown_key``).
+    ``audience``, ``algorithm``, ``header``, ``claims``, ``replay``, ``malformed``,
+    ``unknown_key``, ``device_deleted``, ``key_conflict``).
     """
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class EnrollmentRefused(VerificationError):
+    """``POST /idp/authenticators`` refused: ``status`` is the HTTP status, ``code`` Okta's error
+    code when it has one (``E0000153``: the device record was deleted)."""
+
+    def __init__(self, reason: str, message: str, *, status: int, code: str | None = None) -> None:
+        super().__init__(reason, message)
+        self.status = status
+        self.code = code
 
 
 class DeviceError(AttestlabError):

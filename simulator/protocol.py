@@ -1,103 +1,260 @@
 """The wire format between Okta Verify and the org (DOMAIN.md §4), shared by both ends.
 
-Challenge: a JWT with header ``typ: okta-devicebind+jwt`` signed by the org. Response: a JWT
-signed ES256 by the device-bound key of the enrollment, posted to the challenge's
-``verificationUri`` as ``{"method": "signed_nonce", "challengeResponse": "<jwt>"}``.
+Challenge: a JWT with header ``typ: okta-devicebind+jwt`` signed RS256 by the org's key (the
+okta-signin-widget mocks' ``challengeRequest``; ``aud`` = ``iss`` = the org URL). Response: a JWT
+of the same ``typ`` signed by the device-bound key of the enrollment, whose type sets the
+algorithm (ES256 for P-256, RS256 for RSA), posted to the challenge's ``verificationUri`` as
+``{"method": "signed_nonce", "challengeResponse": "<jwt>"}``.
+
+Both ends read tokens as strictly as a JOSE conformance suite asks (RFC 7515/7518/7519/7797):
+only canonical base64url, JSON objects without NaN/Infinity or duplicate header members, no
+``crit`` (this implementation understands no extension), no ``b64``, no keys carried in the
+header (``jwk``, ``jku``, ``x5u``, ``x5c``), the right ``typ``; the algorithm is the verifying
+key's, never the header's; ECDSA signatures are raw ``r || s`` with ``s`` in the low half.
+Nothing here raises anything but :class:`~simulator.errors.VerificationError` on bad input.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
 import json
-import random
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from jwt.algorithms import ECAlgorithm
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from simulator.errors import VerificationError
+from simulator.keys import P256_ORDER, RSA_BITS, KeyKind, PublicKey, SigningKey, b64url
 
 CHALLENGE_TYP = "okta-devicebind+jwt"
 RESPONSE_TYP = CHALLENGE_TYP  # okta-devices-swift signs answers with the same typ
-ALGORITHM = "ES256"
 METHOD_SIGNED_NONCE = "signed_nonce"
 KEY_TYPE_POP = "proofOfPossession"
-#: (model) The audience of challenges: Okta Verify's client at the org.
-OKTA_VERIFY_AUDIENCE = "okta-verify"
 #: Device signals Okta asks for in a Device Trust sign-in.
 REQUESTED_SIGNALS = ("deviceAttestation", "appManaged", "osVersion", "screenLockType")
 CHALLENGE_LIFETIME_S = 300
-RESPONSE_LIFETIME_S = 300
-#: Clock skew tolerated between the device and the org.
+#: ``OktaJWTPayload``: ``exp = iat + 300``, ``nbf = iat - 300`` (okta-devices-swift).
+RESPONSE_PADDING_S = 300
+#: Clock skew tolerated between the device and the org (``OktaBindJWT``'s default, 60 s).
 LEEWAY_S = 60
+#: The algorithms a key can verify; anything else is refused before any key is looked up.
+SIGNING_ALGORITHMS = frozenset(kind.alg for kind in KeyKind)
+#: Header members that carry or point at keys: a verifier that used them would let the token
+#: choose its own key (jwk/jku/x5u/x5c header injection).
+KEY_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256"})
+#: Times beyond 2^53 s cannot be exact in JSON numbers nor meaningful as dates.
+MAX_TIME = 2**53
 
-_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def new_p256_key(rng: random.Random) -> ec.EllipticCurvePrivateKey:
-    """A P-256 key: from OpenSSL's generator when ``rng`` is the system's, otherwise drawn from
-    ``rng`` so that seeded runs make the same keys (deriving costs twice as much)."""
-    if isinstance(rng, random.SystemRandom):
-        return ec.generate_private_key(ec.SECP256R1())
-    return ec.derive_private_key(rng.randrange(1, _P256_ORDER), ec.SECP256R1())
+_HALF_ORDER = P256_ORDER // 2
 
 
-def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
-    # The uncompressed point is 04 || x || y: one call instead of public_numbers() and two ints.
-    point = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return {"kty": "EC", "crv": "P-256", "x": b64url(point[1:33]), "y": b64url(point[33:])}
+# -- base64url and JSON ------------------------------------------------------------------------
+
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
+MAX_TOKEN_CHARS = 64 * 1024
 
 
-def jwk_thumbprint(jwk: dict[str, str]) -> str:
-    """RFC 7638 thumbprint, used as the key id (``kid``): SHA-256 of the members ``crv, kty, x,
-    y`` in that order, no white space (base64url values need no JSON escaping)."""
-    canonical = f'{{"crv":"P-256","kty":"EC","x":"{jwk["x"]}","y":"{jwk["y"]}"}}'
-    return b64url(hashlib.sha256(canonical.encode("ascii")).digest())
+def _b64decode(text: str, what: str) -> bytes:
+    """Canonical base64url only: the alphabet, no padding, and no stray bits in the last
+    character (so one value has one encoding and a flipped tail bit is not ignored)."""
+    if len(text) % 4 == 1 or not _SEGMENT.fullmatch(text):
+        raise VerificationError("malformed", f"JWT {what} is not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if len(text) % 4 and b64url(data) != text:
+        raise VerificationError("malformed", f"JWT {what} is not canonical base64url")
+    return data
 
 
-def public_key_from_jwk(jwk: dict[str, Any]) -> ec.EllipticCurvePublicKey:
-    """Load a P-256 public JWK; anything else is refused (ValueError)."""
-    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
-        raise ValueError("only EC P-256 keys are accepted")
-    return _point(str(jwk["x"]), str(jwk["y"]))
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
-@functools.lru_cache(maxsize=256)
-def _point(x: str, y: str) -> ec.EllipticCurvePublicKey:
-    """Decoding checks the point is on the curve (~10 µs); the org's key is loaded at every
-    enrollment, so recent points are kept."""
-    raw = base64.urlsafe_b64decode(x + "==") + base64.urlsafe_b64decode(y + "==")
-    if len(raw) != 64:
-        raise ValueError("P-256 coordinates are 32 bytes each")
-    return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + raw)
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate member")
+    return result
+
+
+_STRICT = json.JSONDecoder(parse_constant=_no_constant)
+_STRICT_UNIQUE = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_unique)
+
+
+def _json_object(data: bytes, what: str, decoder: json.JSONDecoder) -> dict[str, Any]:
+    try:
+        value = decoder.decode(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise VerificationError("malformed", f"JWT {what} is not JSON") from None
+    if not isinstance(value, dict):
+        raise VerificationError("malformed", f"JWT {what} must be a JSON object")
+    return value
+
+
+# -- compact JWS ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class SigningKey:
-    """An ES256 key with its ``kid``: the org's challenge key, or a device-bound key."""
+class CompactJWS:
+    """A JWS split into its parts; nothing about it is trusted until :meth:`verify`."""
 
-    private: ec.EllipticCurvePrivateKey
-    kid: str
-    jwk: dict[str, str]
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
 
-    @classmethod
-    def generate(cls, rng: random.Random) -> SigningKey:
-        private = new_p256_key(rng)
-        jwk = public_jwk(private.public_key())
-        return cls(private, jwk_thumbprint(jwk), jwk)
+    def check_header(self, typ: str) -> None:
+        """Refuse headers a conforming verifier must not accept (see the module docstring)."""
+        header = self.header
+        if header.get("typ") != typ:
+            raise VerificationError("malformed", f"JWT typ is not {typ}")
+        if "crit" in header:
+            raise VerificationError("header", "JWT names critical header parameters this verifier does not know")
+        if "b64" in header:
+            raise VerificationError("header", "JWT payload encoding (b64) is not supported")
+        if KEY_HEADERS & header.keys():
+            raise VerificationError("header", "JWT carries its own key in the header")
+        if not isinstance(header.get("kid"), str):
+            raise VerificationError("unknown_key", "JWT kid is missing or not a string")
 
-    def __repr__(self) -> str:
-        return f"SigningKey(kid={self.kid!r})"
+    def verify(self, key: PublicKey) -> bool:
+        """True when the header's ``alg`` is ``key``'s algorithm and the signature is valid."""
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            return self.header.get("alg") == KeyKind.EC.alg and _verify_es256(key, self.signing_input, self.signature)
+        return self.header.get("alg") == KeyKind.RSA.alg and _verify_rs256(key, self.signing_input, self.signature)
+
+
+def _verify_es256(key: ec.EllipticCurvePublicKey, data: bytes, signature: bytes) -> bool:
+    if len(signature) != 64:
+        return False
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    if not (0 < r < P256_ORDER and 0 < s <= _HALF_ORDER):  # low-S only: one signature per message
+        return False
+    try:
+        key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _verify_rs256(key: rsa.RSAPublicKey, data: bytes, signature: bytes) -> bool:
+    if len(signature) != (key.key_size + 7) // 8:
+        return False
+    try:
+        key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True
+
+
+def parse_jws(token: object) -> CompactJWS:
+    """Split and decode a compact JWS (``header.payload.signature``); refuse anything else."""
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
+        raise VerificationError("malformed", "not a compact JWT")
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    header = _json_object(_b64decode(header_b64, "header"), "header", _STRICT_UNIQUE)
+    claims = _json_object(_b64decode(payload_b64, "payload"), "payload", _STRICT)
+    signature = _b64decode(signature_b64, "signature")
+    return CompactJWS(header, claims, f"{header_b64}.{payload_b64}".encode("ascii"), signature)
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+def b64json(obj: dict[str, Any]) -> str:
+    return b64url(_COMPACT.encode(obj).encode("utf-8"))
+
+
+def sign_jws(claims: dict[str, Any], key: SigningKey, headers: dict[str, str]) -> str:
+    """A compact JWS signed with ``key`` in its own algorithm (RFC 7515/7518: an ES256
+    signature is raw ``r || s``, 32 bytes each, here with ``s`` normalised to the low half)."""
+    signing_input = f"{b64json({'alg': key.alg, **headers})}.{b64json(claims)}"
+    private = key.private
+    if isinstance(private, ec.EllipticCurvePrivateKey):
+        r, s = decode_dss_signature(private.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256())))
+        if s > _HALF_ORDER:
+            s = P256_ORDER - s
+        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    else:
+        signature = private.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{b64url(signature)}"
+
+
+# -- keys from JWKs ----------------------------------------------------------------------------------
+
+
+def _jwk_int(jwk: dict[str, Any], name: str) -> int:
+    value = jwk.get(name)
+    if not isinstance(value, str):
+        raise ValueError(f"JWK member {name} missing")
+    try:
+        raw = _b64decode(value, f"JWK {name}")
+    except VerificationError as exc:
+        raise ValueError(str(exc)) from None
+    if not raw or raw[0] == 0:
+        raise ValueError(f"JWK member {name} is not a minimal big-endian integer")
+    return int.from_bytes(raw, "big")
+
+
+def public_key_from_jwk(jwk: object) -> tuple[PublicKey, KeyKind]:
+    """Load a public JWK: EC P-256 or RSA of at least 2048 bits; anything else is ValueError."""
+    if not isinstance(jwk, dict):
+        raise ValueError("a JWK is a JSON object")
+    if "d" in jwk or "p" in jwk:
+        raise ValueError("a public JWK must not carry private members")
+    if jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
+        x, y = (jwk.get(c) for c in ("x", "y"))
+        if not (isinstance(x, str) and isinstance(y, str)):
+            raise ValueError("EC JWK needs x and y")
+        try:
+            raw = _b64decode(x, "JWK x") + _b64decode(y, "JWK y")
+        except VerificationError as exc:
+            raise ValueError(str(exc)) from None
+        if len(raw) != 64:
+            raise ValueError("P-256 coordinates are 32 bytes each")
+        return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + raw), KeyKind.EC
+    if jwk.get("kty") == "RSA":
+        n, e = _jwk_int(jwk, "n"), _jwk_int(jwk, "e")
+        if n.bit_length() < RSA_BITS or e < 3 or e % 2 == 0:
+            raise ValueError(f"RSA keys need at least {RSA_BITS} bits and an odd exponent")
+        return rsa.RSAPublicNumbers(e, n).public_key(), KeyKind.RSA
+    raise ValueError("only EC P-256 and RSA keys are accepted")
+
+
+# -- times ---------------------------------------------------------------------------------------------
+
+
+def _time(claims: dict[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise VerificationError("malformed", f"{name} is not a number of seconds")
+    if not 0 <= value < MAX_TIME:
+        raise VerificationError("malformed", f"{name} is out of range")
+    return float(value)
+
+
+def check_times(
+    claims: dict[str, Any], now: float, *, required: tuple[str, ...] = ("exp", "iat"), leeway: float = LEEWAY_S
+) -> str | None:
+    """Why ``exp``, ``nbf`` and ``iat`` make the token unusable at ``now`` (each checked on its
+    own, with ``leeway`` of clock skew), or None. Bad values raise VerificationError."""
+    exp, nbf, iat = (_time(claims, name) for name in ("exp", "nbf", "iat"))
+    missing = [name for name, value in (("exp", exp), ("nbf", nbf), ("iat", iat)) if value is None and name in required]
+    if missing:
+        return f"{', '.join(missing)} missing"
+    if exp is not None and now > exp + leeway:
+        return "expired"
+    if nbf is not None and now + leeway < nbf:
+        return "not yet valid (nbf)"
+    if iat is not None and now + leeway < iat:
+        return "issued in the future (iat)"
+    return None
 
 
 def attested_hint(configured: str) -> str:
@@ -107,93 +264,3 @@ def attested_hint(configured: str) -> str:
     it raw. Both ends call this one function, so a derived scheme is a change in one place.
     """
     return configured
-
-
-#: PyJWT checks times against the wall clock; both ends check them against their own (injectable)
-#: clock instead, so simulated runs and tests of expiry are exact.
-NO_WALL_CLOCK = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
-
-
-def check_times(claims: dict[str, Any], now: float, leeway: float = LEEWAY_S) -> str | None:
-    """Why the token's ``exp``/``nbf``/``iat`` make it unusable at ``now``, or None if they don't."""
-    try:
-        exp = float(claims["exp"])
-        iat = float(claims.get("iat", exp))
-        nbf = float(claims.get("nbf", iat))
-    except (KeyError, TypeError, ValueError):
-        return "exp, iat or nbf missing or not a number"
-    if now > exp + leeway:
-        return "expired"
-    if now + leeway < min(nbf, iat):
-        return "not yet valid"
-    return None
-
-
-# -- compact JWS -------------------------------------------------------------------------
-#
-# PyJWT 2.15 checks every character of every segment against the base64url alphabet in a Python
-# generator (GHSA-hxm8-2xgr-2p9m); that costs ~100 µs per challenge response, more than the
-# ES256 verification itself. Both ends therefore split and decode a token once, with one compiled
-# regular expression doing the same strict check, and hand the signature to PyJWT's own ES256
-# implementation (``ECAlgorithm``). Signing likewise skips ``jwt.encode``'s generic path (header
-# merging, key loading, DER-to-raw conversion through its algorithm registry): ~20 µs a token.
-
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
-_ES256 = ECAlgorithm(ECAlgorithm.SHA256)
-MAX_TOKEN_CHARS = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class CompactJWS:
-    """A JWS split into its parts; nothing about it is trusted until :meth:`verify_es256`."""
-
-    header: dict[str, Any]
-    claims: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
-
-    def verify_es256(self, key: ec.EllipticCurvePublicKey) -> bool:
-        """True when the signature is a valid ES256 (raw r||s) signature by ``key``."""
-        return len(self.signature) == 64 and bool(_ES256.verify(self.signing_input, key, self.signature))
-
-
-def _segment(text: str, what: str) -> bytes:
-    if len(text) % 4 == 1 or not _SEGMENT.fullmatch(text):
-        raise VerificationError("malformed", f"JWT {what} is not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def parse_jws(token: str) -> CompactJWS:
-    """Split and decode a compact JWS (``header.payload.signature``); refuse anything else."""
-    if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
-        raise VerificationError("malformed", "not a compact JWT")
-    header_b64, payload_b64, signature_b64 = token.split(".")
-    try:
-        header = json.loads(_segment(header_b64, "header"))
-        claims = json.loads(_segment(payload_b64, "payload"))
-    except (ValueError, UnicodeDecodeError):
-        raise VerificationError("malformed", "JWT header or payload is not JSON") from None
-    if not isinstance(header, dict) or not isinstance(claims, dict):
-        raise VerificationError("malformed", "JWT header and payload must be JSON objects")
-    signature = _segment(signature_b64, "signature")
-    return CompactJWS(header, claims, f"{header_b64}.{payload_b64}".encode("ascii"), signature)
-
-
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-
-
-def _b64json(obj: dict[str, Any]) -> str:
-    return b64url(_COMPACT.encode(obj).encode("utf-8"))
-
-
-def sign_es256(claims: dict[str, Any], key: ec.EllipticCurvePrivateKey, headers: dict[str, str]) -> str:
-    """A compact ES256 JWS (RFC 7515/7518: signature is raw r||s, 32 bytes each)."""
-    signing_input = f"{_b64json({'alg': ALGORITHM, **headers})}.{_b64json(claims)}"
-    der = key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
-    r, s = decode_dss_signature(der)
-    return f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
-
-
-def audience_ok(claims: dict[str, Any], audience: str) -> bool:
-    aud = claims.get("aud")
-    return aud == audience or (isinstance(aud, list) and audience in aud)

@@ -1,41 +1,49 @@
 """Challenges the org issues and the checks it runs on Okta Verify's signed answers.
 
 Every check that can fail raises :class:`~simulator.errors.VerificationError` with a short
-``reason``; the org turns that into the ``challenge_invalid`` decision. The algorithm is pinned to
-ES256 *before* the key is looked up, so ``alg: none`` and HS256-signed-with-the-public-key tokens
-never reach a verifier that might accept them.
+``reason``; the org turns that into the ``challenge_invalid`` decision (or, for a deleted
+device, ``not_registered`` with HTTP 410). The algorithm is the **enrolled key's** (ES256 for a
+P-256 key, RS256 for an RSA key), never the header's: an ``alg`` outside those two is refused
+before any key is looked up, and one that is not the enrolled key's is refused before any
+signature check, so ``none``, HS256-keyed-with-the-public-key and EC/RSA swaps never reach a
+verify call.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from simulator.device import Platform
 from simulator.errors import VerificationError
+from simulator.keys import SigningKey, b64url
 from simulator.protocol import (
-    ALGORITHM,
     CHALLENGE_LIFETIME_S,
     CHALLENGE_TYP,
     KEY_TYPE_POP,
     LEEWAY_S,
     METHOD_SIGNED_NONCE,
-    OKTA_VERIFY_AUDIENCE,
     REQUESTED_SIGNALS,
-    SigningKey,
-    audience_ok,
-    b64url,
+    RESPONSE_TYP,
+    SIGNING_ALGORITHMS,
     check_times,
     parse_jws,
-    sign_es256,
+    sign_jws,
 )
 from simulator.secret import constant_time_equal
 from simulator.verifier.registry import DeviceRecord, Registry
 
-_REQUIRED_CLAIMS = ["exp", "iat", "nbf", "jti", "iss", "aud"]
+_STRING_CLAIMS = ("iss", "aud", "sub", "jti", "tx", "nonce", "keyType", "methodEnrollmentId")
+
+
+class DeviceDeleted(VerificationError):
+    """A genuine answer from a device whose record an admin deleted (HTTP 410, ``E0000153``)."""
+
+    def __init__(self, record: DeviceRecord) -> None:
+        super().__init__("device_deleted", "Invalid device id, it no longer exists.")
+        self.record = record
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +53,19 @@ class PendingChallenge:
     platform: Platform
     expires_at: float
     verification_uri: str
+    key_types: tuple[str, ...] = (KEY_TYPE_POP,)
+
+
+def verification_uri(org_url: str, authenticator_id: str, transaction_id: str) -> str:
+    """Where Okta Verify posts its answer (okta-signin-widget mocks, DOMAIN.md §4)."""
+    return f"{org_url}/idp/authenticators/{authenticator_id}/transactions/{transaction_id}/verify"
 
 
 def issue_challenge(
     *,
     org_url: str,
     org_id: str,
+    authenticator_id: str,
     key: SigningKey,
     platform: Platform,
     rng: random.Random,
@@ -65,11 +80,11 @@ def issue_challenge(
         nonce,
         platform,
         iat + CHALLENGE_LIFETIME_S,
-        f"{org_url}/idp/authenticators/{org_id}/transactions/{transaction_id}/verify",
+        verification_uri(org_url, authenticator_id, transaction_id),
     )
     claims = {
         "iss": org_url,
-        "aud": OKTA_VERIFY_AUDIENCE,
+        "aud": org_url,
         "iat": iat,
         "exp": pending.expires_at,
         "orgId": org_id,
@@ -78,9 +93,9 @@ def issue_challenge(
         "verificationUri": pending.verification_uri,
         "method": METHOD_SIGNED_NONCE,
         "signals": list(REQUESTED_SIGNALS),
-        "keyTypes": [KEY_TYPE_POP],
+        "keyTypes": list(pending.key_types),
     }
-    token = sign_es256(claims, key.private, {"typ": CHALLENGE_TYP, "kid": key.kid})
+    token = sign_jws(claims, key, {"typ": CHALLENGE_TYP, "kid": key.kid})
     return token, pending
 
 
@@ -90,38 +105,51 @@ def verify_response(
     pending: PendingChallenge,
     registry: Registry,
     org_url: str,
-    now: Callable[[], float],
+    now: float,
     seen_jti: set[str],
 ) -> tuple[DeviceRecord, dict[str, Any]]:
     """Check a challenge response against the challenge it answers; return who signed it and claims."""
     jws = parse_jws(token)
     header, claims = jws.header, jws.claims
-    if header.get("alg") != ALGORITHM:
-        raise VerificationError("algorithm", f"algorithm {str(header.get('alg'))[:16]!r} refused, only ES256")
-    record = registry.by_kid(str(header.get("kid", "")))
+    if header.get("alg") not in SIGNING_ALGORITHMS:
+        raise VerificationError("algorithm", f"algorithm {str(header.get('alg'))[:16]!r} refused")
+    jws.check_header(RESPONSE_TYP)
+    kid = header["kid"]
+    record = registry.by_kid(kid)
     if record is None:
+        deleted = registry.deleted_by_kid(kid)
+        if deleted is not None and jws.verify(deleted.public_key):
+            raise DeviceDeleted(deleted)
         raise VerificationError("unknown_key", "challenge response signed by an unknown key")
-    if now() > pending.expires_at + LEEWAY_S:
+    if header["alg"] != record.kind.alg:
+        raise VerificationError("algorithm", f"the enrolled {record.kind.value} key signs {record.kind.alg} only")
+    if now > pending.expires_at + LEEWAY_S:
         raise VerificationError("expired", "challenge expired before it was answered")
-    if not jws.verify_es256(record.public_key):
+    if not jws.verify(record.public_key):
         raise VerificationError("signature", "challenge response signature is invalid")
-    missing = [c for c in _REQUIRED_CLAIMS if c not in claims]
+    missing = [c for c in (*_STRING_CLAIMS, "exp", "iat", "nbf") if c not in claims]
     if missing:
         raise VerificationError("malformed", f"challenge response lacks claim(s) {', '.join(missing)}")
-    if not audience_ok(claims, org_url):
+    if not all(isinstance(claims[c], str) for c in _STRING_CLAIMS):
+        raise VerificationError("malformed", "challenge response claims of the wrong type")
+    if claims["aud"] != org_url:
         raise VerificationError("audience", "challenge response is for another audience")
-    if check_times(claims, now()) is not None:
-        raise VerificationError("expired", "challenge response is outside its validity time")
-    if claims["iss"] != record.enrollment_id:
-        raise VerificationError("signature", "challenge response signed with another enrollment's key")
-    if claims.get("tx") != pending.transaction_id:
+    problem = check_times(claims, now, required=("exp", "iat", "nbf"))
+    if problem is not None:
+        raise VerificationError("expired", f"challenge response refused: {problem}")
+    if claims["iss"] != record.enrollment_id or claims["sub"] != record.user_id:
+        raise VerificationError("claims", "challenge response names another enrollment or user")
+    if claims["methodEnrollmentId"] != record.method_enrollment_id:
+        raise VerificationError("claims", "challenge response names another method enrollment")
+    if claims["keyType"] not in pending.key_types:
+        raise VerificationError("claims", "challenge response uses a key type the challenge did not ask for")
+    if claims["tx"] != pending.transaction_id:
         raise VerificationError("nonce", "challenge response is for another transaction")
-    if not constant_time_equal(str(claims.get("nonce", "")), pending.nonce):
+    if not constant_time_equal(claims["nonce"], pending.nonce):
         raise VerificationError("nonce", "challenge response nonce does not match the challenge")
-    jti = str(claims["jti"])
-    if jti in seen_jti:
+    if claims["jti"] in seen_jti:
         raise VerificationError("replay", "challenge response was already used")
-    seen_jti.add(jti)
+    seen_jti.add(claims["jti"])
     if not isinstance(claims.get("deviceSignals"), dict):
         raise VerificationError("malformed", "challenge response carries no deviceSignals")
     return record, claims

@@ -7,17 +7,19 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from simulator.device import Platform
-from simulator.errors import ConfigError, VerificationError
-from simulator.protocol import SigningKey, attested_hint, public_key_from_jwk
+from simulator.errors import ConfigError, EnrollmentRefused, VerificationError
+from simulator.keys import KeyKind, KeySource, PooledKeys, jwk_thumbprint
+from simulator.protocol import attested_hint, public_key_from_jwk
 from simulator.secret import Secret, redact, sha256_hex
 from simulator.verdict import Decision, Finding, FindingCode, Outcome, Reason, Severity
 from simulator.verifier import remediation
 from simulator.verifier.challenges import (
+    DeviceDeleted,
     PendingChallenge,
     issue_challenge,
     new_id,
@@ -51,6 +53,12 @@ class Policy:
     managed: bool = True
 
 
+#: How the Sign-In Widget reaches Okta Verify on each platform (okta-signin-widget
+#: ``ChallengeViewUtil.js``: ``LOOPBACK``, ``CUSTOM_URI``, ``UNIVERSAL_LINK``, ``APP_LINK``; the
+#: org picks app links for Android and universal links for iOS; loopback is the desktop channel).
+CHALLENGE_METHODS = {Platform.ANDROID: "APP_LINK", Platform.IOS: "UNIVERSAL_LINK"}
+
+
 @dataclass(frozen=True, slots=True)
 class SignInAttempt:
     """The start of a sign-in: a challenge to deliver, or a decision already made (error page)."""
@@ -58,6 +66,7 @@ class SignInAttempt:
     transaction_id: str | None
     challenge: str | None
     decision: Decision | None = None
+    challenge_method: str | None = None
 
 
 class Org:
@@ -71,15 +80,20 @@ class Org:
         multiple_configs: MultipleConfigs = MultipleConfigs.ANY_MATCH,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
+        keys: KeySource | None = None,
     ) -> None:
         self.org_url = org_url.rstrip("/")
         self.policy = policy or Policy()
         self.multiple_configs = multiple_configs
         self.rng = rng or secrets.SystemRandom()
         self.clock = clock
+        #: Where this world's keys come from (simulator.keys): the org's and its devices'.
+        self.keys: KeySource = keys or PooledKeys()
         self.org_id = new_id("00o", self.rng)
-        self.key = SigningKey.generate(self.rng)
+        self.authenticator_id = new_id("aut", self.rng)  # the org's Okta Verify authenticator
+        self.key = self.keys.new_key(KeyKind.RSA)  # challenges are RS256 (okta-signin-widget mocks)
         self.registry = Registry()
+        self._user_ids: dict[str, str] = {}
         self._configs: dict[str, EndpointConfig] = {}
         self._by_platform: dict[Platform, list[EndpointConfig]] = {}
         self._pending: dict[str, PendingChallenge] = {}
@@ -177,31 +191,64 @@ class Org:
     # -- Okta Verify enrollment (POST /idp/authenticators) ------------------------------------------
 
     def enroll(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Register a device-bound key with its device signals; answer as Okta does (model)."""
+        """Register a device-bound key with its device signals; answer as Okta does (model).
+
+        The ``kid`` must be the key's RFC 7638 thumbprint and no other enrollment's: a second
+        enrollment naming a victim's ``kid`` would otherwise take over the victim's mapping. A
+        ``deviceId`` of a deleted device is refused with 410 ``E0000153``.
+        """
         try:
             signals = request["device"]
             jwk = request["key"]
-            public_key = public_key_from_jwk(jwk)
+            public_key, kind = public_key_from_jwk(jwk)
             platform = Platform(str(signals["platform"]).lower())
+            kid = str(request["kid"])
+            user = str(request["user"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(f"enrollment request rejected: {type(exc).__name__}: {exc}") from None
+            raise EnrollmentRefused("malformed", f"enrollment request rejected: {exc}", status=400) from None
+        if kid != jwk_thumbprint(jwk):
+            raise EnrollmentRefused("key_conflict", "enrollment kid is not the key's JWK thumbprint", status=400)
+        if self.registry.kid_taken(kid):
+            raise EnrollmentRefused("key_conflict", "enrollment kid is already enrolled", status=409)
+        device_id = request.get("deviceId")
+        if isinstance(device_id, str) and self.registry.device_deleted(device_id):
+            raise EnrollmentRefused(
+                "device_deleted", remediation.DEVICE_DELETED, status=410, code=remediation.DEVICE_DELETED_CODE
+            )
+        user_id = self._user_ids.setdefault(user, new_id("00u", self.rng))
         record = DeviceRecord(
             enrollment_id=new_id("pfd", self.rng),
-            kid=str(request.get("kid") or jwk.get("kid", "")),
+            method_enrollment_id=new_id("crp", self.rng),
+            kid=kid,
             public_key=public_key,
+            kind=kind,
             platform=platform,
             display_name=str(signals.get("displayName", "")),
             udid=str(signals.get("udid", "")),
-            user=str(request.get("user", "")),
+            user=user,
+            user_id=user_id,
+            device_id=device_id if isinstance(device_id, str) else new_id("guo", self.rng),
         )
         self.registry.add(record)
         log.info("enrolled %s device %s as %s", platform.value, record.display_name, record.enrollment_id)
         return {
             "id": record.enrollment_id,
+            "methodEnrollmentId": record.method_enrollment_id,
+            "userId": record.user_id,
+            "deviceId": record.device_id,
             "orgId": self.org_id,
             "orgUrl": self.org_url,
-            "keys": [{**self.key.jwk, "kid": self.key.kid, "alg": "ES256", "use": "sig"}],
+            "keys": [{**self.key.jwk, "kid": self.key.kid, "alg": self.key.alg, "use": "sig"}],
         }
+
+    def delete_device(self, udid: str) -> int:
+        """Directory > Devices: deactivate and delete the device record; return enrollments removed."""
+        record = self.registry.find_udid(udid)
+        if record is None:
+            raise ConfigError(f"no device with udid {udid!r} is registered")
+        removed = self.registry.delete_device(record.device_id)
+        log.info("deleted device %s (%d enrollments)", record.device_id, removed)
+        return removed
 
     # -- sign-in -----------------------------------------------------------------------------------
 
@@ -219,13 +266,14 @@ class Org:
         token, pending = issue_challenge(
             org_url=self.org_url,
             org_id=self.org_id,
+            authenticator_id=self.authenticator_id,
             key=self.key,
             platform=platform,
             rng=self.rng,
             now=self.clock(),
         )
         self._pending[pending.transaction_id] = pending
-        return SignInAttempt(pending.transaction_id, token)
+        return SignInAttempt(pending.transaction_id, token, challenge_method=CHALLENGE_METHODS[platform])
 
     def submit(self, transaction_id: str, body: dict[str, Any]) -> int:
         """``POST verificationUri``: judge the answer, record the decision; return the HTTP status.
@@ -247,9 +295,13 @@ class Org:
                 pending=pending,
                 registry=self.registry,
                 org_url=self.org_url,
-                now=self.clock,
+                now=self.clock(),
                 seen_jti=self._seen_jti,
             )
+        except DeviceDeleted:
+            log.info("challenge %s answered by a deleted device", transaction_id)
+            self._results[transaction_id] = self._device_deleted(pending.platform)
+            return 410
         except VerificationError as exc:
             log.info("challenge %s refused: %s", transaction_id, exc.reason)
             self._results[transaction_id] = self._invalid(exc.reason)
@@ -257,13 +309,13 @@ class Org:
         self._results[transaction_id] = self._judge(record, claims["deviceSignals"], pending.platform)
         return 200
 
-    def abandon(self, transaction_id: str, reason: Reason) -> Decision:
-        """The browser could not get an answer from Okta Verify (not installed, wrong profile...)."""
+    def abandon(self, transaction_id: str, reason: Reason, detail: str | None = None) -> Decision:
+        """No answer came from Okta Verify (nothing opened the link, not enrolled, it refused)."""
         pending = self._pending.pop(transaction_id, None)
         if reason is Reason.CHALLENGE_INVALID or pending is None:
-            decision = self._invalid("refused by Okta Verify" if pending else "unknown transaction")
+            decision = self._invalid(detail or ("refused by Okta Verify" if pending else "unknown transaction"))
         else:
-            decision = self._not_managed(reason, pending.platform)
+            decision = replace(self._not_managed(reason, pending.platform), detail=detail)
         self._results[transaction_id] = decision
         return decision
 
@@ -279,6 +331,18 @@ class Org:
 
     def _invalid(self, detail: str) -> Decision:
         return Decision(Outcome.ERROR, Reason.CHALLENGE_INVALID, access=False, detail=detail)
+
+    def _device_deleted(self, platform: Platform) -> Decision:
+        """Okta no longer knows the device: not registered, 410 ``E0000153``, until re-enrolled."""
+        access = not self.policy.registered and not self.policy.managed
+        return Decision(
+            Outcome.NOT_MANAGED,
+            Reason.NOT_REGISTERED,
+            access=access,
+            remediation=None if access else remediation.device_deleted(),
+            findings=self._config_findings(self.configs_for(platform)),
+            detail="device_deleted",
+        )
 
     def _judge(self, record: DeviceRecord, signals: dict[str, Any], platform: Platform) -> Decision:
         attestation = signals.get("deviceAttestation")

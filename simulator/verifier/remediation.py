@@ -40,3 +40,21 @@ def no_platform_config(org_has_any_config: bool) -> Remediation:
     return Remediation(
         title=INTERNAL_SERVER_ERROR, message="The server encountered an internal error.", http_status=500
     )
+
+
+#: Okta's answer for a device record an admin deleted (Okta support KB "Deleted Device Cannot Be
+#: Re-added as a Managed Device": HTTP 410, error code E0000153).
+DEVICE_DELETED_CODE = "E0000153"
+DEVICE_DELETED = "Invalid device id, it no longer exists."
+
+
+def device_deleted() -> Remediation:
+    """What FastPass gets from a device whose record was deleted, until Okta Verify re-enrolls."""
+    return Remediation(
+        title=DEVICE_DELETED,
+        message=(
+            f"{DEVICE_DELETED_CODE}: this device was deleted in Okta. Remove the account from Okta Verify, "
+            "add it again, then sign in again."
+        ),
+        http_status=410,
+    )
