@@ -1,43 +1,45 @@
 """Attacks on the verifier, played from a compromised browser or app (the ``security/`` catalog).
 
-Each builds a challenge response the way an attacker could and submits it; a correct verifier
-answers every one with ``challenge_invalid``. The forged tokens are assembled by hand (base64url
-and HMAC) because PyJWT, rightly, refuses to produce ``alg: none`` or HS256-with-a-public-key.
+Each builds a challenge response (or an enrollment) the way an attacker could and submits it; a
+correct verifier answers every forged response with ``challenge_invalid`` and refuses every
+forged enrollment, so that the genuine phone's own sign-in stays managed. The forged tokens are
+assembled by hand (base64url, HMAC, ``cryptography``) because JOSE libraries, rightly, refuse to
+produce most of them. The set follows the classic JWS verifier attacks: ``alg: none``, HS256
+keyed with the public key's PEM, an algorithm of the other key family (an RS256 header on an EC
+enrollment and the reverse), keys injected through ``jwk``/``jku``/``x5u``, a ``kid`` that names a
+file, a ``crit`` extension the verifier does not know, and an enrollment that names a victim's
+``kid``.
 """
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import hashlib
 import hmac
-import json
+import random
 from collections.abc import Callable
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 
 from simulator.chain import Chain
+from simulator.errors import EnrollmentRefused
+from simulator.keys import FreshKeys, KeyKind, SigningKey, b64url
 from simulator.okta_verify.agent import Enrollment, OktaVerify
 from simulator.protocol import (
     CHALLENGE_LIFETIME_S,
     LEEWAY_S,
     METHOD_SIGNED_NONCE,
-    SigningKey,
-    b64url,
+    RESPONSE_TYP,
+    b64json,
+    parse_jws,
+    sign_jws,
 )
 from simulator.verdict import Decision, Reason
 from simulator.verifier.org import Org
 
-
-def _b64json(obj: dict[str, Any]) -> str:
-    return b64url(json.dumps(obj, separators=(",", ":")).encode())
-
-
-def _claims_of(token: str) -> dict[str, Any]:
-    payload = token.split(".")[1]
-    result: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    return result
+#: An attacker's keys: generated apart from the world's own source, as an attacker would.
+_ATTACKER = FreshKeys(random.Random("attacker"))
 
 
 def _submit(org: Org, tx: str, token: str) -> Decision:
@@ -45,50 +47,120 @@ def _submit(org: Org, tx: str, token: str) -> Decision:
     return org.result(tx) or org.abandon(tx, Reason.CHALLENGE_INVALID)
 
 
-def _tampered(token: str, agent: OktaVerify, enrollment: Enrollment, org: Org) -> str:
-    header, _, signature = token.split(".")
-    claims = _claims_of(token)
-    claims["deviceSignals"]["deviceAttestation"]["managementHint"] = "forged-by-attacker"
-    return f"{header}.{_b64json(claims)}.{signature}"
+def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    return f"{b64json(header)}.{b64json(claims)}"
 
 
-def _wrong_key(token: str, agent: OktaVerify, enrollment: Enrollment, org: Org) -> str:
-    other = SigningKey.generate(agent.rng)
-    return jwt.encode(_claims_of(token), other.private, algorithm="ES256", headers={"kid": enrollment.key.kid})
+def _hmac(header: dict[str, Any], claims: dict[str, Any], secret: bytes) -> str:
+    signing_input = _unsigned(header, claims)
+    return f"{signing_input}.{b64url(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())}"
 
 
-def _alg_none(token: str, agent: OktaVerify, enrollment: Enrollment, org: Org) -> str:
-    return f"{_b64json({'alg': 'none', 'kid': enrollment.key.kid})}.{_b64json(_claims_of(token))}."
-
-
-def _hs256_public_key(token: str, agent: OktaVerify, enrollment: Enrollment, org: Org) -> str:
-    pem = enrollment.key.private.public_key().public_bytes(
+def _pem(enrollment: Enrollment) -> bytes:
+    return enrollment.key.private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    signing_input = (
-        f"{_b64json({'alg': 'HS256', 'typ': 'JWT', 'kid': enrollment.key.kid})}.{_b64json(_claims_of(token))}"
-    )
-    mac = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{b64url(mac)}"
 
 
-_FORGERS: dict[str, Callable[[str, OktaVerify, Enrollment, Org], str]] = {
+def _own_key(enrollment: Enrollment, other_family: bool = False) -> SigningKey:
+    kind = enrollment.key.kind
+    if other_family:
+        kind = KeyKind.RSA if kind is KeyKind.EC else KeyKind.EC
+    return _ATTACKER.new_key(kind)
+
+
+Forger = Callable[[dict[str, Any], Enrollment], str]
+
+
+def _tampered(claims: dict[str, Any], enrollment: Enrollment) -> str:
+    genuine = sign_jws(claims, enrollment.key, {"kid": enrollment.key.kid, "typ": RESPONSE_TYP})
+    header, _, signature = genuine.split(".")
+    forged = {**claims, "deviceSignals": {**claims["deviceSignals"]}}
+    forged["deviceSignals"]["deviceAttestation"] = {
+        **forged["deviceSignals"]["deviceAttestation"],
+        "managementHint": "forged-by-attacker",
+    }
+    return f"{header}.{b64json(forged)}.{signature}"
+
+
+def _wrong_key(claims: dict[str, Any], enrollment: Enrollment) -> str:
+    return sign_jws(claims, _own_key(enrollment), {"kid": enrollment.key.kid, "typ": RESPONSE_TYP})
+
+
+def _alg_none(claims: dict[str, Any], enrollment: Enrollment) -> str:
+    return _unsigned({"alg": "none", "kid": enrollment.key.kid, "typ": RESPONSE_TYP}, claims) + "."
+
+
+def _hs256_public_key(claims: dict[str, Any], enrollment: Enrollment) -> str:
+    return _hmac({"alg": "HS256", "kid": enrollment.key.kid, "typ": RESPONSE_TYP}, claims, _pem(enrollment))
+
+
+def _alg_mismatch(claims: dict[str, Any], enrollment: Enrollment) -> str:
+    """RS256 on an EC enrollment, ES256 on an RSA one, validly signed by a key of that family."""
+    return sign_jws(claims, _own_key(enrollment, other_family=True), {"kid": enrollment.key.kid, "typ": RESPONSE_TYP})
+
+
+def _key_header(member: str) -> Forger:
+    def forge(claims: dict[str, Any], enrollment: Enrollment) -> str:
+        key = _own_key(enrollment)
+        value: Any = key.jwk if member == "jwk" else f"https://attacker.example/{member}/{key.kid}"
+        return sign_jws(claims, key, {"kid": enrollment.key.kid, "typ": RESPONSE_TYP, member: value})
+
+    return forge
+
+
+def _kid_injection(claims: dict[str, Any], enrollment: Enrollment) -> str:
+    """A ``kid`` a naive verifier resolves as a file (/dev/null: an empty HMAC key)."""
+    return _hmac({"alg": "HS256", "kid": "../../../../../../dev/null", "typ": RESPONSE_TYP}, claims, b"")
+
+
+def _crit(claims: dict[str, Any], enrollment: Enrollment) -> str:
+    """Genuinely signed, but marks an extension the verifier must understand and does not."""
+    extension = "urn:attestlab:must-understand"
+    headers: dict[str, Any] = {"kid": enrollment.key.kid, "typ": RESPONSE_TYP, "crit": [extension], extension: True}
+    return sign_jws(claims, enrollment.key, headers)
+
+
+_FORGERS: dict[str, Forger] = {
     "tampered_signals": _tampered,
     "wrong_key": _wrong_key,
     "alg_none": _alg_none,
     "hs256_public_key": _hs256_public_key,
+    "alg_mismatch": _alg_mismatch,
+    "jwk_header": _key_header("jwk"),
+    "jku_header": _key_header("jku"),
+    "x5u_header": _key_header("x5u"),
+    "kid_injection": _kid_injection,
+    "crit": _crit,
 }
 
 
+def _kid_takeover(chain: Chain, victim: OktaVerify) -> None:
+    """Enroll an attacker's key under the victim's ``kid``, then the victim's own public key
+    (which the attacker can read): both must be refused, or the victim's mapping is taken over."""
+    own = victim.enrollments[chain.org.org_url].key
+    attacker = _ATTACKER.new_key(own.kind)
+    signals = victim.signals()
+    for jwk in ({**attacker.jwk, "kid": own.kid}, {**own.jwk, "kid": own.kid}):
+        # A correct org refuses both; an accepted one shows in the victim's next sign-in.
+        with contextlib.suppress(EnrollmentRefused):
+            chain.org.enroll({"key": jwk, "kid": own.kid, "user": "attacker@example.com", "device": signals})
+
+
 def attack_sign_in(chain: Chain, attack: str, advance_clock: Callable[[float], None]) -> Decision:
-    """One sign-in in which the answer is forged, replayed or late."""
+    """One sign-in in which the answer is forged, replayed or late (or one after a forged
+    enrollment, for ``kid_takeover``)."""
     org = chain.org
-    agent = chain.port().holder
+    agent = chain.answering()
+    enrolled = agent is not None and org.org_url in agent.enrollments
+    if attack == "kid_takeover" and agent is not None and enrolled:
+        _kid_takeover(chain, agent)
+        return chain.sign_in()
     attempt = org.start_sign_in(chain.device.platform)
     if attempt.decision is not None:
         return attempt.decision
     assert attempt.transaction_id is not None and attempt.challenge is not None
-    if agent is None or org.org_url not in agent.enrollments:
+    if agent is None or not enrolled:
         return org.abandon(attempt.transaction_id, Reason.APP_NOT_INSTALLED if agent is None else Reason.NOT_REGISTERED)
     enrollment, claims = agent.read_challenge(attempt.challenge)
     if attack == "expired":
@@ -101,5 +173,5 @@ def attack_sign_in(chain: Chain, attack: str, advance_clock: Callable[[float], N
         return _submit(org, second.transaction_id, token)
     forge = _FORGERS.get(attack)
     if forge is not None:
-        token = forge(token, agent, enrollment, org)
+        token = forge(parse_jws(token).claims, enrollment)
     return _submit(org, attempt.transaction_id, token)

@@ -81,8 +81,9 @@ def _android_findings(device: AndroidDevice) -> list[Finding]:
             Finding(
                 FindingCode.APP_IN_BOTH_PROFILES,
                 Severity.WARNING,
-                f"Okta Verify is installed in the work profile and in {others}; FastPass may fail — "
-                "uninstall the personal copy, and open sign-ins in the work profile's browser",
+                f"Okta Verify is installed in the work profile and in {others}: sign-ins from the work "
+                "profile's browser reach the managed work copy, others reach an unmanaged one — "
+                "open sign-ins in the work profile's browser (or uninstall the personal copy)",
             )
         )
     if UNREAD_CONFIG in device.unread:

@@ -2,7 +2,8 @@
 
 This is what tests and the scenario runner drive: install, enroll, sign in, check the inventory.
 Copies of Okta Verify keep their keys and enrollments across steps; a copy that appears later
-(installed in another profile) joins unenrolled until :meth:`Chain.enroll` is called again.
+(installed in another profile) joins unenrolled until :meth:`Chain.enroll` is called again. All
+keys of the chain come from the org's key source, so no two holders in it share one.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import time
 from collections.abc import Callable
 
 from simulator.device import AnyDevice
+from simulator.keys import KeyKind
 from simulator.okta_verify.agent import InProcessVerifier, OktaVerify
-from simulator.okta_verify.loopback import LoopbackPort
-from simulator.signin import Channel, InProcessChannel, default_browser_user, sign_in
+from simulator.signin import Browser, default_browser, open_link, sign_in
 from simulator.verdict import Decision, Outcome
 from simulator.verifier.org import Org
 
@@ -28,11 +29,14 @@ class Chain:
         *,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
+        key_kind: KeyKind | None = None,
     ) -> None:
         self.org = org
         self.device = device
         self.rng = rng or secrets.SystemRandom()
         self.clock = clock
+        #: The device-bound key type of every copy (None: the platform's default).
+        self.key_kind = key_kind
         self._agents: dict[int | None, OktaVerify] = {}
 
     def __repr__(self) -> str:
@@ -40,11 +44,13 @@ class Chain:
 
     @property
     def agents(self) -> list[OktaVerify]:
-        """Installed copies in start order, reusing the ones already known (keys, enrollments)."""
+        """Installed copies, reusing the ones already known (keys, enrollments)."""
         current: dict[int | None, OktaVerify] = {}
         for user in OktaVerify.installed_users(self.device):
             known = self._agents.get(user)
-            current[user] = known or OktaVerify(self.device, user, rng=self.rng, clock=self.clock)
+            current[user] = known or OktaVerify(
+                self.device, user, rng=self.rng, clock=self.clock, keys=self.org.keys, key_kind=self.key_kind
+            )
         self._agents = current
         return list(current.values())
 
@@ -53,17 +59,27 @@ class Chain:
         count = 0
         for agent in self.agents:
             if self.org.org_url not in agent.enrollments:
-                agent.enroll(InProcessVerifier(self.org))
+                agent.enroll(InProcessVerifier(self.org), self.org.org_url)
                 count += 1
         return count
 
-    def port(self) -> LoopbackPort:
-        return LoopbackPort(self.agents)
+    def reenroll(self) -> int:
+        """Every copy removes its account for the org and adds it again (new key, new device id)."""
+        for agent in self.agents:
+            agent.remove_account(self.org.org_url)
+        return self.enroll()
 
-    def sign_in(self, *, browser_user: int | None = None, channel: Channel | None = None) -> Decision:
-        """One FastPass sign-in from a browser in ``browser_user`` (default: work profile)."""
-        user = browser_user if browser_user is not None else default_browser_user(self.device)
-        return sign_in(self.org, self.device.platform, channel or InProcessChannel(self.port()), user)
+    def default_browser(self) -> Browser:
+        """The browser a sign-in uses unless told (:func:`simulator.signin.default_browser`)."""
+        return default_browser(self.device, self.agents)
+
+    def answering(self, browser: Browser | None = None) -> OktaVerify | None:
+        """The copy a link from ``browser`` (default: :meth:`default_browser`) opens."""
+        return open_link(self.device, self.agents, browser or self.default_browser())
+
+    def sign_in(self, browser: Browser | None = None) -> Decision:
+        """One FastPass sign-in from ``browser`` (default: :meth:`default_browser`, not private)."""
+        return sign_in(self.org, self.device, self.agents, browser or self.default_browser())
 
     def inventory_status(self) -> Outcome | None:
         return self.org.inventory_status(self.device.identity.udid)

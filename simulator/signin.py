@@ -1,99 +1,79 @@
-"""One FastPass sign-in, end to end: the org challenges, the browser relays, Okta Verify answers.
+"""One FastPass sign-in on a phone, end to end: the org challenges, a link opens Okta Verify.
 
-The browser side only relays: it starts the sign-in, probes the loopback port, posts the
-challenge, then reads the org's decision. When Okta Verify cannot be reached the browser tells
-the org why (nothing listening, wrong profile, not enrolled), as Okta's sign-in widget does.
+Phones do not use the loopback server of the desktop apps: okta-signin-widget
+(``ChallengeViewUtil.js``) knows the challenge methods ``LOOPBACK``, ``CUSTOM_URI``,
+``UNIVERSAL_LINK`` and ``APP_LINK``, and the org picks an **app link** for Android and a
+**universal link** for iOS (``Org.start_sign_in`` says which). The link is opened by the OS:
+on Android it resolves inside the browser's own profile, so it opens the Okta Verify of that
+profile, and nothing answers when that profile has none (the widget keeps waiting; Okta records
+no answer). In private browsing (Incognito) links do not open native apps at all (okta-help
+``devices/known-issues.htm``: Android; iOS, Chromium browsers).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
 
-import httpx
-
-from simulator.device import AndroidDevice, AnyDevice, Platform
-from simulator.okta_verify.loopback import CALLER_HEADER, LoopbackPort
+from simulator.device import AndroidDevice, AnyDevice
+from simulator.okta_verify.agent import OktaVerify
 from simulator.verdict import Decision, Reason
 from simulator.verifier.org import Org
 
 
-class Channel(Protocol):
-    """How the browser reaches Okta Verify: ``probe`` and ``challenge`` return HTTP statuses,
-    None when nothing answers."""
+@dataclass(frozen=True, slots=True)
+class Browser:
+    """Where the sign-in runs: the Android user (profile) of the browser, and private mode."""
 
-    def probe(self, caller_user: int | None) -> int | None: ...
-
-    def challenge(self, token: str, caller_user: int | None) -> int | None: ...
-
-
-class InProcessChannel:
-    """Calls the :class:`LoopbackPort` directly: the fast path for matrices."""
-
-    def __init__(self, port: LoopbackPort) -> None:
-        self.port = port
-
-    def probe(self, caller_user: int | None) -> int | None:
-        return self.port.probe(caller_user)
-
-    def challenge(self, token: str, caller_user: int | None) -> int | None:
-        answer = self.port.challenge({"challengeRequest": token}, caller_user)
-        return answer.status if answer else None
+    user: int | None = None
+    private: bool = False
 
 
-class HttpChannel:
-    """Real HTTP to a :class:`~simulator.okta_verify.loopback.LoopbackServer`."""
-
-    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
-        self.client = httpx.Client(base_url=base_url, timeout=timeout)
-
-    def _headers(self, caller_user: int | None) -> dict[str, str]:
-        return {CALLER_HEADER: str(caller_user)} if caller_user is not None else {}
-
-    def probe(self, caller_user: int | None) -> int | None:
-        try:
-            return self.client.get("/probe", headers=self._headers(caller_user)).status_code
-        except httpx.TransportError:
-            return None
-
-    def challenge(self, token: str, caller_user: int | None) -> int | None:
-        try:
-            response = self.client.post(
-                "/challenge", json={"challengeRequest": token}, headers=self._headers(caller_user)
-            )
-        except httpx.TransportError:
-            return None
-        return response.status_code
-
-    def close(self) -> None:
-        self.client.close()
+def default_browser(device: AnyDevice, agents: list[OktaVerify] | None = None) -> Browser:
+    """Where a sign-in runs unless a step says: the work profile's browser (work apps open work
+    Chrome) when Okta Verify is there or nowhere; otherwise the browser of the profile whose
+    Okta Verify the user set up (an account is added from that profile's browser)."""
+    if not isinstance(device, AndroidDevice):
+        return Browser()
+    work = device.work_profile
+    users = [a.user_id for a in agents or []]
+    if work is not None and (work.id in users or not users):
+        return Browser(work.id)
+    return Browser(users[0] if users else 0)
 
 
-def default_browser_user(device: AnyDevice) -> int | None:
-    """Where the browser runs: the work profile if there is one (work apps open work Chrome)."""
+def open_link(device: AnyDevice, agents: list[OktaVerify], browser: Browser) -> OktaVerify | None:
+    """The copy of Okta Verify the app link / universal link opens, or None when none does."""
+    if browser.private:
+        return None
     if isinstance(device, AndroidDevice):
-        profile = device.work_profile
-        return profile.id if profile is not None else 0
-    return None
+        user = browser.user if browser.user is not None else default_browser(device, agents).user
+        return next((a for a in agents if a.user_id == user), None)
+    return agents[0] if agents else None
 
 
-def sign_in(org: Org, platform: Platform, channel: Channel, caller_user: int | None) -> Decision:
+def why_unanswered(device: AnyDevice, agents: list[OktaVerify], browser: Browser) -> str:
+    """The detail recorded with an unanswered sign-in (Okta itself only sees no answer)."""
+    if browser.private:
+        return "private browsing: the link did not open Okta Verify"
+    if isinstance(device, AndroidDevice) and agents:
+        return f"no Okta Verify in the browser's profile (user {browser.user})"
+    return "Okta Verify is not installed"
+
+
+def sign_in(org: Org, device: AnyDevice, agents: list[OktaVerify], browser: Browser) -> Decision:
     """Run one sign-in and return the org's decision."""
-    attempt = org.start_sign_in(platform)
+    attempt = org.start_sign_in(device.platform)
     if attempt.decision is not None:
         return attempt.decision
     assert attempt.transaction_id is not None and attempt.challenge is not None
     tx = attempt.transaction_id
-    probe = channel.probe(caller_user)
-    if probe is None:
-        return org.abandon(tx, Reason.APP_NOT_INSTALLED)
-    if probe == 503:
-        return org.abandon(tx, Reason.APP_NOT_IN_WORK_PROFILE)
-    status = channel.challenge(attempt.challenge, caller_user)
+    agent = open_link(device, agents, browser)
+    if agent is None:
+        return org.abandon(tx, Reason.APP_NOT_INSTALLED, why_unanswered(device, agents, browser))
+    answer = agent.answer(attempt.challenge)
     decided = org.result(tx)
     if decided is not None:
         return decided
-    if status == 404:
-        return org.abandon(tx, Reason.NOT_REGISTERED)
-    if status == 503:
-        return org.abandon(tx, Reason.APP_NOT_IN_WORK_PROFILE)
+    if answer.status == 404:
+        return org.abandon(tx, Reason.NOT_REGISTERED, "Okta Verify has no account for this org")
     return org.abandon(tx, Reason.CHALLENGE_INVALID)

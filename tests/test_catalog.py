@@ -20,7 +20,7 @@ import pytest
 from harness.results import CaseOutcome, CaseResult
 from harness.scenarios import Scenario, load_scenario
 from harness.scenarios.execute import run_case
-from harness.scenarios.model import ACTIONS, ATTACKS
+from harness.scenarios.model import ACTIONS, ATTACKS, ENROLLMENT_ATTACKS
 from simulator.verdict import FindingCode, Reason
 from simulator.verifier.orgfile import read_org_file
 
@@ -109,7 +109,8 @@ def test_every_step_action_is_used(catalog: dict[Path, Ran]) -> None:
 
 
 def test_every_attack_is_refused(catalog: dict[Path, Ran]) -> None:
-    """Each attack is played in security/ and expected to end as an error with challenge_invalid."""
+    """Each attack is played in security/ and expected to end as an error with challenge_invalid
+    (an enrollment attack: with the victim's own sign-in still managed)."""
     played: set[str] = set()
     for path, ran in catalog.items():
         for step in ran.scenario.steps:
@@ -117,7 +118,10 @@ def test_every_attack_is_refused(catalog: dict[Path, Ran]) -> None:
                 continue
             assert path.parent.name == "security", f"{_rel(path)}: attacks belong in security/"
             assert step.expect is not None
-            assert (step.expect.decision, step.expect.reason) == ("error", "challenge_invalid")
+            refused = (
+                ("managed", "managed") if step.args["attack"] in ENROLLMENT_ATTACKS else ("error", "challenge_invalid")
+            )
+            assert (step.expect.decision, step.expect.reason) == refused
             played.add(step.args["attack"])
     assert played == set(ATTACKS)
 

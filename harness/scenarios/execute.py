@@ -34,7 +34,9 @@ from simulator.device import (
 from simulator.emm import EMM, Delivery, EnrollmentType, Intune, IOSAppSettings, WorkspaceOne
 from simulator.errors import AttestlabError
 from simulator.ids import OKTA_VERIFY_ANDROID, OKTA_VERIFY_IOS
+from simulator.keys import KeyKind
 from simulator.secret import Secret, redact
+from simulator.signin import Browser
 from simulator.verdict import Decision, Finding
 from simulator.verifier.orgfile import build_org
 
@@ -156,7 +158,8 @@ def _new_case(scenario: Scenario, override: CaseDevice, rng: random.Random) -> _
     org, secrets = build_org(scenario.org, rng=rng, clock=clock)
     spec = scenario.device
     device = build_device(spec, override, rng, Path(scenario.path).parent)
-    return _Case(scenario, Chain(org, device, rng=rng, clock=clock), None, clock, secrets)
+    key_kind = KeyKind.for_alg(spec.key_algorithm) if spec.key_algorithm else None
+    return _Case(scenario, Chain(org, device, rng=rng, clock=clock, key_kind=key_kind), None, clock, secrets)
 
 
 def _prepare(case: _Case, override: CaseDevice) -> None:
@@ -257,17 +260,19 @@ def _compare(expect: Expectation, decision: Decision, got: StepResult) -> list[s
     return problems
 
 
-def _browser_user(case: _Case, step: Step) -> int | None:
+def _browser(case: _Case, step: Step) -> Browser:
+    """The browser a sign-in step runs in: its Android profile and private mode."""
     browser = step.args.get("browser")
     device = case.device
+    private = bool(step.args.get("private_browsing", False))
     if browser is None or not isinstance(device, AndroidDevice):
-        return None
+        return Browser(case.chain.default_browser().user, private)
     if browser == "personal":
-        return 0
+        return Browser(0, private)
     profile = device.work_profile
     if profile is None:
         raise InputError(f"{case.scenario.path}:{step.line}: browser 'work' but the device has no work profile")
-    return profile.id
+    return Browser(profile.id, private)
 
 
 def _sign_in(case: _Case, step: Step) -> StepResult:
@@ -275,7 +280,7 @@ def _sign_in(case: _Case, step: Step) -> StepResult:
     if attack:
         decision = attacks.attack_sign_in(case.chain, attack, case.clock.advance)
     else:
-        decision = case.chain.sign_in(browser_user=_browser_user(case, step))
+        decision = case.chain.sign_in(_browser(case, step))
     return _judged(case, step, decision)
 
 
@@ -355,7 +360,7 @@ def _take_over(case: _Case, step: Step) -> StepResult:
 
 def _check_inventory(case: _Case, step: Step) -> StepResult:
     status = case.chain.inventory_status()
-    holder = case.chain.port().holder
+    holder = case.chain.answering()
     stale = diagnose.stale_status_finding(case.chain.org, case.device, holder.management_hint() if holder else None)
     findings: list[Finding] = [stale] if stale else []
     out = StepResult(
@@ -370,6 +375,18 @@ def _check_inventory(case: _Case, step: Step) -> StepResult:
     return out
 
 
+def _delete_device(case: _Case, step: Step) -> StepResult:
+    """Directory > Devices: the admin deactivates and deletes the device record in Okta."""
+    case.chain.org.delete_device(case.device.identity.udid)
+    return StepResult(step.action)
+
+
+def _reenroll(case: _Case, step: Step) -> StepResult:
+    """The user removes the account from Okta Verify and adds it again (new key, new device)."""
+    case.chain.reenroll()
+    return StepResult(step.action)
+
+
 _STEPS: dict[str, Callable[[_Case, Step], StepResult]] = {
     "sign_in": _sign_in,
     "reset_secret": _reset_secret,
@@ -380,4 +397,6 @@ _STEPS: dict[str, Callable[[_Case, Step], StepResult]] = {
     "move_to_work_profile": _move_to_work_profile,
     "take_over_app": _take_over,
     "check_inventory": _check_inventory,
+    "delete_device": _delete_device,
+    "reenroll_okta_verify": _reenroll,
 }

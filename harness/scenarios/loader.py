@@ -15,6 +15,7 @@ from harness.scenarios.model import (
     ANDROID_PLACEMENTS,
     ATTACKS,
     IOS_PLACEMENTS,
+    KEY_ALGORITHMS,
     PROVIDERS,
     DeviceSpec,
     EMMSpec,
@@ -45,6 +46,7 @@ _DEVICE = {
     "secure_folder",
     "supervised",
     "management_rejected",
+    "key_algorithm",
     "emm",
     "source",
 }
@@ -215,6 +217,11 @@ def _device(c: _Checker, value: Any) -> DeviceSpec:
         if k in d
     }
     source = c.typed(d["source"], ("device", "source"), str) if "source" in d else None
+    key_algorithm = None
+    if "key_algorithm" in d:
+        if platform is not Platform.ANDROID:
+            raise c.fail(("device", "key_algorithm"), "only Android has a choice of key (iOS signs ES256)")
+        key_algorithm = c.choice(d["key_algorithm"], ("device", "key_algorithm"), KEY_ALGORITHMS)
     emm = _emm(c, d["emm"], platform) if d.get("emm") is not None else None
     if source is not None:
         if emm is not None or "okta_verify" in d:
@@ -231,6 +238,7 @@ def _device(c: _Checker, value: Any) -> DeviceSpec:
         text.get("os_version"),
         text.get("manufacturer"),
         okta_verify=placement,
+        key_algorithm=key_algorithm,
         emm=emm,
         source=source,
         **flags,
@@ -298,11 +306,13 @@ def _step_args(c: _Checker, action: str, value: Any, path: tuple[str | int, ...]
     if action in ("reset_secret", "delete_platform"):
         return {"name": c.typed(value, path, str)}
     if action == "sign_in":
-        args = c.mapping(value, path, {"browser", "attack"})
+        args = c.mapping(value, path, {"browser", "attack", "private_browsing"})
         if "attack" in args:
             c.choice(args["attack"], (*path, "attack"), ATTACKS)
         if "browser" in args:
             c.choice(args["browser"], (*path, "browser"), ("work", "personal"))
+        if "private_browsing" in args:
+            c.typed(args["private_browsing"], (*path, "private_browsing"), bool)
         return dict(args)
     if action == "emm_push":
         args = c.mapping(value, path, {"config"})
@@ -323,7 +333,7 @@ def _step_args(c: _Checker, action: str, value: Any, path: tuple[str | int, ...]
         if "origin" in args:
             c.choice(args["origin"], (*path, "origin"), ("emm", "user"))
         return dict(args)
-    c.mapping(value, path, set())  # move_to_work_profile, take_over_app, check_inventory
+    c.mapping(value, path, set())  # move_to_work_profile, take_over_app, check_inventory, delete_device, ...
     return {}
 
 

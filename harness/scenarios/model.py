@@ -25,8 +25,29 @@ ACTIONS = (
     "move_to_work_profile",
     "take_over_app",
     "check_inventory",
+    "delete_device",
+    "reenroll_okta_verify",
 )
-ATTACKS = ("replay", "tampered_signals", "wrong_key", "alg_none", "hs256_public_key", "expired")
+ATTACKS = (
+    "replay",
+    "tampered_signals",
+    "wrong_key",
+    "alg_none",
+    "hs256_public_key",
+    "expired",
+    "alg_mismatch",
+    "jwk_header",
+    "jku_header",
+    "x5u_header",
+    "kid_injection",
+    "crit",
+    "kid_takeover",
+)
+#: Attacks on enrollment rather than on an answer: the sign-in that follows is the victim's own
+#: and stays managed when the org refused the forged enrollment.
+ENROLLMENT_ATTACKS = ("kid_takeover",)
+#: Okta Verify's device-bound key on Android (its type sets the algorithm); iOS is always ES256.
+KEY_ALGORITHMS = ("RS256", "ES256")
 ANDROID_PLACEMENTS = ("work", "personal", "both", "none")
 IOS_PLACEMENTS = ("emm", "user", "none")
 PROVIDERS = ("intune", "workspace_one", "none")
@@ -53,6 +74,8 @@ class DeviceSpec:
     secure_folder: bool = False
     supervised: bool = False
     management_rejected: bool = False
+    #: Android: the device-bound key's algorithm (None: RS256, the Android SDK's default).
+    key_algorithm: str | None = None
     emm: EMMSpec | None = None
     #: A device source (``capture:DIR``) instead of a simulated device.
     source: str | None = None

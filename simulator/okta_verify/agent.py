@@ -21,21 +21,19 @@ from simulator.appconfig import AppConfig
 from simulator.device import AndroidDevice, AnyDevice, IOSDevice, ProfileKind
 from simulator.errors import DeviceError, VerificationError
 from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_ANDROID, OKTA_VERIFY_IOS
+from simulator.keys import FreshKeys, KeyKind, KeySource, PublicKey, SigningKey
 from simulator.protocol import (
-    ALGORITHM,
     CHALLENGE_TYP,
     KEY_TYPE_POP,
     METHOD_SIGNED_NONCE,
-    OKTA_VERIFY_AUDIENCE,
-    RESPONSE_LIFETIME_S,
+    RESPONSE_PADDING_S,
     RESPONSE_TYP,
-    SigningKey,
+    SIGNING_ALGORITHMS,
     attested_hint,
-    audience_ok,
     check_times,
     parse_jws,
     public_key_from_jwk,
-    sign_es256,
+    sign_jws,
 )
 from simulator.secret import redact
 
@@ -63,7 +61,7 @@ class InProcessVerifier:
         return result
 
     def verify(self, verification_uri: str, body: dict[str, Any]) -> int:
-        # .../transactions/{id}/verify
+        # /idp/authenticators/{authenticatorId}/transactions/{transactionId}/verify
         parts = verification_uri.rstrip("/").split("/")
         transaction_id = parts[-2] if len(parts) >= 2 else ""
         status: int = self.org.submit(transaction_id, body)
@@ -72,12 +70,15 @@ class InProcessVerifier:
 
 @dataclass(slots=True)
 class Enrollment:
-    """Okta Verify's account for one org: the enrollment id, its key and the org's keys."""
+    """Okta Verify's account for one org: the ids the org gave, the key, the org's keys."""
 
     enrollment_id: str
+    method_enrollment_id: str
+    user_id: str
+    device_id: str
     org_url: str
     key: SigningKey
-    org_keys: dict[str, Any]
+    org_keys: dict[str, PublicKey]
     verifier: VerifierClient
 
     def __repr__(self) -> str:
@@ -86,7 +87,7 @@ class Enrollment:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the loopback ``POST /challenge`` handler returns: HTTP status and JSON body."""
+    """What Okta Verify made of a challenge the browser's link handed it: HTTP status and body."""
 
     status: int
     body: dict[str, Any]
@@ -103,11 +104,22 @@ class OktaVerify:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
         version: str = APP_VERSION,
+        keys: KeySource | None = None,
+        key_kind: KeyKind | None = None,
     ) -> None:
         self.device = device
         self.rng = rng or secrets.SystemRandom()
         self.clock = clock
         self.version = version
+        #: Keys are drawn at enrollment; a Chain passes its org's source so that one world never
+        #: holds a key twice (simulator.keys). Alone, an agent generates its own.
+        self.keys: KeySource = keys or FreshKeys(self.rng)
+        #: The device-bound key's type, which sets the answer's algorithm: P-256/ES256 on iOS
+        #: (Secure Enclave, okta-devices-swift), RSA/RS256 by default on Android
+        #: (okta-devices-kotlin ``RsaSignature``), a per-device setting there.
+        self.key_kind = key_kind or (KeyKind.RSA if isinstance(device, AndroidDevice) else KeyKind.EC)
+        #: Okta's device id per org, kept across accounts until the account is removed.
+        self.device_ids: dict[str, str] = {}
         self.client_instance_id = "cli" + uuid.UUID(int=self.rng.getrandbits(128)).hex[:17]
         self.enrollments: dict[str, Enrollment] = {}
         if isinstance(device, AndroidDevice):
@@ -126,9 +138,10 @@ class OktaVerify:
         *,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
+        keys: KeySource | None = None,
     ) -> list[OktaVerify]:
-        """Every installed copy, in the order the OS starts them (personal user first)."""
-        return [cls(device, user, rng=rng, clock=clock) for user in cls.installed_users(device)]
+        """Every installed copy, personal user first."""
+        return [cls(device, user, rng=rng, clock=clock, keys=keys) for user in cls.installed_users(device)]
 
     @staticmethod
     def installed_users(device: AnyDevice) -> list[int | None]:
@@ -215,70 +228,90 @@ class OktaVerify:
 
     # -- enrollment and challenges ----------------------------------------------------------------
 
-    def enroll(self, verifier: VerifierClient) -> Enrollment:
-        """Create a device-bound key and register it (``POST /idp/authenticators``)."""
-        key = SigningKey.generate(self.rng)
-        answer = verifier.enroll(
-            {
-                "authenticatorId": "okta_verify",
-                "key": {**key.jwk, "kid": key.kid},
-                "kid": key.kid,
-                "user": self.device.identity.user_email,
-                "device": self.signals(),
-            }
+    def enroll(self, verifier: VerifierClient, org_url: str | None = None) -> Enrollment:
+        """Create a device-bound key and register it (``POST /idp/authenticators``).
+
+        The device id Okta gave earlier for ``org_url`` is sent again (Okta answers 410 when the
+        record was deleted: :class:`~simulator.errors.EnrollmentRefused`)."""
+        key = self.keys.new_key(self.key_kind)
+        request: dict[str, Any] = {
+            "authenticatorId": "okta_verify",
+            "key": {**key.jwk, "kid": key.kid},
+            "kid": key.kid,
+            "user": self.device.identity.user_email,
+            "device": self.signals(),
+        }
+        if org_url is not None and org_url in self.device_ids:
+            request["deviceId"] = self.device_ids[org_url]
+        answer = verifier.enroll(request)
+        org_keys: dict[str, PublicKey] = {}
+        for jwk in answer["keys"]:
+            org_keys[str(jwk["kid"])] = public_key_from_jwk(jwk)[0]
+        enrollment = Enrollment(
+            answer["id"],
+            answer["methodEnrollmentId"],
+            answer["userId"],
+            answer["deviceId"],
+            answer["orgUrl"],
+            key,
+            org_keys,
+            verifier,
         )
-        org_keys = {k["kid"]: public_key_from_jwk(k) for k in answer["keys"]}
-        enrollment = Enrollment(answer["id"], answer["orgUrl"], key, org_keys, verifier)
         self.enrollments[enrollment.org_url] = enrollment
+        self.device_ids[enrollment.org_url] = enrollment.device_id
         log.info("enrolled with %s as %s", enrollment.org_url, enrollment.enrollment_id)
         return enrollment
 
+    def remove_account(self, org_url: str) -> None:
+        """ "Remove account": the local enrollment, its key and the org's device id are forgotten."""
+        self.enrollments.pop(org_url, None)
+        self.device_ids.pop(org_url, None)
+
     def read_challenge(self, challenge: str) -> tuple[Enrollment, dict[str, Any]]:
-        """Check a challenge the way the app does: signed by an org it is enrolled with, for it."""
+        """Check a challenge as ``OktaBindJWT`` does: its ``typ``, and its signature against the
+        keys of the org it names as issuer (not its audience), then its times."""
         jws = parse_jws(challenge)
         header, claims = jws.header, jws.claims
-        if header.get("typ") != CHALLENGE_TYP:
-            raise VerificationError("malformed", f"challenge typ is not {CHALLENGE_TYP}")
-        if header.get("alg") != ALGORITHM:
-            raise VerificationError("algorithm", "challenge is not signed ES256")
+        if header.get("alg") not in SIGNING_ALGORITHMS:
+            raise VerificationError("algorithm", "challenge is not signed with a key algorithm")
+        jws.check_header(CHALLENGE_TYP)
         enrollment = self.enrollments.get(str(claims.get("iss")))
         if enrollment is None:
             raise VerificationError("unknown_key", "challenge from an org this app is not enrolled with")
-        org_key = enrollment.org_keys.get(str(header.get("kid")))
+        org_key = enrollment.org_keys.get(header["kid"])
         if org_key is None:
             raise VerificationError("unknown_key", "challenge signed by an unknown org key")
-        if not jws.verify_es256(org_key):
+        if not jws.verify(org_key):
             raise VerificationError("signature", "challenge signature is invalid")
-        if not audience_ok(claims, OKTA_VERIFY_AUDIENCE):
-            raise VerificationError("audience", "challenge is not for Okta Verify")
-        if not all(isinstance(claims.get(c), str) for c in ("nonce", "transactionId", "verificationUri")):
-            raise VerificationError("malformed", "challenge lacks nonce, transactionId or verificationUri")
+        if not all(isinstance(claims.get(c), str) for c in ("orgId", "nonce", "transactionId", "verificationUri")):
+            raise VerificationError("malformed", "challenge lacks orgId, nonce, transactionId or verificationUri")
         problem = check_times(claims, self.clock())
         if problem is not None:
             raise VerificationError("expired", f"challenge refused: {problem}")
         return enrollment, claims
 
     def sign_response(self, enrollment: Enrollment, claims: dict[str, Any]) -> str:
-        """The ES256 challenge response JWT (DOMAIN.md §4)."""
+        """The challenge response JWT, claims as ``OktaDeviceBindJWTPayload`` (DOMAIN.md §4)."""
         now = int(self.clock())
         payload = {
             "iss": enrollment.enrollment_id,
             "aud": claims["iss"],
-            "sub": self.device.identity.user_email,
+            "sub": enrollment.user_id,
             "iat": now,
-            "nbf": now,
-            "exp": now + RESPONSE_LIFETIME_S,
-            "jti": uuid.UUID(int=self.rng.getrandbits(128)).hex,
+            "exp": now + RESPONSE_PADDING_S,
+            "nbf": now - RESPONSE_PADDING_S,
+            "jti": str(uuid.UUID(int=self.rng.getrandbits(128))).upper(),
             "tx": claims["transactionId"],
-            "nonce": claims["nonce"],
-            "keyType": KEY_TYPE_POP,
-            "methodEnrollmentId": enrollment.enrollment_id,
+            "amr": [],
             "deviceSignals": self.signals(),
+            "nonce": claims["nonce"],
+            "methodEnrollmentId": enrollment.method_enrollment_id,
+            "keyType": KEY_TYPE_POP,
         }
-        return sign_es256(payload, enrollment.key.private, {"kid": enrollment.key.kid, "typ": RESPONSE_TYP})
+        return sign_jws(payload, enrollment.key, {"kid": enrollment.key.kid, "typ": RESPONSE_TYP})
 
     def answer(self, challenge: str) -> Answer:
-        """Handle ``POST /challenge``: verify, sign, post to the org's ``verificationUri``."""
+        """Handle a challenge the link delivered: verify, sign, post to its ``verificationUri``."""
         try:
             enrollment, claims = self.read_challenge(challenge)
         except VerificationError as exc:
@@ -295,4 +328,4 @@ class OktaVerify:
         status = enrollment.verifier.verify(
             claims["verificationUri"], {"method": METHOD_SIGNED_NONCE, "challengeResponse": response}
         )
-        return Answer(200 if status == 200 else 502, {"verifier_status": status})
+        return Answer(status, {"verifier_status": status})

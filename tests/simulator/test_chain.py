@@ -36,7 +36,8 @@ def test_managed_happy_path(provision: Provision, platform_emm: tuple[Platform, 
 def test_the_response_carries_the_hint_in_device_attestation(
     provision: Provision, platform_emm: tuple[Platform, type[EMM]]
 ) -> None:
-    """What goes on the wire: ES256, the enrolled kid, the hint under deviceAttestation."""
+    """What goes on the wire: the enrolled key's algorithm (ES256 on iOS, RS256 on Android), its
+    kid, the claims of ``OktaJWTPayload`` and the hint under deviceAttestation."""
     platform, emm_cls = platform_emm
     s = provision(platform, emm_cls)
     agent = s.chain.agents[0]
@@ -49,11 +50,16 @@ def test_the_response_carries_the_hint_in_device_attestation(
 
     header = jwt.get_unverified_header(token)
     payload = jwt.decode(token, options={"verify_signature": False})
-    assert header["alg"] == "ES256"
+    assert header["alg"] == ("ES256" if platform is Platform.IOS else "RS256")
     assert header["kid"] == enrollment.key.kid
+    assert header["typ"] == "okta-devicebind+jwt"
     assert payload["tx"] == attempt.transaction_id
     assert payload["nonce"] == claims["nonce"]
-    assert payload["exp"] - payload["iat"] == 300
+    assert payload["exp"] - payload["iat"] == 300 == payload["iat"] - payload["nbf"]
+    assert payload["iss"] == enrollment.enrollment_id and payload["aud"] == s.org.org_url
+    assert payload["sub"] == enrollment.user_id and payload["sub"].startswith("00u")
+    assert payload["methodEnrollmentId"] == enrollment.method_enrollment_id
+    assert payload["keyType"] == "proofOfPossession"
     assert payload["deviceSignals"]["platform"] == platform.value.upper()
     assert payload["deviceSignals"]["deviceAttestation"][MANAGEMENT_HINT] == s.secret.reveal()
 
@@ -160,3 +166,21 @@ def test_okta_verify_not_delivered_is_app_not_installed(provision: Provision, pl
 
     assert decision.outcome is Outcome.NOT_MANAGED
     assert decision.reason is Reason.APP_NOT_INSTALLED
+
+
+def test_phones_use_app_and_universal_links_and_private_browsing_blocks_them(
+    provision: Provision, platform: Platform
+) -> None:
+    """okta-signin-widget: APP_LINK on Android, UNIVERSAL_LINK on iOS (no loopback on phones);
+    okta-help known issues: from Incognito the link opens no app."""
+    from simulator.signin import Browser, default_browser
+
+    s = provision(platform, Intune)
+    attempt = s.org.start_sign_in(platform)
+    assert attempt.challenge_method == {Platform.ANDROID: "APP_LINK", Platform.IOS: "UNIVERSAL_LINK"}[platform]
+    private = Browser(default_browser(s.device).user, private=True)
+
+    blocked = s.chain.sign_in(private)
+
+    assert blocked.outcome is Outcome.NOT_MANAGED and blocked.reason is Reason.APP_NOT_INSTALLED
+    assert s.chain.sign_in().outcome is Outcome.MANAGED

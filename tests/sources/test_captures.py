@@ -534,9 +534,7 @@ def cannot_tell(platform: str, name: str, *findings: str) -> Verdict:
 ON_ANDROID, ON_IOS = "android", "ios"
 VERDICTS = [
     managed(ON_ANDROID, "galaxy-s10-android10-intune-text", STANDARD, "intune-android"),
-    not_managed(
-        ON_ANDROID, "pixel4a-android11-both-profiles", STANDARD, Reason.APP_NOT_IN_WORK_PROFILE, "app_in_both_profiles"
-    ),
+    managed(ON_ANDROID, "pixel4a-android11-both-profiles", STANDARD, "intune-android", "app_in_both_profiles"),
     managed(ON_ANDROID, "pixel6-android12-intune-abx", STANDARD, "intune-android"),
     not_managed(ON_ANDROID, "galaxy-a52-android12-key-case", STANDARD, Reason.NO_HINT, "hint_key_case"),
     not_managed(ON_ANDROID, "pixel7-android13-personal-only", STANDARD, Reason.APP_NOT_IN_WORK_PROFILE),
