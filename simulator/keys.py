@@ -16,7 +16,7 @@ so seeded runs repeat them).
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import random
 import threading
@@ -49,8 +49,12 @@ class KeyKind(StrEnum):
         raise ValueError(f"no key type signs {alg!r}")
 
 
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    """Unpadded base64url (RFC 7515 §2); binascii directly: this runs ~20 times a sign-in."""
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode("ascii")
 
 
 def _uint(value: int) -> str:

@@ -21,7 +21,7 @@ from simulator.appconfig import AppConfig
 from simulator.device import AndroidDevice, AnyDevice, IOSDevice, ProfileKind
 from simulator.errors import DeviceError, VerificationError
 from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_ANDROID, OKTA_VERIFY_IOS
-from simulator.keys import FreshKeys, KeyKind, KeySource, PublicKey, SigningKey
+from simulator.keys import FreshKeys, KeyKind, KeySource, PublicKey, SigningKey, jwk_thumbprint, public_jwk
 from simulator.protocol import (
     CHALLENGE_TYP,
     KEY_TYPE_POP,
@@ -40,6 +40,12 @@ from simulator.secret import redact
 log = logging.getLogger("simulator.okta_verify")
 
 APP_VERSION = "9.45.0"
+
+
+def _uuid_text(value: int) -> str:
+    """A UUID's upper-case text form (``NSUUID().uuidString``, the Swift SDK's ``jti``)."""
+    h = f"{value:032X}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class VerifierClient(Protocol):
@@ -234,10 +240,12 @@ class OktaVerify:
         The device id Okta gave earlier for ``org_url`` is sent again (Okta answers 410 when the
         record was deleted: :class:`~simulator.errors.EnrollmentRefused`)."""
         key = self.keys.new_key(self.key_kind)
+        jwk = public_jwk(key.private.public_key())  # serialised at enrollment, as the app does
+        kid = jwk_thumbprint(jwk)
         request: dict[str, Any] = {
             "authenticatorId": "okta_verify",
-            "key": {**key.jwk, "kid": key.kid},
-            "kid": key.kid,
+            "key": {**jwk, "kid": kid},
+            "kid": kid,
             "user": self.device.identity.user_email,
             "device": self.signals(),
         }
@@ -300,7 +308,7 @@ class OktaVerify:
             "iat": now,
             "exp": now + RESPONSE_PADDING_S,
             "nbf": now - RESPONSE_PADDING_S,
-            "jti": str(uuid.UUID(int=self.rng.getrandbits(128))).upper(),
+            "jti": _uuid_text(self.rng.getrandbits(128)),
             "tx": claims["transactionId"],
             "amr": [],
             "deviceSignals": self.signals(),
