@@ -18,6 +18,8 @@ name the thing that is wrong (file, line, field, device) and never contain a sec
 
 from __future__ import annotations
 
+import errno
+
 
 class AttestlabError(Exception):
     """Base class of every attestlab error."""
@@ -60,3 +62,18 @@ class DeviceError(AttestlabError):
 
 class AdbProtocolError(AttestlabError):
     """A peer of the virtual phone (:mod:`simulator.adbd`) broke the ADB wire protocol."""
+
+
+def os_error_text(exc: OSError) -> str:
+    """An OS error in the words of the tools users know (``no such file or directory``, ``is a
+    directory``, ``permission denied``), never the Python class name."""
+    if exc.errno == errno.ENAMETOOLONG:
+        return "file name too long"
+    text = exc.strerror or (errno.errorcode.get(exc.errno, "") if exc.errno else "")
+    return text[:1].lower() + text[1:] if text else "cannot be read"
+
+
+def unicode_error_text(exc: UnicodeError) -> str:
+    """``not UTF-8 at byte N`` for a decoding error (the offset, never the bytes)."""
+    start = getattr(exc, "start", None)
+    return f"not UTF-8 at byte {start}" if isinstance(start, int) else "not valid UTF-8"

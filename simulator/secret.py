@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from typing import Any
+
+#: "Use existing key" accepts 8-256 characters (okta-help); attestlab also refuses spaces, control
+#: and non-ASCII characters (:func:`simulator.verifier.configs.check_existing_key`).
+MIN_KEY_LENGTH, MAX_KEY_LENGTH = 8, 256
+KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
 
 
 def redact(value: str) -> str:
@@ -21,6 +27,46 @@ def redact(value: str) -> str:
     if len(value) < 8:
         return f"…({len(value)})"
     return f"{value[:2]}…({len(value)})"
+
+
+#: A word or a dotted identifier (``provider``, ``managementHint``, ``OktaVerify.OrgUrl``).
+_WORD = re.compile(r"[A-Za-z_.]+")
+
+
+def could_be_secret(text: str) -> bool:
+    """Whether ``text`` could be a secret key, so that no message may show it.
+
+    (model) A key is 8-256 printable characters without spaces; Okta asks for mixed case and
+    symbols and its generated keys always hold digits and symbols. Text that is only letters,
+    ``_`` and ``.`` is taken for a word or a field name (a typo such as ``platfrom``, a key such
+    as ``managementHint``) and may be shown; everything else of a key's shape is not.
+    """
+    return (
+        MIN_KEY_LENGTH <= len(text) <= MAX_KEY_LENGTH
+        and KEY_CHARACTERS.fullmatch(text) is not None
+        and _WORD.fullmatch(text) is None
+    )
+
+
+def shown(value: object) -> str:
+    """A rejected value as an error message may quote it.
+
+    A user who typed a value in the wrong field (a secret where a configuration name or a choice
+    goes) must not see it echoed into a CI log: text that could be a secret key is redacted
+    (``'3z…(37)'``), anything that could not (``'andriod'``, ``'Pixel 8'``) is quoted as written.
+    Numbers follow the same rule by their text; other values show their type only.
+    """
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int | float):
+        text = repr(value)
+        return text if not could_be_secret(text) else f"'{redact(text)}'"
+    if not isinstance(value, str):
+        return f"a {type(value).__name__}"
+    if could_be_secret(value):
+        return f"'{redact(value)}'"
+    quoted = repr(value)
+    return quoted if len(quoted) <= 80 else quoted[:78] + "…'"
 
 
 def sha256_hex(value: str) -> str:

@@ -8,7 +8,6 @@ therefore hashes the hint and compares digests in constant time.
 from __future__ import annotations
 
 import random
-import re
 import string
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +15,7 @@ from enum import StrEnum
 
 from simulator.device import Platform
 from simulator.errors import SecretPolicyError
-from simulator.secret import Secret, constant_time_equal, sha256_hex
+from simulator.secret import KEY_CHARACTERS, MAX_KEY_LENGTH, MIN_KEY_LENGTH, Secret, constant_time_equal, sha256_hex
 
 
 class MultipleConfigs(StrEnum):
@@ -29,8 +28,7 @@ class MultipleConfigs(StrEnum):
 #: Characters of generated keys, as in Okta's example ``3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ``.
 SECRET_ALPHABET = string.ascii_letters + string.digits + "~_.-"
 SECRET_LENGTH = 37
-MIN_EXISTING_KEY, MAX_EXISTING_KEY = 8, 256
-_PRINTABLE_NO_SPACE = re.compile(r"[\x21-\x7e]+")
+
 
 
 def generate_secret(rng: random.Random) -> Secret:
@@ -45,11 +43,11 @@ def check_existing_key(value: str) -> Secret:
     could never survive an EMM console round trip (spaces, control and non-ASCII characters) and
     accept any mix otherwise, so that weak keys can still be tested.
     """
-    if not MIN_EXISTING_KEY <= len(value) <= MAX_EXISTING_KEY:
+    if not MIN_KEY_LENGTH <= len(value) <= MAX_KEY_LENGTH:
         raise SecretPolicyError(
-            f"secret key must be {MIN_EXISTING_KEY}-{MAX_EXISTING_KEY} characters, got {len(value)}"
+            f"secret key must be {MIN_KEY_LENGTH}-{MAX_KEY_LENGTH} characters, got {len(value)}"
         )
-    if not _PRINTABLE_NO_SPACE.fullmatch(value):
+    if not KEY_CHARACTERS.fullmatch(value):
         raise SecretPolicyError("secret key may contain only printable ASCII without spaces")
     return Secret(value)
 
