@@ -9,7 +9,6 @@ property list, read by the one hardened plist reader,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +18,8 @@ from simulator.device import AnyDevice
 from simulator.emm.base import EMM
 from simulator.emm.lookups import INTUNE_TOKEN, intune_values, substitute
 from simulator.errors import ConfigError
+from simulator.jsonfile import load_json
+from simulator.secret import shown
 
 
 class EnrollmentType(StrEnum):
@@ -53,10 +54,7 @@ class Intune(EMM):
 
 def parse_android_json(text: str, *, name: str) -> dict[str, Any]:
     """Intune's Android "Enter JSON data" (``androidenterprise#managedConfiguration``)."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{name}: not JSON (line {exc.lineno}, column {exc.colno})") from None
+    doc = load_json(text, name=name, error=ConfigError)
     if not isinstance(doc, Mapping) or not isinstance(doc.get("managedProperty"), list):
         raise ConfigError(f"{name}: expected an object with a 'managedProperty' list")
     config: dict[str, Any] = {}
@@ -65,7 +63,7 @@ def parse_android_json(text: str, *, name: str) -> dict[str, Any]:
             raise ConfigError(f"{name}: managedProperty[{index}] has no string 'key'")
         values = [k for k in prop if k.startswith("value")]
         if len(values) != 1:
-            raise ConfigError(f"{name}: managedProperty[{index}] ({prop['key']}) needs exactly one value* field")
+            raise ConfigError(f"{name}: managedProperty[{index}] ({shown(prop['key'])}) needs exactly one value* field")
         value = prop[values[0]]
         config[prop["key"]] = tuple(value) if values[0] == "valueStringArray" else value
     return config

@@ -641,11 +641,15 @@ def test_capture_json_names_a_missing_file(tmp_path: Path) -> None:
     capture_error(directory, "'dumpsys_device_policy.txt'", "'dumpsys device_policy'")
 
 
-@pytest.mark.parametrize("text", ["{", "not json", "\xff"], ids=["truncated", "text", "latin1"])
-def test_capture_json_not_json(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("{", "not JSON (line 1, column 2)"), ("not json", "not JSON (line 1"), ("\xff", "not UTF-8 at byte 0")],
+    ids=["truncated", "text", "latin1"],
+)
+def test_capture_json_not_json(tmp_path: Path, text: str, problem: str) -> None:
     directory = copy_capture(tmp_path, ON_IOS, "iphone15pro-ios17-ws1-managed")
     (directory / INDEX).write_bytes(text.encode("latin-1"))
-    capture_error(directory, str(directory / INDEX), "not valid JSON")
+    capture_error(directory, str(directory / INDEX), problem)
 
 
 @pytest.mark.parametrize("number", [0, 2, "1", None])
