@@ -445,7 +445,7 @@ class _Decoder:
         if entity in _ENTITIES:
             return _ENTITIES[entity]
         digits = entity[1:]
-        if entity[:1] == "#" and digits.isascii() and digits.isdigit():
+        if entity[:1] == "#" and digits.isascii() and digits.isdigit() and len(digits.lstrip("0")) <= 7:
             code = int(digits)
             if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
                 return chr(code)

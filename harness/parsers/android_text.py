@@ -66,18 +66,25 @@ def _error(name: str, line: int, what: str) -> ParseError:
     return ParseError(f"{name}: line {line}: {what}")
 
 
-def _lines(text: str, name: str) -> list[str]:
-    """The output's lines without line terminators, after the checks every format shares."""
+def _checked(text: str, name: str) -> str:
+    """The output after the checks every format shares: its size, and no shell error."""
     if len(text) > MAX_OUTPUT_CHARS:
         raise ParseError(f"{name}: output is {len(text)} characters, more than the {MAX_OUTPUT_CHARS} accepted")
-    lines = [line.rstrip("\r") for line in text.split("\n")]
     # A shell error replaces the whole output, so only the first line is checked (a later line
     # starting with "sh: " may be part of a multi-line value). It is not echoed: the shell
     # repeats parts of the command line, which may carry values.
-    number, first = next(((n, line) for n, line in enumerate(lines, 1) if line.strip()), (1, ""))
-    if _SHELL_ERROR.match(first):
-        raise _error(name, number, "the shell reported an error instead of command output")
-    return lines
+    rest = text.lstrip()
+    if rest:
+        start = text.rfind("\n", 0, len(text) - len(rest)) + 1
+        end = text.find("\n", start)
+        if _SHELL_ERROR.match(text[start : end if end >= 0 else len(text)]):
+            raise _error(name, text.count("\n", 0, start) + 1, "the shell reported an error instead of command output")
+    return text
+
+
+def _lines(text: str, name: str) -> list[str]:
+    """The output's lines without line terminators, after :func:`_checked`."""
+    return [line.rstrip("\r") for line in _checked(text, name).split("\n")]
 
 
 def _indent(line: str) -> int:
@@ -88,63 +95,46 @@ def _indent(line: str) -> int:
 # getprop
 # ---------------------------------------------------------------------------------------------
 
-_PROPERTY_START = re.compile(r"\[([^\[\]\s]+)\]: \[")
-
-
-# One property: a value runs to the first "]" that ends a line followed by the next property or
-# the end of the output, the same rule as the line-by-line reader below.
-_PROPERTY = re.compile(r"\[([^\[\]\s]+)\]: \[(.*?)\]\n(?=\[[^\[\]\s]+\]: \[|\s*\Z)", re.S)
-
-
-def _getprop_fast(text: str) -> dict[str, str] | None:
-    """The whole output in one regular-expression pass, or None when anything is irregular
-    (CR line ends, blank lines, a duplicate, text between properties, too large): the
-    line-by-line reader then parses it or says exactly where it is wrong."""
-    if len(text) > MAX_OUTPUT_CHARS or "\r" in text:
-        return None
-    body = text.rstrip() + "\n"
-    props: dict[str, str] = {}
-    position = 0
-    for match in _PROPERTY.finditer(body):
-        if match.start() != position or match.group(1) in props or "\n" in match.group(2):
-            return None  # multi-line values (rare) need the line reader's "not closed" check
-        props[match.group(1)] = match.group(2)
-        position = match.end()
-    return props if props and position == len(body) else None
+#: Where a property starts: ``[name]: [`` at the start of a line.
+_PROPERTY_START = re.compile(r"^\[([^\[\]\s]+)\]: \[", re.M)
+_LINE_END_CR = re.compile(r"\r+(?=\n|\Z)")
 
 
 def parse_getprop(text: str, *, name: str) -> dict[str, str]:
     """``getprop`` output as a dict of property name to value.
 
     Values may be empty and may contain ``]``, ``:`` and newlines, so a value ends at the first
-    line ending in ``]`` that is followed by the next property (or by the end of the output).
-    A property line inside an unfinished value means the value was never closed.
+    line ending in ``]`` that is followed by the next property (or by the end of the output):
+    the text between two property starts is the first one's value plus ``]``. A property line
+    inside an unfinished value therefore means the value was never closed. The starts are found
+    in one regular-expression pass and everything else is slicing: linear time on any input
+    (a search for each value's end, line by line or by a lazy pattern, is quadratic on lines
+    that never close, and hours at the size cap).
     """
-    fast = _getprop_fast(text)
-    if fast is not None:
-        return fast
-    lines = _lines(text, name)
-    last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
+    text = _LINE_END_CR.sub("", _checked(text, name))
+    starts = _PROPERTY_START.finditer(text)
+    start = next(starts, None)
+    first = start.start() if start else len(text)
+    if text[:first].strip():
+        junk = len(text[:first]) - len(text[:first].lstrip())
+        raise _error(name, text.count("\n", 0, junk) + 1, "not a '[name]: [value]' property line")
     props: dict[str, str] = {}
-    index = 0
-    while index <= last:
-        line = lines[index]
-        index += 1
-        if not line.strip():
-            continue
-        start = _PROPERTY_START.match(line)
-        if start is None:
-            raise _error(name, index, "not a '[name]: [value]' property line")
-        key, first = start.group(1), index
-        parts = [line[start.end() :]]
-        while not (parts[-1].endswith("]") and (index > last or _PROPERTY_START.match(lines[index]))):
-            if index > last or _PROPERTY_START.match(lines[index]):
-                raise _error(name, first, f"the value of {key} is not closed by ']'")
-            parts.append(lines[index])
-            index += 1
+    while start is not None:
+        following = next(starts, None)  # one ahead, lazily: an error stops the scan at once
+        if following is not None:
+            value = text[start.end() : following.start() - 1]
+        else:  # the last one runs to the last line that is not blank
+            tail = text[start.end() :].split("\n")
+            while len(tail) > 1 and not tail[-1].strip():
+                tail.pop()
+            value = "\n".join(tail)
+        key = start.group(1)
+        if not value.endswith("]"):
+            raise _error(name, text.count("\n", 0, start.start()) + 1, f"the value of {key} is not closed by ']'")
         if key in props:
-            raise _error(name, first, f"property {key} is listed twice")
-        props[key] = "\n".join(parts)[:-1]
+            raise _error(name, text.count("\n", 0, start.start()) + 1, f"property {key} is listed twice")
+        props[key] = value[:-1]
+        start = following
     if not props:
         raise ParseError(f"{name}: no properties (getprop always prints some)")
     return props

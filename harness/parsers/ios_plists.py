@@ -26,10 +26,10 @@ Everything read here is untrusted, so:
 * every input is bounded (:data:`MAX_INPUT_BYTES`) before it is looked at;
 * **XML** is first parsed with defusedxml, which refuses entity declarations (billion laughs)
   and external references; Apple's ``<!DOCTYPE plist PUBLIC ...>`` line is allowed, since it
-  names the DTD without loading it. The element tree is then checked for what plistlib would
-  silently accept (duplicate keys, where the last one would win; stray elements), and only then
-  does ``plistlib.loads`` turn the same bytes into values: the expat run inside plistlib can no
-  longer meet an entity declaration. Errors name the line and column (from expat) or the key path;
+  names the DTD without loading it, in one expat pass. Values are then read from that tree
+  (not by ``plistlib.loads``, whose chunked expat feeding is quadratic in the longest token),
+  refusing what plistlib would silently accept (duplicate keys, where the last one would win;
+  stray elements, attributes). Errors name the line and column (from expat) or the key path;
 * **binary** plists (``bplist00``) have their 32-byte trailer checked first (CoreFoundation
   ``CFBinaryPList.c``: offset size, reference size, object count, top object, offset-table
   offset), so that a broken or truncated file is reported at the trailer's offset; plistlib's
@@ -47,9 +47,11 @@ because their text can quote the offending value (``int()`` does).
 
 from __future__ import annotations
 
+import binascii
 import datetime
 import io
 import plistlib
+import re
 import struct
 import uuid
 from collections.abc import Iterable, Mapping
@@ -194,18 +196,30 @@ def _show(key: str) -> str:
 
 
 class _At:
-    """Where a value sits in an answer, for messages: ``name: what at ProfileList[2].Payload``."""
+    """Where a value sits in an answer, for messages: ``name: what at ProfileList[2].Payload``.
 
-    __slots__ = ("name", "path")
+    A link to the parent and one key, rendered only when an error is raised: building every
+    value's path string up front costs memory in the depth times the key lengths, per value.
+    """
 
-    def __init__(self, name: str, path: str = "") -> None:
+    __slots__ = ("key", "name", "parent")
+
+    def __init__(self, name: str, parent: _At | None = None, key: str | int | None = None) -> None:
         self.name = name
-        self.path = path
+        self.parent = parent
+        self.key = key
 
     def __truediv__(self, key: str | int) -> _At:
-        if isinstance(key, int):
-            return _At(self.name, f"{self.path}[{key}]")
-        return _At(self.name, f"{self.path}.{_show(key)}" if self.path else _show(key))
+        return _At(self.name, self, key)
+
+    @property
+    def path(self) -> str:
+        parts: list[str] = []
+        at: _At | None = self
+        while at is not None and at.key is not None:
+            parts.append(f"[{at.key}]" if isinstance(at.key, int) else f".{_show(at.key)}")
+            at = at.parent
+        return "".join(reversed(parts)).removeprefix(".")
 
     def error(self, what: str) -> ParseError:
         return ParseError(f"{self.name}: {what} at {self.path or 'top level'}")
@@ -270,8 +284,8 @@ def _load_binary(data: bytes, name: str) -> Any:
     stream = io.BytesIO(data)
     try:
         return plistlib.load(stream, fmt=plistlib.FMT_BINARY)
-    except Exception as exc:  # plistlib raises InvalidFileException, RecursionError, TypeError...
-        raise ParseError(f"{name}: malformed binary plist near offset {stream.tell()} ({type(exc).__name__})") from None
+    except Exception:  # plistlib raises InvalidFileException, RecursionError, TypeError...
+        raise ParseError(f"{name}: malformed binary plist near offset {stream.tell()}") from None
 
 
 def _parse_xml(data: bytes, name: str) -> Element:
@@ -285,54 +299,105 @@ def _parse_xml(data: bytes, name: str) -> Element:
         raise ParseError(f"{name}: XML entity declarations are refused") from None
     except DefusedXmlException:  # external references, DTDs where refused
         raise ParseError(f"{name}: unsafe XML is refused") from None
-    except Exception as exc:  # expat's odd corners (unknown encodings...)
-        raise ParseError(f"{name}: unreadable XML ({type(exc).__name__})") from None
+    except (ValueError, LookupError):  # expat: an encoding it cannot read (utf-7, unknown names)
+        raise ParseError(f"{name}: XML in an unsupported encoding (plists are UTF-8)") from None
+    except Exception:  # expat's other odd corners
+        raise ParseError(f"{name}: unreadable XML") from None
     return root
 
 
 def _load_xml(data: bytes, name: str) -> Any:
     root = _parse_xml(data, name)
-    _check_xml_plist(root, _At(name))
-    try:
-        return plistlib.loads(data, fmt=plistlib.FMT_XML)
-    except Exception:  # a bad <integer>, <real>, <date> or <data> text
-        raise ParseError(f"{name}: XML plist value does not match its element type") from None
-
-
-def _check_xml_plist(root: Element, at: _At) -> None:
-    """Refuse what plistlib accepts silently: duplicate keys, stray or misplaced elements.
-
-    ``root`` is ``<plist>`` around one value, or a bare value (Intune's editor takes a bare
-    ``<dict>``). plistlib keeps the last of two equal keys, so a hint could be overridden
-    without anyone seeing it in the file.
-    """
+    at = _At(name)
     if root.tag == "plist":
+        if set(root.attrib) - {"version"} or len(root.get("version", "")) > 8:
+            raise at.error("<plist> has attributes other than a version")
         if len(root) != 1:
             raise at.error("<plist> must hold exactly one value")
         root = root[0]
-    stack = [(root, at, 0)]
-    while stack:
-        element, where, depth = stack.pop()
-        if element.tag not in _XML_VALUE_TAGS:
-            raise where.error(f"unexpected element <{_show(str(element.tag))}>")
-        children = list(element)
-        if element.tag in ("dict", "array") and depth >= MAX_DEPTH:
-            raise where.error(f"nesting deeper than {MAX_DEPTH} levels")
-        if element.tag == "dict":
-            keys, values = children[::2], children[1::2]
-            if len(keys) != len(values) or any(k.tag != "key" or len(k) for k in keys):
-                raise where.error("dictionary content is not <key> then value pairs")
-            seen: set[str] = set()
-            for key_element, value in zip(keys, values, strict=True):
-                key = key_element.text or ""
-                if key in seen:
-                    raise where.error(f"duplicate key {_show(key)}")
-                seen.add(key)
-                stack.append((value, where / key, depth + 1))
-        elif element.tag == "array":
-            stack.extend((child, where / i, depth + 1) for i, child in enumerate(children))
-        elif children:
-            raise where.error(f"<{element.tag}> holds elements")
+    return _xml_value(root, at, 0)
+
+
+def _xml_value(element: Element, at: _At, depth: int) -> Any:
+    """The value of one plist element, checked: what plistlib would accept silently is refused.
+
+    The values are read from the tree defusedxml built in one expat pass, not by
+    ``plistlib.loads``: plistlib feeds expat in 2 KiB chunks, and expat rescans a token that
+    spans chunks from its start each time, so one 4 MB attribute or comment costs seconds to
+    minutes. Refused: duplicate keys (plistlib keeps the last, so a hint could be overridden
+    without anyone seeing it in the file), stray or misplaced elements, attributes, and numbers
+    beyond 64 bits. Values follow plistlib's rules otherwise (``0x`` integers, base64 data,
+    ``YYYY-MM-DDTHH:MM:SSZ`` dates).
+    """
+    tag = element.tag
+    if tag not in _XML_VALUE_TAGS:
+        raise at.error(f"unexpected element <{_show(str(tag))}>")
+    if element.attrib:
+        raise at.error(f"<{tag}> has attributes (plist values have none)")
+    children = list(element)
+    if tag in ("dict", "array"):
+        if depth >= MAX_DEPTH:
+            raise at.error(f"nesting deeper than {MAX_DEPTH} levels")
+        if tag == "array":
+            return [_xml_value(child, at / i, depth + 1) for i, child in enumerate(children)]
+        keys, values = children[::2], children[1::2]
+        if len(keys) != len(values) or any(k.tag != "key" or len(k) or k.attrib for k in keys):
+            raise at.error("dictionary content is not <key> then value pairs")
+        result: dict[str, Any] = {}
+        for key_element, value in zip(keys, values, strict=True):
+            key = key_element.text or ""
+            if key in result:
+                raise at.error(f"duplicate key {_show(key)}")
+            result[key] = _xml_value(value, at / key, depth + 1)
+        return result
+    if children:
+        raise at.error(f"<{tag}> holds elements")
+    text = element.text or ""
+    if tag == "string":
+        return text
+    if tag in ("true", "false"):
+        if text.strip():
+            raise at.error(f"<{tag}/> holds text")
+        return tag == "true"
+    try:
+        return _XML_LEAVES[tag](text.strip())
+    except (ValueError, TypeError, binascii.Error):
+        raise at.error(f"<{tag}> text is not a valid {_TYPE_NAMES_BY_TAG[tag]}") from None
+
+
+def _xml_integer(text: str) -> int:
+    if not _XML_INTEGER.fullmatch(text):
+        raise ValueError
+    value = int(text, 16 if text[:2] in ("0x", "0X") else 10)
+    if not -(2**63) <= value < 2**64:
+        raise ValueError
+    return value
+
+
+def _xml_real(text: str) -> float:
+    if len(text) > 64:
+        raise ValueError
+    return float(text)
+
+
+def _xml_date(text: str) -> datetime.datetime:
+    match = _XML_DATE.fullmatch(text)
+    if match is None:
+        raise ValueError
+    parts = [int(part) for part in match.groups() if part is not None]
+    return datetime.datetime(*parts)  # naive UTC, as plistlib gives; fewer than 3 parts: TypeError
+
+
+_XML_INTEGER = re.compile(r"[+-]?[0-9]{1,20}|0[xX][0-9a-fA-F]{1,16}")
+# plistlib's _dateParser: a year, then optionally month, day, hour, minute, second; always Z.
+_XML_DATE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d)(?::(\d\d)(?::(\d\d))?)?)?)?)?Z", re.ASCII)
+_XML_LEAVES: dict[str, Any] = {
+    "integer": _xml_integer,
+    "real": _xml_real,
+    "date": _xml_date,
+    "data": lambda text: binascii.a2b_base64(text.encode("ascii")),
+}
+_TYPE_NAMES_BY_TAG = {"integer": "integer", "real": "real number", "date": "date", "data": "base64 data"}
 
 
 def _check_tree(root: object, name: str) -> None:

@@ -37,7 +37,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, cast
 
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
 from harness.errors import ParseError
@@ -59,6 +59,12 @@ MAX_RESTRICTIONS_BYTES = 8 * 1024 * 1024
 _JAVA_INT = re.compile(r"[+-]?[0-9]+")
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
+#: What defusedxml refused, in words (Android writes none of these).
+_REFUSED: dict[type[Exception], str] = {
+    DTDForbidden: "a DTD (<!DOCTYPE>), which is not accepted",
+    EntitiesForbidden: "an entity declaration, which is not accepted",
+    ExternalReferenceForbidden: "an external reference, which is not accepted",
+}
 
 def parse_restrictions(data: bytes, *, name: str) -> AppConfig:
     """Read a ``res_<pkg>.xml`` / ``AppRestrictions_<pkg>...xml`` file, text XML or ABX."""
@@ -119,7 +125,13 @@ class _Reader:
 
     def integer(self, entry: Element, key: str) -> int:
         text = self.text(entry)
-        if not _JAVA_INT.fullmatch(text) or not _INT_MIN <= int(text) <= _INT_MAX:
+        # Integer.parseInt takes leading zeros; past them, 10 digits is the most an int holds
+        # (and int() of thousands of digits is quadratic, past 4300 refused by Python itself).
+        if (
+            not _JAVA_INT.fullmatch(text)
+            or len(text.lstrip("+-").lstrip("0")) > 10
+            or not _INT_MIN <= int(text) <= _INT_MAX
+        ):
             raise self.error(entry, f"entry {key!r}: type i value is not a 32-bit integer")
         return int(text)
 
@@ -156,9 +168,10 @@ def _parse_xml(data: bytes, *, name: str) -> Element:
         root = cast(Element, parser.close())
     except DefusedXmlException as exc:
         raise ParseError(
-            f"{name}: refused XML at offset {parser.parser.CurrentByteIndex}: "
-            f"{type(exc).__name__} (DTDs and entities are not accepted)"
+            f"{name}: refused XML at offset {parser.parser.CurrentByteIndex}: {_REFUSED.get(type(exc), 'unsafe XML')}"
         ) from None
+    except (ValueError, LookupError):  # expat: an encoding it cannot read (utf-7, unknown names)
+        raise ParseError(f"{name}: XML in an unsupported encoding (Android writes UTF-8)") from None
     except ET.ParseError as exc:
         line, column = exc.position
         offset = parser.parser.ErrorByteIndex

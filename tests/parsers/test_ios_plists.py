@@ -1203,9 +1203,9 @@ def test_deep_xml_nesting_is_refused() -> None:
         (f"<string>{SECRET}</string><key>a</key>", "dictionary content is not <key> then value pairs at top level"),
         ("<key>a</key><dict><key>b</key><foo/></dict>", "unexpected element <foo> at a.b"),
         (f"<key>a</key><string>{SECRET}<b/></string>", "<string> holds elements at a"),
-        (f"<key>a</key><integer>{SECRET}</integer>", "XML plist value does not match its element type"),
-        (f"<key>a</key><date>{SECRET}</date>", "XML plist value does not match its element type"),
-        (f"<key>a</key><real>{SECRET}</real>", "XML plist value does not match its element type"),
+        (f"<key>a</key><integer>{SECRET}</integer>", "<integer> text is not a valid integer at a"),
+        (f"<key>a</key><date>{SECRET}</date>", "<date> text is not a valid date at a"),
+        (f"<key>a</key><real>{SECRET}</real>", "<real> text is not a valid real number at a"),
     ],
     ids=[
         "duplicate-key",
