@@ -385,7 +385,10 @@ def _xml_date(text: str) -> datetime.datetime:
     if match is None:
         raise ValueError
     parts = [int(part) for part in match.groups() if part is not None]
-    return datetime.datetime(*parts)  # naive UTC, as plistlib gives; fewer than 3 parts: TypeError
+    if len(parts) < 3:
+        raise ValueError  # plistlib fails on a date without a day too
+    year, month, day, hour, minute, second = parts + [0] * (6 - len(parts))
+    return datetime.datetime(year, month, day, hour, minute, second)  # naive UTC, as plistlib gives
 
 
 _XML_INTEGER = re.compile(r"[+-]?[0-9]{1,20}|0[xX][0-9a-fA-F]{1,16}")

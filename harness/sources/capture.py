@@ -76,7 +76,9 @@ def read_capture_file(directory: Path, file: str, limit: int) -> bytes:
         if path.is_symlink():
             target = path.resolve()
             if not target.is_relative_to(root):
-                raise CaptureError(f"{directory}: file {_show_name(file)} is a symlink that leaves the capture directory")
+                raise CaptureError(
+                    f"{directory}: file {_show_name(file)} is a symlink that leaves the capture directory"
+                )
             path = target
         before = path.lstat()
         if not stat.S_ISREG(before.st_mode):
@@ -163,9 +165,9 @@ class Capture(TransportBase):
             if not isinstance(status, int) or isinstance(status, bool):
                 raise CaptureError(f"{where}: entries[{i}].status must be an integer")
             file = entry["file"]
-            problem = _file_name_problem(file)
-            if problem is not None:
-                raise CaptureError(f"{where}: entries[{i}].file {_show_name(file)} {problem}")
+            refusal = _file_name_problem(file)
+            if refusal is not None:
+                raise CaptureError(f"{where}: entries[{i}].file {_show_name(file)} {refusal}")
             if entry["request"] in entries:
                 raise CaptureError(f"{where}: entries[{i}]: request {_show_name(entry['request'])} recorded twice")
             entries[entry["request"]] = (file, status)
@@ -240,5 +242,5 @@ def write_capture(
         }
         (directory / INDEX).write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
-        raise CaptureError(f"{directory}: cannot write the capture ({exc.strerror or type(exc).__name__})") from None
+        raise CaptureError(f"{directory}: cannot write the capture: {os_error_text(exc)}") from None
     return directory

@@ -30,7 +30,6 @@ SECRET_ALPHABET = string.ascii_letters + string.digits + "~_.-"
 SECRET_LENGTH = 37
 
 
-
 def generate_secret(rng: random.Random) -> Secret:
     """A new secret key like the Admin Console's "Copy" button gives."""
     return Secret("".join(rng.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH)))
@@ -44,9 +43,7 @@ def check_existing_key(value: str) -> Secret:
     accept any mix otherwise, so that weak keys can still be tested.
     """
     if not MIN_KEY_LENGTH <= len(value) <= MAX_KEY_LENGTH:
-        raise SecretPolicyError(
-            f"secret key must be {MIN_KEY_LENGTH}-{MAX_KEY_LENGTH} characters, got {len(value)}"
-        )
+        raise SecretPolicyError(f"secret key must be {MIN_KEY_LENGTH}-{MAX_KEY_LENGTH} characters, got {len(value)}")
     if not KEY_CHARACTERS.fullmatch(value):
         raise SecretPolicyError("secret key may contain only printable ASCII without spaces")
     return Secret(value)
