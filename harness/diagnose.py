@@ -44,14 +44,14 @@ def config_findings(config: AppConfig, where: str) -> list[Finding]:
         )
     value = config.get(MANAGEMENT_HINT)
     if isinstance(value, str):
-        unresolved = find_unresolved(value)
-        if unresolved:
+        if find_unresolved(value):
+            # The lookup's text is not shown: a secret key may itself look like {Something}.
             findings.append(
                 Finding(
                     FindingCode.UNRESOLVED_LOOKUP,
                     Severity.ERROR,
-                    f"{where}: managementHint holds the unresolved lookup {unresolved[0]} (arrives as literal "
-                    "text, so it is not configured); enter the secret key itself",
+                    f"{where}: managementHint holds an EMM lookup or token ({{Name}} or {{{{name}}}}) that was "
+                    "never filled in, which Okta Verify sends as literal text; enter the secret key itself",
                 )
             )
         elif value != value.strip():

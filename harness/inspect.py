@@ -25,7 +25,7 @@ from simulator.device import (
 from simulator.ids import OKTA_VERIFY_ANDROID
 from simulator.okta_verify.agent import OktaVerify
 from simulator.secret import redact
-from simulator.verdict import Decision, Finding, Outcome, Reason
+from simulator.verdict import Decision, Finding, FindingCode, Outcome, Reason
 from simulator.verifier.org import Org, reason_without_hint
 
 #: What an admin does about each reason, per EMM.
@@ -179,6 +179,8 @@ def inspect_device(device: AnyDevice, org: Org | None, *, source: str = "") -> I
         chain.enroll()
         decision = chain.sign_in()
         inspection.verdict, inspection.managed = decision, decision.managed
+        if decision.managed:  # the hint matched a key: its lookup-like text is the key itself
+            findings = [f for f in findings if f.code is not FindingCode.UNRESOLVED_LOOKUP]
         inspection.findings = list(decision.findings) + findings
         return inspection
     inspection.notes.append("matching the managementHint against the org's secret keys needs an org file (--org)")

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from simulator.secret import redact
+from simulator.secret import redact_leaves
 
 
 def _freeze(value: Any) -> Any:
@@ -39,20 +39,6 @@ def _freeze(value: Any) -> Any:
         return tuple(_freeze(v) for v in value)
     if isinstance(value, tuple):
         return tuple(_freeze(v) for v in value)
-    return value
-
-
-def _redacted(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    if isinstance(value, AppConfig):
-        return {k: _redacted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redacted(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_redacted(v) for v in value)
     return value
 
 
@@ -74,7 +60,7 @@ class AppConfig(Mapping[str, Any]):
         return len(self._data)
 
     def __repr__(self) -> str:
-        return f"AppConfig({_redacted(self)!r})"
+        return f"AppConfig({redact_leaves(self)!r})"
 
     __str__ = __repr__
 
@@ -94,5 +80,5 @@ class AppConfig(Mapping[str, Any]):
 
     def redacted(self) -> dict[str, Any]:
         """The same tree with every string leaf redacted: safe for reports and logs."""
-        result: dict[str, Any] = _redacted(self)
+        result: dict[str, Any] = redact_leaves(self)
         return result

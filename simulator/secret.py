@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Mapping
 from typing import Any
 
 #: "Use existing key" accepts 8-256 characters (okta-help); attestlab also refuses spaces, control
@@ -29,22 +30,43 @@ def redact(value: str) -> str:
     return f"{value[:2]}…({len(value)})"
 
 
-#: A word or a dotted identifier (``provider``, ``managementHint``, ``OktaVerify.OrgUrl``).
-_WORD = re.compile(r"[A-Za-z_.]+")
+def redact_leaves(value: Any) -> Any:
+    """The same tree (mappings, lists, tuples) with every string leaf redacted, bytes by their
+    length: a configuration or a step's arguments as a ``repr`` or a log may show them."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, Mapping):
+        return {k: redact_leaves(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_leaves(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact_leaves(v) for v in value)
+    return value
+
+
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+_NOT_LETTER = re.compile(r"[^A-Za-z]")
 
 
 def could_be_secret(text: str) -> bool:
     """Whether ``text`` could be a secret key, so that no message may show it.
 
-    (model) A key is 8-256 printable characters without spaces; Okta asks for mixed case and
-    symbols and its generated keys always hold digits and symbols. Text that is only letters,
-    ``_`` and ``.`` is taken for a word or a field name (a typo such as ``platfrom``, a key such
-    as ``managementHint``) and may be shown; everything else of a key's shape is not.
+    (model) "Use existing key" takes 8-256 characters and Okta asks for mixed case and symbols;
+    the keys it generates always mix cases, digits and symbols. Text of that shape — 8-256
+    printable characters without spaces, upper and lower case letters, and a digit or a symbol
+    — is never shown. Anything else is taken for a name or a typo (``intune-androd``,
+    ``platfrom``, ``managementHint``) and may be: a message that says what was typed is worth
+    more than hiding a word no Okta org would accept as its key.
     """
     return (
         MIN_KEY_LENGTH <= len(text) <= MAX_KEY_LENGTH
         and KEY_CHARACTERS.fullmatch(text) is not None
-        and _WORD.fullmatch(text) is None
+        and _UPPER.search(text) is not None
+        and _LOWER.search(text) is not None
+        and _NOT_LETTER.search(text) is not None
     )
 
 

@@ -82,10 +82,14 @@ class YamlDoc:
     def where(self, path: Sequence[str | int]) -> str:
         return f"{self.name}:{self.line(path)}"
 
-    def error(self, path: Sequence[str | int], message: str) -> ConfigError:
+    def error(
+        self, path: Sequence[str | int], message: str, *, line_of: Sequence[str | int] | None = None
+    ) -> ConfigError:
+        """``file:line: path: message``; ``line_of`` takes the line from a longer path than the
+        one named (an unknown key is named by its mapping, since the key may be a secret)."""
         field_name = ".".join(str(p) for p in path)
-        prefix = f"{self.where(path)}: {field_name}: " if field_name else f"{self.where(path)}: "
-        return ConfigError(prefix + message)
+        where = self.where(path if line_of is None else line_of)
+        return ConfigError(f"{where}: {field_name}: {message}" if field_name else f"{where}: {message}")
 
 
 def read_yaml_file(path: str | PathLike[str], *, what: str) -> YamlDoc:

@@ -114,7 +114,7 @@ def test_unknown_field_lists_the_fields(folder: Path) -> None:
     text = GOOD.replace(PLATFORM, PLATFORM + "  colour: blue\n")
     path = _write(folder, text)
     message = _error(path)
-    assert message.startswith(f"{path}:{_line_of(text, 'colour')}: device.colour: unknown field (allowed: ")
+    assert message.startswith(f"{path}:{_line_of(text, 'colour')}: device: unknown field 'colour' (allowed: ")
     assert "okta_verify" in message and "secure_folder" in message
 
 

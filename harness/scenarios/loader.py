@@ -27,7 +27,8 @@ from harness.sources import parse_spec
 from simulator.device import Platform
 from simulator.emm import Delivery, EnrollmentType, IOSAppSettings
 from simulator.emm.intune import parse_android_json
-from simulator.errors import ConfigError
+from simulator.errors import ConfigError, os_error_text
+from simulator.secret import shown
 from simulator.verdict import FindingCode, Outcome, Reason
 from simulator.verifier.configs import check_existing_key
 from simulator.verifier.orgfile import OrgSpec, parse_org_spec, read_org_file
@@ -81,6 +82,11 @@ class _Checker:
     def fail(self, path: Sequence[str | int], message: str) -> InputError:
         return InputError(str(self.doc.error(path, message)))
 
+    def unknown_key(self, path: Sequence[str | int], key: Any, message: str) -> InputError:
+        """An error about a key the format does not know: at the key's line, but the key itself
+        only as :func:`shown` allows (it may be a secret typed where a field name goes)."""
+        return InputError(str(self.doc.error(path, message, line_of=(*path, str(key)))))
+
     def mapping(self, value: Any, path: Sequence[str | int], allowed: set[str]) -> dict[str, Any]:
         if value is None:
             return {}
@@ -88,7 +94,7 @@ class _Checker:
             raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
         for key in value:
             if key not in allowed:
-                raise self.fail((*path, key), f"unknown field (allowed: {', '.join(sorted(allowed))})")
+                raise self.unknown_key(path, key, f"unknown field {shown(key)} (allowed: {', '.join(sorted(allowed))})")
         return value
 
     def settings(
@@ -106,7 +112,7 @@ class _Checker:
 
     def choice(self, value: Any, path: Sequence[str | int], allowed: Sequence[str]) -> str:
         if value not in allowed:
-            raise self.fail(path, f"{value!r} is not one of: {', '.join(allowed)}")
+            raise self.fail(path, f"{shown(value)} is not one of: {', '.join(allowed)}")
         return str(value)
 
     def typed(self, value: Any, path: Sequence[str | int], kind: type | tuple[type, ...]) -> Any:
@@ -185,8 +191,14 @@ def _org_file(path: Path) -> OrgSpec:
 
 def _org(c: _Checker, value: Any, scenario_path: Path) -> OrgSpec:
     if isinstance(value, str):
-        org_path = (scenario_path.parent / value).resolve()
-        if not org_path.is_file():
+        try:
+            org_path = (scenario_path.parent / value).resolve()
+            found = org_path.is_file()
+        except OSError as exc:  # a name over 255 bytes...
+            raise c.fail(("org",), f"org file: {os_error_text(exc)}") from None
+        except ValueError:
+            raise c.fail(("org",), "org file: the path holds a NUL character") from None
+        if not found:
             raise c.fail(("org",), f"org file {value!r} not found (relative to the scenario)")
         try:
             return _org_file(org_path)
@@ -289,11 +301,11 @@ def _step(c: _Checker, raw: Any, index: int) -> Step:
         if isinstance(raw, str) and raw in ACTIONS:
             raw = {raw: None}
         else:
-            raise c.fail(path, f"unknown step {raw!r} (allowed: {', '.join(ACTIONS)})")
+            raise c.fail(path, f"unknown step {shown(raw)} (allowed: {', '.join(ACTIONS)})")
     actions = [k for k in raw if k != "expect"]
     if len(actions) != 1 or actions[0] not in ACTIONS:
-        shown = ", ".join(map(str, actions)) or "nothing"
-        raise c.fail(path, f"unknown step {shown!r} (allowed: {', '.join(ACTIONS)})")
+        named = ", ".join(map(shown, actions)) or "nothing"
+        raise c.fail(path, f"unknown step {named} (allowed: {', '.join(ACTIONS)})")
     action = actions[0]
     args = _step_args(c, action, raw[action], (*path, action))
     if raw.get("expect") is not None and action not in _EXPECT:
@@ -362,7 +374,7 @@ def _check_config_names(c: _Checker, org: OrgSpec, steps: tuple[Step, ...]) -> N
         if step.action == "add_platform":
             name = str(step.args["name"])
             if name in names:
-                raise c.fail((*path, "name"), f"configuration {name!r} already exists")
+                raise c.fail((*path, "name"), f"configuration {shown(name)} already exists")
             if "secret" in step.args:
                 try:
                     check_existing_key(str(step.args["secret"]))
@@ -372,7 +384,7 @@ def _check_config_names(c: _Checker, org: OrgSpec, steps: tuple[Step, ...]) -> N
         elif step.action in ("reset_secret", "delete_platform"):
             name = step.args["name"]
             if name not in names:
-                raise c.fail(path, f"no configuration named {name!r} (have: {', '.join(sorted(names)) or 'none'})")
+                raise c.fail(path, f"no configuration named {shown(name)} (have: {', '.join(sorted(names)) or 'none'})")
             if step.action == "delete_platform":
                 names.discard(name)
 
@@ -404,5 +416,6 @@ def _check_secret_refs(c: _Checker, org: OrgSpec, device: DeviceSpec, steps: tup
             if name not in known:
                 raise c.fail(
                     path,
-                    f"${{secret:{name}}}: no configuration named {name!r} (have: {', '.join(sorted(known)) or 'none'})",
+                    f"${{secret:NAME}}: no configuration named {shown(name)} "
+                    f"(have: {', '.join(sorted(known)) or 'none'})",
                 )

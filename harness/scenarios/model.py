@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.device import Platform
+from simulator.secret import Secret, redact_leaves
 from simulator.verifier.orgfile import OrgSpec
 
 #: Step actions and what their argument is.
@@ -62,6 +63,13 @@ class EMMSpec:
     config: dict[str, Any]
     custom_values: dict[str, str]
 
+    def __repr__(self) -> str:
+        # A configuration holds hints as typed (a literal key, not only ``${secret:NAME}``).
+        return (
+            f"EMMSpec(provider={self.provider!r}, settings={self.settings!r}, ios={self.ios!r}, "
+            f"config={redact_leaves(self.config)!r}, custom_values={redact_leaves(self.custom_values)!r})"
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class DeviceSpec:
@@ -99,6 +107,14 @@ class Step:
     args: dict[str, Any]
     expect: Expectation | None
     line: int
+
+    def __repr__(self) -> str:
+        # add_platform's secret and emm_push's configuration may be secrets: never shown.
+        args = {
+            key: Secret(str(value)) if key == "secret" else redact_leaves(value) if key == "config" else value
+            for key, value in self.args.items()
+        }
+        return f"Step(action={self.action!r}, args={args!r}, expect={self.expect!r}, line={self.line})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from simulator.device import Platform
 from simulator.errors import SecretPolicyError
-from simulator.secret import Secret
+from simulator.secret import Secret, shown
 from simulator.verifier.configs import MultipleConfigs, check_existing_key
 from simulator.verifier.org import Org, Policy
 from simulator.yamlfile import YamlDoc, read_yaml_file
@@ -77,22 +77,73 @@ class OrgSpec(_Strict):
         return configs
 
 
+#: Field-specific wording for a value of the wrong shape, by field name.
+_FIELD_RULES = {
+    "org_url": "must be an https:// URL like https://example.okta.com",
+    "enrollment_link": "must be an http:// or https:// URL like https://portal.manage.microsoft.com/",
+    "secret_sha256": "must be the SHA-256 of the key: 64 hexadecimal characters",
+    "created": "must be a date and time like 2026-01-05T10:00:00Z",
+}
+#: Wording by pydantic error type, for the other fields.
+_TYPE_RULES = {
+    "missing": "missing (required)",
+    "string_type": "must be text",
+    "string_too_short": "must not be empty",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a list",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+    "dict_type": "must be a mapping",
+}
+_SECRET_RULE = "invalid secret key (8-256 printable characters, no spaces)"
+
+
+def _fields_at(loc: tuple[str | int, ...]) -> list[str]:
+    """The fields allowed in the mapping at ``loc`` (for an unknown-field message)."""
+    model: type[BaseModel] = OrgSpec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[str(part)].annotation if str(part) in model.model_fields else None
+        inner = getattr(annotation, "__args__", (annotation,))[0] if annotation is not None else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return sorted(model.model_fields)
+
+
+def _plain(error: Any) -> tuple[tuple[str | int, ...], str, tuple[str | int, ...] | None]:
+    """(path to name, message in plain words, longer path for the line) for one pydantic error."""
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    if kind == "extra_forbidden":
+        allowed = ", ".join(_fields_at(loc[:-1]))
+        return loc[:-1], f"unknown field {shown(loc[-1])} (allowed: {allowed})", loc
+    if kind == "value_error":  # our validators: their message holds no value
+        return loc, str(error.get("ctx", {}).get("error", error["msg"])), None
+    if kind == "missing":
+        return loc, _TYPE_RULES[kind], None
+    if "secret" in loc:
+        return loc, _SECRET_RULE, None  # never echo a secret: pydantic's message may quote it
+    if field in _FIELD_RULES and loc[-1] == field:
+        return loc, _FIELD_RULES[field], None
+    if kind in ("enum", "literal_error"):
+        expected = error.get("ctx", {}).get("expected", "")
+        choices = expected.replace("'", "").replace(" or ", ", ")
+        return loc, f"{shown(error.get('input'))} is not one of: {choices}", None
+    return loc, _TYPE_RULES.get(kind, str(error["msg"])), None
+
+
 def parse_org_spec(data: Any, doc: YamlDoc, base: tuple[str | int, ...] = ()) -> OrgSpec:
-    """Validate org data (a whole file, or a scenario's inline ``org:``) with file:line errors."""
+    """Validate org data (a whole file, or a scenario's inline ``org:``) with file:line errors,
+    in plain words rather than pydantic's (``org_url: must be an https:// URL like ...``)."""
     try:
         return OrgSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        message = first["msg"]
-        if first["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif first["type"] == "literal_error" or first["type"] == "enum":
-            message = f"{message} (got {first.get('input')!r})"
-        # Never echo a secret: pydantic's message for 'secret' may quote the input.
-        if "secret" in loc and first["type"] not in ("missing", "extra_forbidden", "value_error"):
-            message = "invalid secret key (8-256 printable characters, no spaces)"
-        raise doc.error(base + loc, message) from None
+        loc, message, line_of = _plain(exc.errors()[0])
+        raise doc.error(base + loc, message, line_of=base + line_of if line_of else None) from None
 
 
 def build_org(spec: OrgSpec, *, rng: random.Random | None = None, clock: Any = None) -> tuple[Org, dict[str, Secret]]:

@@ -85,11 +85,11 @@ def test_parse_android_json() -> None:
         ('{"managedProperty": ["managementHint"]}', "managedProperty[0] has no string 'key'"),
         (
             '{"managedProperty": [{"key": "managementHint"}]}',
-            "managedProperty[0] (managementHint) needs exactly one value* field",
+            "managedProperty[0] ('managementHint') needs exactly one value* field",
         ),
         (
             json.dumps({"managedProperty": [{"key": "managementHint", "valueString": SECRET, "valueBool": True}]}),
-            "managedProperty[0] (managementHint) needs exactly one value* field",
+            "managedProperty[0] ('managementHint') needs exactly one value* field",
         ),
     ],
     ids=["truncated", "array", "object", "no-key", "string-item", "no-value", "two-values"],
