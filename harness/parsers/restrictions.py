@@ -66,6 +66,7 @@ _REFUSED: dict[type[Exception], str] = {
     ExternalReferenceForbidden: "an external reference, which is not accepted",
 }
 
+
 def parse_restrictions(data: bytes, *, name: str) -> AppConfig:
     """Read a ``res_<pkg>.xml`` / ``AppRestrictions_<pkg>...xml`` file, text XML or ABX."""
     if len(data) > MAX_RESTRICTIONS_BYTES:
