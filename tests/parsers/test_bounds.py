@@ -16,8 +16,8 @@ from harness.parsers import abx
 from harness.parsers.android_text import MAX_OUTPUT_CHARS, parse_getprop
 from harness.parsers.ios_plists import MAX_DEPTH, parse_cloud_configuration, parse_intune_ios_xml
 from harness.parsers.restrictions import parse_restrictions
-from simulator.restrictions_file import restrictions_to_abx
 from simulator.appconfig import AppConfig
+from simulator.restrictions_file import restrictions_to_abx
 
 NAME = "capture: getprop"
 
