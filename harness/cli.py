@@ -221,9 +221,12 @@ def _print_inspection(console: Console, data: dict[str, object]) -> None:
         f"[bold]{escape(str(device['model']))}[/] ({escape(str(device['manufacturer']))}), "
         f"{device['platform']} {escape(str(device['os_version']))}, serial {escape(str(device['serial']))}"
     )
+    if device.get("device_owner"):
+        console.print(f"  device owner: {escape(str(device['device_owner']))} (fully managed)")
     for user in device.get("users", []):
         owner = f", profile owner {escape(user['profile_owner'])}" if user["profile_owner"] else ""
-        console.print(f"  user {user['id']}: {escape(user['name'])} ({user['kind']}{owner})")
+        state = (", paused" if user.get("paused") else "") + (", shell refused" if user.get("no_debugging") else "")
+        console.print(f"  user {user['id']}: {escape(user['name'])} ({user['kind']}{state}{owner})")
     if "supervised" in device:
         console.print(f"  supervised: {device['supervised']}, MDM enrolled: {device['mdm_enrolled']}")
     copies = data["okta_verify"]

@@ -3,8 +3,8 @@
 The verifier judges what Okta Verify sends; this module looks at the device the way an admin
 with adb or the MDM console would, and explains the quiet failures behind a verdict: a key typed
 ``managementhint``, a lookup value the EMM never resolved, a trailing space, Okta Verify in two
-profiles, the configuration in only one iOS preference domain, no SSO extension, an inventory
-status that will only change at the next sign-in.
+profiles, a paused work profile, a user the shell was refused for, no SSO extension, what the
+MDM's answers cannot show, an inventory status that will only change at the next sign-in.
 """
 
 from __future__ import annotations
@@ -12,15 +12,17 @@ from __future__ import annotations
 from simulator.appconfig import AppConfig
 from simulator.device import (
     UNREAD_CONFIG,
+    UNREAD_DECLARATIVE_APPS,
     UNREAD_PROFILE_TYPES,
+    UNREAD_SSO_EXTENSION_DATA,
     AndroidDevice,
     AnyDevice,
     IOSDevice,
     ProfileKind,
+    unread_user,
 )
 from simulator.emm.lookups import find_unresolved
 from simulator.ids import (
-    IOS_PREFERENCE_DOMAINS,
     MANAGEMENT_HINT,
     OKTA_SSO_EXTENSION_IOS,
     OKTA_VERIFY_ANDROID,
@@ -86,6 +88,27 @@ def _android_findings(device: AndroidDevice) -> list[Finding]:
                 "open sign-ins in the work profile's browser (or uninstall the personal copy)",
             )
         )
+    for user in users:
+        if user.paused and user.kind is ProfileKind.WORK:
+            findings.append(
+                Finding(
+                    FindingCode.WORK_PROFILE_PAUSED,
+                    Severity.ERROR,
+                    f"the work profile (user {user.id}) is paused, so Okta Verify in it cannot answer and the "
+                    "device is not managed right now: turn work apps on, then sign in again",
+                )
+            )
+    for user_id in sorted(u.id for u in device.users.values() if unread_user(u.id) in device.unread):
+        user = device.users[user_id]
+        findings.append(
+            Finding(
+                FindingCode.USER_UNREADABLE,
+                Severity.WARNING,
+                f"the shell was refused for user {user_id} ({user.name}, restriction no_debugging_features): "
+                "whether Okta Verify is installed there is unknown; the rest of the device was read "
+                "(a read as root is not refused)",
+            )
+        )
     if UNREAD_CONFIG in device.unread:
         findings.append(_unreadable("no root, no TestDPC"))
         return findings
@@ -97,21 +120,30 @@ def _android_findings(device: AndroidDevice) -> list[Finding]:
 
 
 def _ios_findings(device: IOSDevice) -> list[Finding]:
+    """iOS findings. ``missing_preference_domain`` is retired (never emitted): Apple MDM app
+    configuration targets managed apps, and the SSO extension is not one (DOMAIN.md §2)."""
     findings: list[Finding] = []
     app = device.app(OKTA_VERIFY_IOS)
     if app is None:
         return findings
     if UNREAD_CONFIG in device.unread:
         findings.append(_unreadable("the MDM's ManagedApplicationConfiguration answer is missing"))
-    with_hint = [d for d in IOS_PREFERENCE_DOMAINS if MANAGEMENT_HINT in device.config_for(d)]
-    if with_hint and len(with_hint) < len(IOS_PREFERENCE_DOMAINS):
-        missing = next(d for d in IOS_PREFERENCE_DOMAINS if d not in with_hint)
+    config = device.config_for(OKTA_VERIFY_IOS)
+    if UNREAD_DECLARATIVE_APPS in device.unread:
         findings.append(
-            Finding(
-                FindingCode.MISSING_PREFERENCE_DOMAIN,
-                Severity.WARNING,
-                f"managementHint is configured for {with_hint[0]} but not for {missing}; "
-                "deploy the configuration to both preference domains",
+            _unreadable(
+                "Okta Verify is installed but absent from ManagedApplicationList on a device with declaratively "
+                "managed profiles: apps managed through declarative device management are left out of "
+                "ManagedApplicationList and ManagedApplicationConfiguration; check the MDM's declarative "
+                "app status (app.managed.list)"
+            )
+        )
+    if UNREAD_SSO_EXTENSION_DATA in device.unread and MANAGEMENT_HINT not in config:
+        findings.append(
+            _unreadable(
+                "the app configuration has no managementHint, and the Credential SSO extension profile is "
+                "installed but the MDM's ProfileList names payload types, not the extension data that may "
+                "hold it; export that profile's payload from the MDM"
             )
         )
     extension = device.sso_extension()
@@ -123,8 +155,7 @@ def _ios_findings(device: IOSDevice) -> list[Finding]:
                 f"no Credential SSO extension profile for {OKTA_SSO_EXTENSION_IOS}: FastPass on iOS needs it",
             )
         )
-    for domain in IOS_PREFERENCE_DOMAINS:
-        findings += config_findings(device.config_for(domain), domain)
+    findings += config_findings(config, OKTA_VERIFY_IOS)
     if extension is not None:
         findings += config_findings(extension.extension_data, "SSO extension data")
     return _unique(findings)

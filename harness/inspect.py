@@ -1,10 +1,11 @@
 """``attestlab inspect``: say, as Okta would, whether a real device counts as managed, and why not.
 
 The device read from a source gets an emulated Okta Verify (per installed copy) that enrolls with
-the verifier built from the org file and signs in from the work profile's browser, exactly as in
-a simulated scenario; the device-side findings explain the verdict with one-line fixes. When the
-source could not read the managed configuration, the answer is "could not tell" (``managed`` is
-None), never a guess.
+the verifier built from the org file and signs in from the work profile's browser (the personal
+one when the work profile is paused or absent), exactly as in a simulated scenario; the
+device-side findings explain the verdict with one-line fixes. When what the source could not read
+decides the verdict (:func:`_undecidable`), the answer is "could not tell" (``managed`` is None),
+never a guess.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from simulator.chain import Chain
 from simulator.device import (
     UNREAD_APP_STATE,
     UNREAD_CONFIG,
+    UNREAD_DECLARATIVE_APPS,
+    UNREAD_SSO_EXTENSION_DATA,
     AndroidDevice,
     AnyDevice,
     IOSDevice,
+    unread_user,
 )
-from simulator.ids import OKTA_VERIFY_ANDROID
+from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_ANDROID, OKTA_VERIFY_IOS
 from simulator.okta_verify.agent import OktaVerify
 from simulator.secret import redact
 from simulator.verdict import Decision, Finding, FindingCode, Outcome, Reason
@@ -41,42 +45,99 @@ _FIXES: dict[Reason, str] = {
     "(Security > Device integrations)",
     Reason.NOT_REGISTERED: "add the org account in Okta Verify",
 }
-#: Where each EMM keeps these settings, by the package of its Android DPC.
+#: Where each EMM keeps these settings, by the package of its Android DPC. Android Device Policy
+#: runs every Android Management API EMM, so it does not name one (DOMAIN.md §5).
 _EMM_HINTS = {
-    "com.google.android.apps.work.clouddpc": "Intune: Apps > App configuration policies (Managed devices, "
+    "com.microsoft.windowsintune.companyportal": "Intune: Apps > App configuration policies (Managed devices, "
     "configuration designer); Okta Verify as a required work-profile app",
-    "com.airwatch.androidagent": "Workspace ONE: App Delivery Method Automatic, Managed Access Enable, "
-    "Application Configuration",
+    "com.google.android.apps.work.clouddpc": "the Android Management API EMM that enrolled the device (Android "
+    "Device Policy is its controller; e.g. Intune corporate-owned: Apps > App configuration policies, "
+    "Managed devices)",
+    "com.airwatch.androidagent": "Workspace ONE: App Delivery Method Automatic, Application Configuration",
     "com.afwsamples.testdpc": "TestDPC: set-app-restrictions com.okta.android.auth managementHint=...",
 }
 
 
+def _controller(device: AndroidDevice) -> str | None:
+    """The EMM's DPC: the work profile's owner, else the device owner (fully managed)."""
+    work = device.work_profile
+    if work is not None and work.profile_owner:
+        return work.profile_owner
+    return device.device_owner
+
+
 def _emm_hint(device: AnyDevice) -> str:
-    if isinstance(device, AndroidDevice) and device.work_profile and device.work_profile.profile_owner:
-        package = device.work_profile.profile_owner.split("/", 1)[0]
-        return _EMM_HINTS.get(package, f"the EMM that owns the work profile ({package})")
-    return "in the EMM's app configuration (both preference domains on iOS)"
+    controller = _controller(device) if isinstance(device, AndroidDevice) else None
+    if controller is not None:
+        package = controller.split("/", 1)[0]
+        return _EMM_HINTS.get(package, f"the EMM whose controller manages the device ({package})")
+    return "in the EMM's app configuration"
 
 
 def _fix(reason: Reason, device: AnyDevice) -> str | None:
     """One line an admin can act on, naming users and the EMM where the device tells them."""
+    if isinstance(device, AndroidDevice):
+        paused = next((u for u in device.users_with(OKTA_VERIFY_ANDROID) if u.paused and u.is_managed_profile), None)
+        if paused is not None:
+            return f"the work profile (user {paused.id}) holding Okta Verify is paused: turn work apps on"
     if reason is Reason.APP_NOT_IN_WORK_PROFILE and isinstance(device, AndroidDevice):
         work = device.work_profile
         users = device.users_with(OKTA_VERIFY_ANDROID)
         personal = ", ".join(f"user {u.id}" for u in users if not u.is_managed_profile)
         if work is None:
-            return f"Okta Verify is in {personal} and the device has no work profile: enroll it with the EMM"
+            return (
+                f"Okta Verify is in {personal} and the device has neither a work profile nor a device owner: "
+                "enroll it with the EMM"
+            )
         if work in users:
             return (
-                f"Okta Verify is also installed in {personal}, whose copy answers the browser: "
-                f"uninstall it there and keep the work profile's (user {work.id})"
+                f"the sign-in reached the copy in {personal}, which is not managed: open sign-ins in the work "
+                f"profile's browser (user {work.id}), or uninstall the personal copy"
             )
         return (
             f"Okta Verify is installed in the personal profile ({personal}); install it in the work profile "
             f"(user {work.id}) — {_emm_hint(device)}"
         )
+    if reason is Reason.APP_NOT_MANAGED and isinstance(device, IOSDevice) and device.user_enrollment:
+        return (
+            "on a User Enrollment the MDM cannot take over an app the user installed: have the user delete "
+            "Okta Verify, then install it from the MDM's assignment"
+        )
     template = _FIXES.get(reason)
     return template.format(emm=_emm_hint(device)) if template else None
+
+
+#: What leaves an app's management state unknown.
+_APP_STATE_UNREAD = frozenset({UNREAD_APP_STATE, UNREAD_DECLARATIVE_APPS})
+
+
+def _copies(device: AnyDevice) -> list[OktaVerify]:
+    """Every installed copy, including one in a paused profile (which cannot answer)."""
+    rng = random.Random(0)
+    if isinstance(device, AndroidDevice):
+        return [OktaVerify(device, u.id, rng=rng) for u in device.users_with(OKTA_VERIFY_ANDROID)]
+    return OktaVerify.installations(device, rng=rng)
+
+
+def _undecidable(device: AnyDevice, agents: list[OktaVerify]) -> bool:
+    """Whether what the source could not read decides the verdict.
+
+    Android: the configuration of a copy, or a user the shell was refused for when Okta Verify
+    may be there and nowhere readable, or when that user is the work profile (whose copy is the
+    one the work browser reaches). iOS: the app's state or configuration; the SSO extension's
+    data when the app configuration has no hint; a possibly declaratively managed app.
+    """
+    unread = device.unread
+    if agents and (UNREAD_CONFIG in unread or UNREAD_APP_STATE in unread):
+        return True
+    if isinstance(device, AndroidDevice):
+        refused = [u for u in device.users.values() if unread_user(u.id) in unread]
+        return bool(refused) and (
+            not device.users_with(OKTA_VERIFY_ANDROID) or any(u.is_managed_profile for u in refused)
+        )
+    if UNREAD_DECLARATIVE_APPS in unread:
+        return True
+    return UNREAD_SSO_EXTENSION_DATA in unread and MANAGEMENT_HINT not in device.config_for(OKTA_VERIFY_IOS)
 
 
 @dataclass(slots=True)
@@ -101,13 +162,13 @@ class Inspection:
     def okta_verify(self) -> list[dict[str, Any]]:
         """Each installed copy: where it is and whether it is managed."""
         copies = []
-        for agent in OktaVerify.installations(self.device, rng=random.Random(0)):
+        for agent in _copies(self.device):
             hint = agent.management_hint() if UNREAD_CONFIG not in self.device.unread else None
             copies.append(
                 {
                     "user": agent.user_id,
                     "profile": agent.profile_kind.value if agent.profile_kind else None,
-                    "managed": agent.app_managed if UNREAD_APP_STATE not in self.device.unread else None,
+                    "managed": agent.app_managed if not self.device.unread & _APP_STATE_UNREAD else None,
                     "config": agent.managed_config().redacted() if UNREAD_CONFIG not in self.device.unread else None,
                     "management_hint": redact(hint) if hint is not None else None,
                 }
@@ -148,7 +209,16 @@ def _profile_facts(device: AnyDevice) -> dict[str, Any]:
     if isinstance(device, AndroidDevice):
         return {
             "users": [
-                {"id": u.id, "name": u.name, "kind": u.kind.value, "profile_owner": u.profile_owner}
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "kind": u.kind.value,
+                    "flags": f"{u.flags:x}",
+                    "running": u.running,
+                    "paused": u.paused,
+                    "no_debugging": u.no_debugging,
+                    "profile_owner": u.profile_owner,
+                }
                 for _, u in sorted(device.users.items())
             ],
             "device_owner": device.device_owner,
@@ -156,6 +226,7 @@ def _profile_facts(device: AnyDevice) -> dict[str, Any]:
     assert isinstance(device, IOSDevice)
     return {
         "supervised": device.supervised,
+        "user_enrollment": device.user_enrollment,
         "mdm_enrolled": device.mdm_enrolled,
         "profiles": [{"identifier": p.identifier, "payload_types": list(p.payload_types)} for p in device.profiles],
     }
@@ -167,8 +238,7 @@ def inspect_device(device: AnyDevice, org: Org | None, *, source: str = "") -> I
     rng = random.Random(0)
     agents = OktaVerify.installations(device, rng=rng)
     inspection = Inspection(source, device, None, None, findings)
-    undecidable = UNREAD_CONFIG in device.unread or UNREAD_APP_STATE in device.unread
-    if agents and undecidable:
+    if _undecidable(device, agents):
         inspection.notes.append(
             f"could not read: {', '.join(sorted(device.unread))}; "
             "whether Okta would count the device as managed cannot be told"

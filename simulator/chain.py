@@ -51,7 +51,9 @@ class Chain:
             current[user] = known or OktaVerify(
                 self.device, user, rng=self.rng, clock=self.clock, keys=self.org.keys, key_kind=self.key_kind
             )
-        self._agents = current
+        # A copy in a paused profile is not running but keeps its key and enrollment.
+        asleep = {u: a for u, a in self._agents.items() if u not in current and OktaVerify.still_installed(a)}
+        self._agents = {**current, **asleep}
         return list(current.values())
 
     def enroll(self) -> int:

@@ -28,6 +28,16 @@ from simulator.ids import OKTA_SSO_EXTENSION_IOS, PAYLOAD_EXTENSIBLE_SSO, PAYLOA
 UNREAD_CONFIG = "managed configuration"  # Android without root/TestDPC; iOS without the MDM's answer
 UNREAD_APP_STATE = "app management state"  # iOS without ManagedApplicationList
 UNREAD_PROFILE_TYPES = "profile payload types"  # iOS without the MDM's ProfileList
+#: iOS: the SSO extension profile is installed but its payload (the extension data) is not known.
+UNREAD_SSO_EXTENSION_DATA = "SSO extension data"
+#: iOS: Okta Verify may be managed through declarative device management, which the MDM's
+#: ManagedApplicationList and ManagedApplicationConfiguration answers leave out.
+UNREAD_DECLARATIVE_APPS = "declaratively managed apps"
+
+
+def unread_user(user_id: int) -> str:
+    """The ``Device.unread`` entry of an Android user the shell was refused for."""
+    return f"user {user_id}"
 
 
 class Platform(StrEnum):
@@ -63,13 +73,16 @@ FLAG_PRIMARY = 0x1
 FLAG_ADMIN = 0x2
 FLAG_INITIALIZED = 0x10
 FLAG_MANAGED_PROFILE = 0x20
+FLAG_QUIET_MODE = 0x80  # a paused work profile ("work apps off")
 FLAG_FULL = 0x400
 FLAG_SYSTEM = 0x800
 FLAG_PROFILE = 0x1000
 
 PERSONAL_USER_FLAGS = FLAG_PRIMARY | FLAG_ADMIN | FLAG_INITIALIZED | FLAG_FULL | FLAG_SYSTEM  # 0xc13
 WORK_PROFILE_FLAGS = FLAG_PROFILE | FLAG_MANAGED_PROFILE | FLAG_INITIALIZED  # 0x1030
-SECURE_FOLDER_FLAGS = FLAG_PROFILE | FLAG_INITIALIZED  # 0x1010 (model: Knox keeps its own flags)
+#: Samsung Secure Folder as ``pm list users`` prints it on One UI (``10061030``: Knox's high bits,
+#: and the managed-profile bit, which is why the kind is decided by id and name, not flags).
+SECURE_FOLDER_FLAGS = 0x10061030
 
 WORK_PROFILE_USER_ID = 10
 SECURE_FOLDER_USER_ID = 150
@@ -123,6 +136,15 @@ class AndroidUser:
     @property
     def is_managed_profile(self) -> bool:
         return bool(self.flags & FLAG_MANAGED_PROFILE) and self.kind is ProfileKind.WORK
+
+    @property
+    def paused(self) -> bool:
+        """A profile in quiet mode ("work apps" off) or stopped: none of its apps can run.
+
+        Pausing sets ``FLAG_QUIET_MODE`` and stops the profile (``UserManagerService
+        .setQuietModeEnabled``), so ``pm list users`` prints it without `` running``.
+        """
+        return self.kind is not ProfileKind.PERSONAL and (bool(self.flags & FLAG_QUIET_MODE) or not self.running)
 
 
 @dataclass(slots=True, eq=False)
@@ -182,9 +204,18 @@ class AndroidDevice(Device):
         self.users[user_id] = profile
         return profile
 
+    def set_device_owner(self, controller: str) -> None:
+        """Fully managed (company-owned) provisioning: the EMM's DPC becomes the device owner, in
+        user 0, where its apps are then managed (a work profile may be added too: COPE)."""
+        self.device_owner = controller
+        self.install(controller.split("/", 1)[0], 0)
+
     def add_secure_folder(self, user_id: int = SECURE_FOLDER_USER_ID) -> AndroidUser:
-        """Samsung Secure Folder: a separate profile that is not the work profile."""
-        folder = AndroidUser(user_id, "Secure Folder", ProfileKind.SECURE_FOLDER, SECURE_FOLDER_FLAGS)
+        """Samsung Secure Folder: a separate profile that is not the work profile, and that Knox
+        gives the ``no_debugging_features`` restriction, so the shell is refused for it."""
+        folder = AndroidUser(
+            user_id, "Secure Folder", ProfileKind.SECURE_FOLDER, SECURE_FOLDER_FLAGS, no_debugging=True
+        )
         self.users[user_id] = folder
         return folder
 
@@ -195,6 +226,23 @@ class AndroidDevice(Device):
         user = self.user(user_id)
         user.packages.discard(package)
         user.restrictions.pop(package, None)
+
+    def pause_work_profile(self, paused: bool = True) -> AndroidUser:
+        """The user turns work apps off (or on again): quiet mode, and the profile stops (starts)."""
+        profile = self.work_profile
+        if profile is None:
+            raise DeviceError(f"{self.label}: no work profile to pause")
+        profile.flags = profile.flags | FLAG_QUIET_MODE if paused else profile.flags & ~FLAG_QUIET_MODE
+        profile.running = not paused
+        return profile
+
+    def is_managed_user(self, user_id: int) -> bool:
+        """Whether the EMM manages apps in this user: its work profile (a profile owner), or the
+        personal user of a fully managed device (the device owner runs in user 0)."""
+        user = self.user(user_id)
+        if user.is_managed_profile:
+            return user.profile_owner is not None
+        return user_id == 0 and self.device_owner is not None
 
     def users_with(self, package: str) -> list[AndroidUser]:
         """Users (profiles) in which ``package`` is installed, lowest user id first."""
@@ -222,6 +270,9 @@ class AppOrigin(StrEnum):
     EMM = "emm"  # installed by the MDM (InstallApplication): managed
     USER = "user"  # installed by the user from the App Store: not managed
     TAKEN_OVER = "taken_over"  # installed by the user, then ChangeManagementState: Managed
+    #: Managed through declarative device management (an app declaration): managed, but absent
+    #: from the MDM's ManagedApplicationList and ManagedApplicationConfiguration answers.
+    DECLARATIVE = "declarative"
 
 
 @dataclass(slots=True)
@@ -234,7 +285,7 @@ class IOSApp:
 
     @property
     def managed(self) -> bool:
-        return self.origin in (AppOrigin.EMM, AppOrigin.TAKEN_OVER)
+        return self.origin in (AppOrigin.EMM, AppOrigin.TAKEN_OVER, AppOrigin.DECLARATIVE)
 
     @property
     def mdm_status(self) -> str:
@@ -254,6 +305,9 @@ class SSOExtension:
     realm: str = "Okta Device"
     hosts: tuple[str, ...] = ()
     extension_data: AppConfig = field(default_factory=AppConfig)
+    #: False when only the MDM's ``ProfileList`` was seen: it names payload types, not their
+    #: contents, so the extension data (where ``managementHint`` may be) is unknown.
+    data_known: bool = True
 
 
 @dataclass(slots=True)
@@ -266,6 +320,8 @@ class IOSProfile:
     sso_extension: SSOExtension | None = None
     #: Installed by the MDM (managed) rather than by the user.
     managed: bool = True
+    #: Installed by declarative device management (``ProfileList`` ``Source``, iOS 18+).
+    declarative: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -276,6 +332,9 @@ class IOSDevice(Device):
     managed_config: dict[str, AppConfig] = field(default_factory=dict)
     profiles: list[IOSProfile] = field(default_factory=list)
     supervised: bool = False
+    #: User Enrollment (BYOD): the MDM cannot take over the user's apps and gets no serial
+    #: number or UDID (apple/device-management, ``userenrollment`` keys; DOMAIN.md §6).
+    user_enrollment: bool = False
 
     @property
     def mdm_enrolled(self) -> bool:

@@ -31,12 +31,13 @@ class Browser:
 def default_browser(device: AnyDevice, agents: list[OktaVerify] | None = None) -> Browser:
     """Where a sign-in runs unless a step says: the work profile's browser (work apps open work
     Chrome) when Okta Verify is there or nowhere; otherwise the browser of the profile whose
-    Okta Verify the user set up (an account is added from that profile's browser)."""
+    Okta Verify the user set up (an account is added from that profile's browser). A paused work
+    profile's browser cannot run: then only the personal one is left."""
     if not isinstance(device, AndroidDevice):
         return Browser()
     work = device.work_profile
     users = [a.user_id for a in agents or []]
-    if work is not None and (work.id in users or not users):
+    if work is not None and not work.paused and (work.id in users or not users):
         return Browser(work.id)
     return Browser(users[0] if users else 0)
 

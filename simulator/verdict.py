@@ -35,10 +35,19 @@ class FindingCode(StrEnum):
     HINT_WHITESPACE = "hint_whitespace"
     APP_IN_BOTH_PROFILES = "app_in_both_profiles"
     MULTIPLE_PLATFORM_CONFIGS = "multiple_platform_configs"
+    #: Retired, never emitted: Apple MDM app configuration targets managed apps (bundle ids) and
+    #: the SSO extension is not one, so the second domain never matters on iOS (DOMAIN.md §2).
+    #: The name stays in the contract so that files and reports naming it still load.
     MISSING_PREFERENCE_DOMAIN = "missing_preference_domain"
     SSO_EXTENSION_MISSING = "sso_extension_missing"
     STATUS_STALE_UNTIL_SIGNIN = "status_stale_until_signin"
     RESTRICTIONS_UNREADABLE = "restrictions_unreadable"
+    WORK_PROFILE_PAUSED = "work_profile_paused"
+    USER_UNREADABLE = "user_unreadable"
+
+
+#: Finding codes kept in the contract but no longer emitted by any diagnosis.
+RETIRED_FINDINGS = frozenset({FindingCode.MISSING_PREFERENCE_DOMAIN})
 
 
 class Severity(StrEnum):

@@ -21,7 +21,7 @@ from harness.results import CaseOutcome, CaseResult
 from harness.scenarios import Scenario, load_scenario
 from harness.scenarios.execute import run_case
 from harness.scenarios.model import ACTIONS, ATTACKS, ENROLLMENT_ATTACKS
-from simulator.verdict import FindingCode, Reason
+from simulator.verdict import RETIRED_FINDINGS, FindingCode, Reason
 from simulator.verifier.orgfile import read_org_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,8 @@ ORG_FILES = ROOT / "fixtures" / "orgs"
 FOLDERS = ("android", "ios", "known-issues", "security")
 FILES = sorted(CATALOG.rglob("*.yaml"))
 #: Only a real device without root or TestDPC produces it (harness.diagnose); no simulated device can.
-UNREACHABLE_FINDINGS = {FindingCode.RESTRICTIONS_UNREADABLE}
+#: Retired codes stay in the contract but are never emitted (simulator.verdict.RETIRED_FINDINGS).
+UNREACHABLE_FINDINGS = {FindingCode.RESTRICTIONS_UNREADABLE, *RETIRED_FINDINGS}
 #: A description must say where the behaviour it reproduces is documented.
 CITATION = re.compile(r"DOMAIN\.md §\d|DESIGN\.md §\d|seed|okta-help")
 

@@ -44,15 +44,7 @@ from dataclasses import dataclass, field
 
 from harness.errors import ParseError
 from simulator.appconfig import AppConfig
-from simulator.device import (
-    FLAG_FULL,
-    FLAG_MANAGED_PROFILE,
-    FLAG_PRIMARY,
-    FLAG_PROFILE,
-    FLAG_SYSTEM,
-    AndroidUser,
-    ProfileKind,
-)
+from simulator.device import FLAG_MANAGED_PROFILE, AndroidUser, ProfileKind
 
 #: Largest output accepted, in characters (a full ``dumpsys device_policy`` is tens of kilobytes).
 MAX_OUTPUT_CHARS = 8 * 1024 * 1024
@@ -145,8 +137,6 @@ def parse_getprop(text: str, *, name: str) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------
 
 _USER_LINE = re.compile(r"UserInfo\{(\d{1,9}):(.*):([0-9A-Fa-f]{1,8})\}( running)?")
-#: ``UserInfo.FLAG_GUEST`` (not in the device model, which has no guests).
-_FLAG_GUEST = 0x4
 #: Samsung Knox reserves these user ids for Secure Folder (model: observed 150 on every device
 #: seen; Knox's ``SemPersonaManager`` treats 150-160 as Secure Folder ids).
 _SECURE_FOLDER_IDS = range(150, 161)
@@ -174,7 +164,7 @@ def parse_users(text: str, *, name: str) -> list[AndroidUser]:
         user_id, user_name = int(match.group(1)), match.group(2)
         if any(u.id == user_id for u in users):
             raise _error(name, number, f"user {user_id} is listed twice")
-        flags = _user_flags(match.group(3))
+        flags = int(match.group(3), 16)  # Integer.toHexString: always hexadecimal
         users.append(
             AndroidUser(
                 user_id,
@@ -187,38 +177,6 @@ def parse_users(text: str, *, name: str) -> list[AndroidUser]:
     if not users:
         raise ParseError(f"{name}: 'Users:' lists no user")
     return users
-
-
-def _user_flags(field: str) -> int:
-    """Read the flags field, which AOSP prints in hex but some ROMs reportedly print in decimal.
-
-    Rule: a field with a hex letter is hex. An all-digit field is ambiguous (``1030`` is a work
-    profile in hex and a nonsensical full+guest+admin user in decimal), so it is read as hex —
-    AOSP's format — unless the hex reading is not a coherent AOSP user while the decimal reading
-    is (``4144`` = 0x1030, ``3091`` = 0xc13, ``48`` = 0x30). Pre-Android-7 values such as ``13``
-    (no FULL/PROFILE flags existed) fit neither reading and stay hex. A decimal field whose hex
-    reading happens to be coherent is misread; no rule can tell those apart.
-    """
-    as_hex = int(field, 16)
-    if not field.isdigit() or _coherent(as_hex):
-        return as_hex
-    as_decimal = int(field)
-    return as_decimal if _coherent(as_decimal) else as_hex
-
-
-def _coherent(flags: int) -> bool:
-    """Whether the AOSP flag bits (the low 16; Samsung uses the high ones) describe a real user.
-
-    Since Android 7 every user is full (``FLAG_FULL``), a profile (``FLAG_PROFILE`` since 11,
-    ``FLAG_MANAGED_PROFILE`` before) or the headless system user (``FLAG_SYSTEM`` alone), never
-    both full and a profile, and a profile is never the primary user nor a guest.
-    """
-    aosp = flags & 0xFFFF
-    profile = bool(aosp & (FLAG_PROFILE | FLAG_MANAGED_PROFILE))
-    full = bool(aosp & FLAG_FULL)
-    if profile:
-        return not full and not aosp & (FLAG_PRIMARY | _FLAG_GUEST)
-    return full or bool(aosp & FLAG_SYSTEM)
 
 
 def _profile_kind(user_id: int, user_name: str, flags: int) -> ProfileKind:
@@ -260,6 +218,31 @@ def parse_packages(text: str, *, name: str) -> set[str]:
             raise _error(name, number, f"unexpected text after package {package}")
         packages.add(package)
     return packages
+
+
+#: ``UserController.handleIncomingUser`` / ``PackageManagerService.enforceShellRestriction``: the
+#: shell (uid 2000) asked about a user with the ``no_debugging_features`` restriction.
+_SHELL_REFUSED = re.compile(
+    r"(?:Error: )?java\.lang\.SecurityException: Shell does not have permission to access user (\d{1,9})"
+)
+_EXCEPTION_HEADER = re.compile(r"Exception occurred while executing '[^']*':")
+
+
+def shell_refusal(text: str, *, name: str) -> int | None:
+    """The user the shell was refused for, when a ``pm`` command answered with that refusal.
+
+    Two forms are printed (status 0 or 255): ``BasicShellCommandHandler.exec`` catches the
+    exception and prints a blank line, ``Exception occurred while executing 'list':``, then the
+    stack trace, whose first line is ``java.lang.SecurityException: Shell does not have
+    permission to access user 150`` (``UserController`` appends a line of callers); older and
+    some OEM ``pm`` builds print ``Error: java.lang.SecurityException: ...`` on one line. Only
+    the first line of output (after the optional header) counts: a refusal is the whole answer.
+    """
+    lines = [line.strip() for line in _lines(text, name) if line.strip()]
+    if lines and _EXCEPTION_HEADER.fullmatch(lines[0]):
+        lines = lines[1:]
+    match = _SHELL_REFUSED.fullmatch(lines[0]) if lines else None
+    return int(match.group(1)) if match else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -557,6 +557,10 @@ def parse_cloud_configuration(data: bytes, *, name: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
+#: ``ProfileList`` item ``Source`` of a profile that declarative device management installed.
+DECLARATIVE_SOURCE = "Declarative Device Management"
+
+
 def parse_mdm_profile_list(data: bytes, *, name: str) -> list[IOSProfile]:
     """The MDM ``ProfileList`` command response -> profiles with their payload types.
 
@@ -569,7 +573,9 @@ def parse_mdm_profile_list(data: bytes, *, name: str) -> list[IOSProfile]:
     A profile with a ``com.apple.extensiblesso`` payload gets an :class:`SSOExtension`, but
     ``ProfileList`` reports payload types, not payload contents: the extension identifier,
     team, realm, hosts and extension data are not in the answer, so the extension keeps the
-    model's defaults (Okta's Credential extension, no hosts, empty extension data).
+    model's defaults (Okta's Credential extension, no hosts) and says that its extension data
+    is unknown (``data_known=False``). ``Source`` = ``Declarative Device Management`` (iOS 18+)
+    marks a profile installed through declarative device management.
     """
     answer = _answer(data, name, dict)
     at = _At(name)
@@ -583,8 +589,9 @@ def parse_mdm_profile_list(data: bytes, *, name: str) -> list[IOSProfile]:
                 identifier=_required(entry, "PayloadIdentifier", str, where),
                 display_name=_optional(entry, "PayloadDisplayName", str, where, ""),
                 payload_types=payload_types,
-                sso_extension=SSOExtension() if PAYLOAD_EXTENSIBLE_SSO in payload_types else None,
+                sso_extension=SSOExtension(data_known=False) if PAYLOAD_EXTENSIBLE_SSO in payload_types else None,
                 managed=_optional(entry, "IsManaged", bool, where, False),
+                declarative=_optional(entry, "Source", str, where, "") == DECLARATIVE_SOURCE,
             )
         )
     return profiles
@@ -802,6 +809,7 @@ def managed_application_list_answer(device: IOSDevice) -> dict[str, Any]:
                     "Status": app.mdm_status,
                 }
                 for app in device.apps.values()
+                if app.origin is not AppOrigin.DECLARATIVE  # "doesn't include apps that DDM manages"
             }
         },
     )

@@ -13,6 +13,11 @@ sync session, a capture answers request by request. Three rounds read a device:
    TestDPC's ``get-app-restrictions`` in the same batch. A device where none of these worked has
    its configuration recorded as unread (the finding ``restrictions_unreadable``).
 
+The shell can be refused for one user (the ``no_debugging_features`` restriction: Samsung Secure
+Folder, hardened work profiles; DOMAIN.md §5): that user's ``pm list packages`` answers with the
+SecurityException, the user is recorded as unread (:func:`~simulator.device.unread_user`) and the
+rest of the device is read as usual. Root is not refused (the check is for the shell's uid).
+
 Which requests a round holds is decided here (:func:`restriction_requests`); what an answer means
 is decided by the interpreting helpers below them, so the two can change separately.
 """
@@ -26,11 +31,12 @@ from harness.parsers.android_text import (
     parse_packages,
     parse_testdpc_restrictions,
     parse_users,
+    shell_refusal,
 )
 from harness.parsers.restrictions import parse_restrictions
 from harness.sources.transport import Answer, AskMany
 from simulator.appconfig import AppConfig
-from simulator.device import UNREAD_CONFIG, AndroidDevice, Identity
+from simulator.device import UNREAD_CONFIG, AndroidDevice, Identity, unread_user
 from simulator.ids import OKTA_VERIFY_ANDROID
 
 TESTDPC = "com.afwsamples.testdpc"
@@ -129,6 +135,10 @@ def read_android(ask_many: AskMany, *, source: str) -> AndroidDevice:
 
     requests = [list_packages(user_id) for user_id in device.users]
     for user, request, answer in zip(device.users.values(), requests, ask_many(requests), strict=True):
+        if _refused(answer, user.id, f"{source}: {request}"):
+            user.no_debugging = True
+            device.unread.add(unread_user(user.id))
+            continue
         user.packages |= parse_packages(_text(answer, request, source), name=f"{source}: {request}")
 
     holders = {u.id: u.profile_owner for u in device.users.values() if OKTA_VERIFY_ANDROID in u.packages}
@@ -138,6 +148,16 @@ def read_android(ask_many: AskMany, *, source: str) -> AndroidDevice:
         else:
             device.users[user_id].restrictions[OKTA_VERIFY_ANDROID] = config
     return device
+
+
+def _refused(answer: Answer | None, user_id: int, name: str) -> bool:
+    """Whether ``answer`` is the shell's refusal for ``user_id`` (exit status 0 or 255)."""
+    if answer is None or answer.status not in (0, 255):
+        return False
+    refused = shell_refusal(answer.data.decode("utf-8", "replace"), name=name)
+    if refused is not None and refused != user_id:
+        raise ParseError(f"{name}: the shell was refused for user {refused}, not the user asked about")
+    return refused is not None
 
 
 def restriction_requests(user_id: int, owner: str | None, *, root: bool) -> list[str]:

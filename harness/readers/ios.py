@@ -5,6 +5,15 @@ which apps and profiles are installed and whether it is supervised; only the MDM
 it manages, their managed configuration and its profiles' payload types (DOMAIN.md §6). Those
 MDM answers are optional: when one is missing the device records what it could not read
 (``Device.unread``) and the verdict says so instead of guessing.
+
+Two more things the MDM's answers cannot show are recorded as unread: the extension data of an
+installed Credential SSO extension profile (``ProfileList`` names payload types, not contents,
+and the hint may live there), and, on a device with declaratively installed profiles
+(``ProfileList`` ``Source``), whether an Okta Verify missing from ``ManagedApplicationList`` is
+managed through declarative device management (those apps are left out of that answer and of
+``ManagedApplicationConfiguration``: apple/device-management ``application.managed.list.yaml``).
+Only the app's own identifier is read from ``ManagedApplicationConfiguration``: MDM app
+configuration targets managed apps, and the SSO extension is not one.
 """
 
 from __future__ import annotations
@@ -24,11 +33,13 @@ from harness.sources.transport import Ask
 from simulator.device import (
     UNREAD_APP_STATE,
     UNREAD_CONFIG,
+    UNREAD_DECLARATIVE_APPS,
     UNREAD_PROFILE_TYPES,
+    UNREAD_SSO_EXTENSION_DATA,
     AppOrigin,
     IOSDevice,
 )
-from simulator.ids import IOS_PREFERENCE_DOMAINS, OKTA_VERIFY_IOS
+from simulator.ids import OKTA_VERIFY_IOS
 
 LOCKDOWN = "lockdown.all_values"
 APPS = "installation_proxy.browse"
@@ -65,6 +76,9 @@ def read_ios(ask: Ask, *, source: str) -> IOSDevice:
     mdm_profiles = _data(ask, MDM_PROFILES, source)
     if mdm_profiles is not None:
         device.profiles = parse_mdm_profile_list(mdm_profiles, name=f"{source}: {MDM_PROFILES}")
+        extension = device.sso_extension()
+        if extension is not None and not extension.data_known:
+            device.unread.add(UNREAD_SSO_EXTENSION_DATA)
     else:
         device.profiles = profiles
         device.unread.add(UNREAD_PROFILE_TYPES)
@@ -81,13 +95,14 @@ def read_ios(ask: Ask, *, source: str) -> IOSDevice:
         mapped = app_origin(status.status) if status is not None else None
         if mapped is not None:
             app.origin, app.management_rejected = mapped
+        elif status is None and any(p.declarative for p in device.profiles):
+            device.unread.add(UNREAD_DECLARATIVE_APPS)
 
     mdm_config = _data(ask, MDM_CONFIG, source)
     if mdm_config is None:
         device.unread.add(UNREAD_CONFIG)
     else:
         configs = parse_managed_application_configuration(mdm_config, name=f"{source}: {MDM_CONFIG}")
-        for domain in IOS_PREFERENCE_DOMAINS:
-            if domain in configs:
-                device.managed_config[domain] = configs[domain]
+        if OKTA_VERIFY_IOS in configs:
+            device.managed_config[OKTA_VERIFY_IOS] = configs[OKTA_VERIFY_IOS]
     return device

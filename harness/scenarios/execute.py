@@ -31,7 +31,7 @@ from simulator.device import (
     generate_identity,
     new_device,
 )
-from simulator.emm import EMM, Delivery, EnrollmentType, Intune, IOSAppSettings, WorkspaceOne
+from simulator.emm import EMM, AndroidMode, Delivery, EnrollmentType, Intune, IOSAppSettings, WorkspaceOne
 from simulator.errors import AttestlabError
 from simulator.ids import OKTA_VERIFY_ANDROID, OKTA_VERIFY_IOS
 from simulator.keys import KeyKind
@@ -97,13 +97,14 @@ def build_emm(spec: EMMSpec, config: dict[str, Any], custom_values: dict[str, st
     """The EMM of the scenario; its settings were validated by the loader."""
     try:
         ios = IOSAppSettings(**spec.ios)
+        settings = dict(spec.settings)
+        if "android_mode" in settings:
+            settings["android_mode"] = AndroidMode(settings["android_mode"])
         if spec.provider == "intune":
-            settings = dict(spec.settings)
             if "enrollment_type" in settings:
                 settings["enrollment_type"] = EnrollmentType(settings["enrollment_type"])
             return Intune(configuration=config, ios=ios, custom_values=custom_values, **settings)
         if spec.provider == "workspace_one":
-            settings = dict(spec.settings)
             if "delivery" in settings:
                 settings["delivery"] = Delivery(settings["delivery"])
             return WorkspaceOne(configuration=config, ios=ios, custom_values=custom_values, **settings)
@@ -348,6 +349,15 @@ def _move_to_work_profile(case: _Case, step: Step) -> StepResult:
     return StepResult(step.action)
 
 
+def _pause_work_profile(case: _Case, step: Step) -> StepResult:
+    """The user turns work apps off (``paused: false``: on again), as from the quick settings."""
+    device = case.device
+    if not isinstance(device, AndroidDevice) or device.work_profile is None:
+        raise InputError(f"{case.scenario.path}:{step.line}: pause_work_profile needs an Android work profile")
+    device.pause_work_profile(bool(step.args.get("paused", True)))
+    return StepResult(step.action)
+
+
 def _take_over(case: _Case, step: Step) -> StepResult:
     device = case.device
     if not isinstance(device, IOSDevice) or case.emm is None:
@@ -395,6 +405,7 @@ _STEPS: dict[str, Callable[[_Case, Step], StepResult]] = {
     "delete_platform": _delete_platform,
     "install_okta_verify": _install,
     "move_to_work_profile": _move_to_work_profile,
+    "pause_work_profile": _pause_work_profile,
     "take_over_app": _take_over,
     "check_inventory": _check_inventory,
     "delete_device": _delete_device,

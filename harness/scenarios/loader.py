@@ -25,7 +25,7 @@ from harness.scenarios.model import (
 )
 from harness.sources import parse_spec
 from simulator.device import Platform
-from simulator.emm import Delivery, EnrollmentType, IOSAppSettings
+from simulator.emm import AndroidMode, Delivery, EnrollmentType, IOSAppSettings
 from simulator.emm.intune import parse_android_json
 from simulator.errors import ConfigError, os_error_text
 from simulator.secret import shown
@@ -59,13 +59,23 @@ _EXPECT = {
 _REMEDIATION = {"title", "provider", "link", "http_status"}
 #: Each EMM's settings: a tuple of allowed values, or the type of the value.
 _EMM_SETTINGS: dict[str, dict[str, tuple[str, ...] | type]] = {
-    "intune": {"enrollment_type": tuple(e.value for e in EnrollmentType), "required": bool},
-    "workspace_one": {"delivery": tuple(d.value for d in Delivery), "managed_access": bool, "send_configuration": bool},
+    "intune": {
+        "enrollment_type": tuple(e.value for e in EnrollmentType),
+        "required": bool,
+        "android_mode": tuple(m.value for m in AndroidMode),
+        "user_enrollment": bool,
+    },
+    "workspace_one": {
+        "delivery": tuple(d.value for d in Delivery),
+        "managed_access": bool,
+        "send_configuration": bool,
+        "android_mode": tuple(m.value for m in AndroidMode),
+        "user_enrollment": bool,
+    },
     "none": {},
 }
 _IOS_SETTINGS: dict[str, tuple[str, ...] | type] = {
     "make_managed_if_user_installed": bool,
-    "config_domains": list,
     "sso_extension": bool,
     "hint_in_sso_extension": bool,
 }
@@ -263,11 +273,6 @@ def _emm(c: _Checker, value: Any, platform: Platform) -> EMMSpec:
     provider = c.choice(e.get("provider"), (*path, "provider"), PROVIDERS)
     settings = c.settings(e.get("settings"), (*path, "settings"), _EMM_SETTINGS[provider])
     ios = c.settings(e.get("ios"), (*path, "ios"), _IOS_SETTINGS)
-    if "config_domains" in ios:
-        domains = ios["config_domains"]
-        for i, domain in enumerate(domains):
-            c.typed(domain, (*path, "ios", "config_domains", i), str)
-        ios = {**ios, "config_domains": tuple(domains)}
     sources = [k for k in ("config", "config_json", "config_xml") if k in e]
     if len(sources) > 1:
         raise c.fail((*path, sources[1]), "give only one of config, config_json, config_xml")
@@ -345,6 +350,8 @@ def _step_args(c: _Checker, action: str, value: Any, path: tuple[str | int, ...]
         if "origin" in args:
             c.choice(args["origin"], (*path, "origin"), ("emm", "user"))
         return dict(args)
+    if action == "pause_work_profile":
+        return {"paused": c.typed(True if value is None else value, path, bool)}
     c.mapping(value, path, set())  # move_to_work_profile, take_over_app, check_inventory, delete_device, ...
     return {}
 

@@ -24,6 +24,7 @@ ACTIONS = (
     "delete_platform",
     "install_okta_verify",
     "move_to_work_profile",
+    "pause_work_profile",
     "take_over_app",
     "check_inventory",
     "delete_device",

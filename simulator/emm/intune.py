@@ -15,8 +15,8 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from simulator.device import AnyDevice
-from simulator.emm.base import EMM
-from simulator.emm.lookups import INTUNE_TOKEN, intune_values, substitute
+from simulator.emm.base import EMM, AndroidMode
+from simulator.emm.lookups import INTUNE_TOKEN, intune_values, lookup_identity, substitute
 from simulator.errors import ConfigError
 from simulator.jsonfile import load_json
 from simulator.secret import shown
@@ -29,18 +29,27 @@ class EnrollmentType(StrEnum):
     MANAGED_APPS = "managed_apps"  # App SDK (MAM) channel: not a managed configuration
 
 
+COMPANY_PORTAL = "com.microsoft.windowsintune.companyportal/com.microsoft.omadm.client.PolicyManagerReceiver"
+ANDROID_DEVICE_POLICY = (
+    "com.google.android.apps.work.clouddpc/com.google.android.apps.work.clouddpc.receivers.CloudDeviceAdminReceiver"
+)
+
+
 @dataclass(slots=True, repr=False)
 class Intune(EMM):
     provider: ClassVar[str] = "Microsoft Intune"
-    # Intune moved personally-owned work profiles to Android Device Policy (AMAPI) in 2026.
-    android_dpc: ClassVar[str] = (
-        "com.google.android.apps.work.clouddpc/com.google.android.apps.work.clouddpc.receivers.CloudDeviceAdminReceiver"
-    )
     mdm_profile_name: ClassVar[str] = "Management Profile"
 
     enrollment_type: EnrollmentType = EnrollmentType.MANAGED_DEVICES
     #: Okta Verify is a required app (installed automatically) rather than available.
     required: bool = True
+
+    def android_controller(self, mode: AndroidMode) -> str:
+        """Company Portal runs personally owned work profiles (Microsoft Learn, "Enroll device
+        and create Android work profile"; its admin receiver as the Zebra StageNow enrollment
+        guide names it); corporate-owned modes are Android Management API enrollments, run by
+        Android Device Policy, the controller of every AMAPI EMM (DOMAIN.md §5)."""
+        return COMPANY_PORTAL if mode is AndroidMode.WORK_PROFILE else ANDROID_DEVICE_POLICY
 
     def delivers_app(self, device: AnyDevice) -> bool:
         return self.required
@@ -49,7 +58,7 @@ class Intune(EMM):
         return self.enrollment_type is EnrollmentType.MANAGED_DEVICES
 
     def resolve(self, value: str, device: AnyDevice) -> str:
-        return substitute(value, INTUNE_TOKEN, intune_values(device.identity, self.custom_values))
+        return substitute(value, INTUNE_TOKEN, intune_values(lookup_identity(device), self.custom_values))
 
 
 def parse_android_json(text: str, *, name: str) -> dict[str, Any]:

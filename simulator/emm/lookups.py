@@ -7,15 +7,24 @@ which is why :func:`find_unresolved` exists: such a value must be treated as not
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 
-from simulator.device import Identity
+from simulator.device import AnyDevice, Identity, IOSDevice
 
 #: Workspace ONE UEM lookup values: ``{EnrollmentUser}``, ``{CustomAttribute3}``...
 WS1_LOOKUP = re.compile(r"(?<!\{)\{([A-Za-z][A-Za-z0-9]*)\}(?!\})")
 #: Intune tokens: ``{{userprincipalname}}``, ``{{deviceid}}``...
 INTUNE_TOKEN = re.compile(r"\{\{([A-Za-z][A-Za-z0-9_]*)\}\}")
+
+
+def lookup_identity(device: AnyDevice) -> Identity:
+    """What the EMM knows of the device: on an iOS User Enrollment no serial number and no UDID
+    (the enrollment gets an anonymous enrollment id instead), so lookups of them stay unresolved."""
+    if isinstance(device, IOSDevice) and device.user_enrollment:
+        return dataclasses.replace(device.identity, serial="", udid="")
+    return device.identity
 
 
 def ws1_values(identity: Identity, extra: Mapping[str, str] | None = None) -> dict[str, str]:

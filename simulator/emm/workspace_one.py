@@ -7,8 +7,11 @@ from enum import StrEnum
 from typing import ClassVar
 
 from simulator.device import AnyDevice
-from simulator.emm.base import EMM
-from simulator.emm.lookups import WS1_LOOKUP, substitute, ws1_values
+from simulator.emm.base import EMM, AndroidMode
+from simulator.emm.lookups import WS1_LOOKUP, lookup_identity, substitute, ws1_values
+
+#: (model) Intelligent Hub's admin receiver; what ``dumpsys device_policy`` names on WS1 devices.
+INTELLIGENT_HUB = "com.airwatch.androidagent/com.airwatch.agent.DeviceAdministratorReceiver"
 
 
 class Delivery(StrEnum):
@@ -20,26 +23,27 @@ class Delivery(StrEnum):
 class WorkspaceOne(EMM):
     """Okta Verify assigned in Workspace ONE UEM.
 
-    ``managed_access`` must be enabled for the app configuration to be sent (model: the guide
-    lists it with the configuration settings); ``send_configuration`` is the iOS switch.
+    ``send_configuration`` is the iOS switch for the app configuration. ``managed_access`` is
+    kept as the console has it, but decides nothing here: Managed Access is about reaching the
+    app through Workspace ONE (Hub, access policies), not about delivering its configuration
+    (DOMAIN.md §7).
     """
 
     provider: ClassVar[str] = "Workspace ONE UEM"
-    # (model) Intelligent Hub's admin receiver; what `dumpsys device_policy` names on WS1 devices.
-    android_dpc: ClassVar[str] = "com.airwatch.androidagent/com.airwatch.agent.DeviceAdministratorReceiver"
     mdm_profile_name: ClassVar[str] = "Workspace ONE MDM Profile"
 
     delivery: Delivery = Delivery.AUTOMATIC
     managed_access: bool = True
     send_configuration: bool = True
 
+    def android_controller(self, mode: AndroidMode) -> str:
+        return INTELLIGENT_HUB  # the same DPC as profile owner and as device owner
+
     def delivers_app(self, device: AnyDevice) -> bool:
         return self.delivery is Delivery.AUTOMATIC
 
     def delivers_configuration(self, device: AnyDevice) -> bool:
-        if device.platform.value == "ios":
-            return self.managed_access and self.send_configuration
-        return self.managed_access
+        return device.platform.value != "ios" or self.send_configuration
 
     def resolve(self, value: str, device: AnyDevice) -> str:
-        return substitute(value, WS1_LOOKUP, ws1_values(device.identity, self.custom_values))
+        return substitute(value, WS1_LOOKUP, ws1_values(lookup_identity(device), self.custom_values))

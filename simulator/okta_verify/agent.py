@@ -153,10 +153,19 @@ class OktaVerify:
     def installed_users(device: AnyDevice) -> list[int | None]:
         """Where copies are installed, in start order: Android user ids; ``[None]`` on an iPhone."""
         if isinstance(device, AndroidDevice):
-            return [u.id for u in device.users_with(OKTA_VERIFY_ANDROID)]
+            # The apps of a paused (quiet-mode, stopped) profile cannot run, so cannot answer.
+            return [u.id for u in device.users_with(OKTA_VERIFY_ANDROID) if not u.paused]
         if device.app(OKTA_VERIFY_IOS) is not None:
             return [None]
         return []
+
+    @staticmethod
+    def still_installed(agent: OktaVerify) -> bool:
+        """Whether this copy's package is still on the device (in its user, on Android)."""
+        device = agent.device
+        if isinstance(device, AndroidDevice) and agent.user_id is not None:
+            return agent.user_id in device.users and OKTA_VERIFY_ANDROID in device.users[agent.user_id].packages
+        return isinstance(device, IOSDevice) and device.app(OKTA_VERIFY_IOS) is not None
 
     def __repr__(self) -> str:
         where = f"user {self.user_id}" if self.user_id is not None else "iOS"
@@ -179,10 +188,10 @@ class OktaVerify:
 
     @property
     def app_managed(self) -> bool:
-        """Android: installed in a managed profile that has a profile owner; iOS: a managed app."""
+        """Android: installed in a user the EMM manages (the work profile, which has a profile
+        owner, or user 0 of a fully managed device, which has a device owner); iOS: a managed app."""
         if isinstance(self.device, AndroidDevice) and self.user_id is not None:
-            user = self.device.user(self.user_id)
-            return user.is_managed_profile and user.profile_owner is not None
+            return self.device.is_managed_user(self.user_id)
         assert isinstance(self.device, IOSDevice)
         app = self.device.app(OKTA_VERIFY_IOS)
         return app is not None and app.managed
@@ -209,8 +218,10 @@ class OktaVerify:
         """Device signals as the SDK collects them; ``managementHint`` only when configured."""
         identity = self.device.identity
         attestation: dict[str, Any] = {"appManaged": self.app_managed}
-        if self.in_work_profile is not None:
-            attestation["workProfile"] = self.in_work_profile  # (model) Android profile signal
+        if self.in_work_profile is not None and not (self.app_managed and not self.in_work_profile):
+            # (model) Android profile signal; a fully managed device's user 0 is not "outside
+            # the work profile": the device owner manages it.
+            attestation["workProfile"] = self.in_work_profile
         hint = self.management_hint()
         if hint is not None:
             attestation[MANAGEMENT_HINT] = attested_hint(hint)

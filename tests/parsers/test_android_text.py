@@ -24,9 +24,10 @@ from harness.parsers.android_text import (
     parse_packages,
     parse_testdpc_restrictions,
     parse_users,
+    shell_refusal,
 )
 from simulator.appconfig import AppConfig
-from simulator.device import ProfileKind
+from simulator.device import FLAG_QUIET_MODE, ProfileKind
 
 OKTA = "com.okta.android.auth"
 SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
@@ -246,28 +247,57 @@ def test_users_name_with_colons_and_braces_flags_are_the_last_field() -> None:
 @pytest.mark.parametrize(
     ("field", "flags"),
     [
-        ("c13", 0xC13),  # hex letters: hex
+        ("c13", 0xC13),
         ("4c13", 0x4C13),
-        ("1030", 0x1030),  # all digits, coherent in hex: hex (AOSP's format)
+        ("1030", 0x1030),
         ("410", 0x410),
         ("30", 0x30),
-        ("10061030", 0x10061030),  # Samsung high bits, low bits coherent
-        ("4144", 4144),  # hex 0x4144 is no real user; decimal 4144 = 0x1030
-        ("3091", 3091),  # decimal 3091 = 0xc13; hex 0x3091 would be a primary profile
-        ("48", 48),  # decimal 48 = 0x30 (Android 7-10 work profile)
-        ("13", 0x13),  # pre-Android 7: neither reading coherent, stays hex
+        ("10061030", 0x10061030),  # Samsung Secure Folder: Knox high bits
+        ("4144", 0x4144),  # all digits is still hex: UserInfo.toString uses Integer.toHexString
+        ("48", 0x48),
+        ("13", 0x13),
     ],
 )
-def test_users_hex_and_decimal_flags(field: str, flags: int) -> None:
+def test_users_flags_are_always_hexadecimal(field: str, flags: int) -> None:
     (user,) = parse_users(f"Users:\n\tUserInfo{{10:Work profile:{field}}} running\n", name="u")
     assert user.flags == flags
 
 
-def test_users_decimal_rom_reads_as_work_profile() -> None:
-    text = "Users:\n\tUserInfo{0:Owner:3091} running\n\tUserInfo{10:Work profile:4144} running\n"
+def test_users_paused_profile_has_quiet_mode_and_is_not_running() -> None:
+    text = "Users:\n\tUserInfo{0:Owner:4c13} running\n\tUserInfo{10:Work profile:10b0}\n"
     owner, work = parse_users(text, name="pm list users")
-    assert owner.flags == 0xC13
-    assert work.flags == 0x1030 and work.kind is ProfileKind.WORK
+    assert work.flags & FLAG_QUIET_MODE and work.paused and not owner.paused
+    assert work.is_managed_profile
+
+
+#: Real refusals, as Maestro, PixelFlasher and adb_client users reported them (exit status 255;
+#: the one-line form with status 0), for Samsung Secure Folder (150) and a work profile (10).
+REFUSAL_EXCEPTION = (
+    "\nException occurred while executing 'list':\n"
+    "java.lang.SecurityException: Shell does not have permission to access user 150\n"
+    " com.android.server.am.ActivityManagerService.handleIncomingUser:14983 "
+    "android.app.ActivityManager.handleIncomingUser:4805 "
+    "com.android.server.pm.PackageManagerShellCommand.translateUserId:3517\n"
+    "\tat com.android.server.am.UserController.handleIncomingUser(UserController.java:2680)\n"
+    "\tat com.android.modules.utils.BasicShellCommandHandler.exec(BasicShellCommandHandler.java:97)\n"
+)
+REFUSAL_ONE_LINE = "Error: java.lang.SecurityException: Shell does not have permission to access user 10\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "user"),
+    [
+        (REFUSAL_EXCEPTION, 150),
+        (crlf(REFUSAL_EXCEPTION), 150),
+        (REFUSAL_ONE_LINE, 10),
+        ("package:com.okta.android.auth\n", None),
+        ("", None),
+        ("\nException occurred while executing 'list':\njava.lang.IllegalArgumentException: Bad user\n", None),
+        ("package:a.b\n" + REFUSAL_ONE_LINE, None),  # a refusal is the whole answer, not a later line
+    ],
+)
+def test_shell_refusal(text: str, user: int | None) -> None:
+    assert shell_refusal(text, name="pm list packages --user N") == user
 
 
 def test_users_crlf_and_space_indentation() -> None:

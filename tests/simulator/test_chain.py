@@ -125,23 +125,20 @@ def test_resolved_lookup_reaches_the_device(
     assert s.chain.sign_in().reason is Reason.HINT_MISMATCH
 
 
-@pytest.mark.parametrize(
-    ("emm_cls", "settings"),
-    [
-        (WorkspaceOne, {"managed_access": False}),
-        (Intune, {"enrollment_type": EnrollmentType.MANAGED_APPS}),
-    ],
-    ids=["ws1-managed-access-off", "intune-managed-apps"],
-)
-def test_configuration_not_sent_is_no_hint(
-    provision: Provision, platform: Platform, emm_cls: type[EMM], settings: dict[str, object]
-) -> None:
-    s = provision(platform, emm_cls, **settings)
+def test_configuration_not_sent_is_no_hint(provision: Provision, platform: Platform) -> None:
+    s = provision(platform, Intune, enrollment_type=EnrollmentType.MANAGED_APPS)
 
     decision = s.chain.sign_in()
 
     assert decision.reason is Reason.NO_HINT
     assert s.chain.agents[0].managed_config() == {}
+
+
+def test_ws1_managed_access_does_not_decide_delivery(provision: Provision, platform: Platform) -> None:
+    """Managed Access is about reaching the app through Workspace ONE, not its configuration."""
+    s = provision(platform, WorkspaceOne, managed_access=False)
+
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
 def test_not_enrolled_in_okta_verify_is_not_registered(

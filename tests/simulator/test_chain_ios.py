@@ -7,7 +7,7 @@ from typing import Any
 
 from simulator.appconfig import AppConfig
 from simulator.device import AnyDevice, AppOrigin, IOSDevice, Platform
-from simulator.emm import EMM, IOSAppSettings
+from simulator.emm import EMM, EnrollmentType, IOSAppSettings, WorkspaceOne
 from simulator.ids import MANAGEMENT_HINT, OKTA_SSO_EXTENSION_IOS, OKTA_VERIFY_IOS
 from simulator.verdict import Outcome, Reason
 
@@ -64,21 +64,21 @@ def test_configuration_left_on_an_app_that_lost_management_is_not_read(
     assert s.chain.sign_in().reason is Reason.APP_NOT_MANAGED
 
 
-def test_configuration_sent_to_the_extension_domain_only(provision: Provision, emm_cls: type[EMM]) -> None:
-    """Okta Verify reads its own preference domain: config sent elsewhere is not seen."""
-    s = provision(Platform.IOS, emm_cls, ios=IOSAppSettings(config_domains=(OKTA_SSO_EXTENSION_IOS,)))
+def test_configuration_goes_to_the_app_only(provision: Provision, emm_cls: type[EMM]) -> None:
+    """Apple MDM app configuration targets managed apps (bundle ids); the SSO extension is not one."""
+    s = provision(Platform.IOS, emm_cls)
 
-    assert s.device.config_for(OKTA_SSO_EXTENSION_IOS)[MANAGEMENT_HINT] == s.secret.reveal()
-    assert s.chain.sign_in().reason is Reason.NO_HINT
+    assert set(s.device.managed_config) == {OKTA_VERIFY_IOS}
+    assert s.device.config_for(OKTA_SSO_EXTENSION_IOS) == {}
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
 def test_hint_in_sso_extension_data_alone_is_managed(provision: Provision, emm_cls: type[EMM]) -> None:
     """DOMAIN.md §6: the Credential SSO extension's extension data can carry the hint too."""
-    s = provision(
-        Platform.IOS,
-        emm_cls,
-        ios=IOSAppSettings(config_domains=(), hint_in_sso_extension=True),
+    no_app_config: dict[str, Any] = (
+        {"send_configuration": False} if emm_cls is WorkspaceOne else {"enrollment_type": EnrollmentType.MANAGED_APPS}
     )
+    s = provision(Platform.IOS, emm_cls, ios=IOSAppSettings(hint_in_sso_extension=True), **no_app_config)
     extension = s.device.sso_extension()
 
     assert s.device.config_for(OKTA_VERIFY_IOS) == {}

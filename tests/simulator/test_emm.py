@@ -15,9 +15,9 @@ import pytest
 
 from harness.parsers.ios_plists import parse_intune_ios_xml
 from simulator.appconfig import AppConfig
-from simulator.device import Identity, Platform
-from simulator.emm import Intune, WorkspaceOne
-from simulator.emm.intune import parse_android_json
+from simulator.device import FLAG_QUIET_MODE, AppOrigin, Identity, Platform
+from simulator.emm import AndroidMode, Intune, WorkspaceOne
+from simulator.emm.intune import ANDROID_DEVICE_POLICY, COMPANY_PORTAL, parse_android_json
 from simulator.emm.lookups import (
     INTUNE_TOKEN,
     WS1_LOOKUP,
@@ -27,7 +27,7 @@ from simulator.emm.lookups import (
     ws1_values,
 )
 from simulator.errors import ConfigError
-from simulator.ids import MANAGEMENT_HINT
+from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_ANDROID, OKTA_VERIFY_IOS
 from simulator.verdict import Outcome, Reason
 
 Provision = Callable[..., Any]
@@ -265,8 +265,104 @@ def test_emm_enrollment_marks_the_device(provision: Provision, platform: Platfor
 
     if platform is Platform.ANDROID:
         work = s.device.work_profile
-        assert work is not None and work.profile_owner == emm_cls.android_dpc
+        assert work is not None and work.profile_owner == s.emm.android_dpc
         assert work.id == 10 and work.is_managed_profile
     else:
         assert s.device.mdm_enrolled
         assert s.device.sso_extension() is not None
+
+
+# -- Android device modes, controllers, paused profiles (issue 8) -----------------------------
+
+
+def test_intune_personally_owned_work_profile_is_run_by_company_portal(provision: Provision) -> None:
+    s = provision(Platform.ANDROID, Intune)
+
+    work = s.device.work_profile
+    assert work is not None and work.profile_owner == COMPANY_PORTAL
+    assert s.device.device_owner is None
+
+
+@pytest.mark.parametrize("emm_cls", [Intune, WorkspaceOne])
+def test_fully_managed_device_manages_okta_verify_in_user_0(provision: Provision, emm_cls: Any) -> None:
+    s = provision(Platform.ANDROID, emm_cls, android_mode=AndroidMode.FULLY_MANAGED)
+
+    assert s.device.work_profile is None
+    assert s.device.device_owner == s.emm.android_controller(AndroidMode.FULLY_MANAGED)
+    assert [u.id for u in s.device.users_with(OKTA_VERIFY_ANDROID)] == [0]
+    assert s.device.restrictions_for(0, OKTA_VERIFY_ANDROID)[MANAGEMENT_HINT] == s.secret.reveal()
+    decision = s.chain.sign_in()
+    assert decision.outcome is Outcome.MANAGED
+    if emm_cls is Intune:
+        assert s.device.device_owner == ANDROID_DEVICE_POLICY
+
+
+def test_fully_managed_without_hint_is_no_hint_not_wrong_profile(provision: Provision) -> None:
+    s = provision(Platform.ANDROID, Intune, android_mode=AndroidMode.FULLY_MANAGED, configuration=lambda _: {})
+
+    assert s.chain.sign_in().reason is Reason.NO_HINT
+
+
+@pytest.mark.parametrize(("release", "device_owner"), [("10", True), ("14", False)])
+def test_cope_has_a_device_owner_only_before_android_11(provision: Provision, release: str, device_owner: bool) -> None:
+    """Android 8-10 COPE: device owner plus work profile; from 11, an organization-owned work
+    profile without a device owner (AOSP OwnersData ``isPoOrganizationOwnedDevice``)."""
+
+    def set_release(device: Any) -> None:
+        device.identity.os_version, device.identity.sdk = release, {"10": 29, "14": 34}[release]
+
+    s = provision(Platform.ANDROID, WorkspaceOne, android_mode=AndroidMode.COPE, prepare=set_release)
+
+    assert s.device.work_profile is not None
+    assert (s.device.device_owner is not None) is device_owner
+    assert [u.id for u in s.device.users_with(OKTA_VERIFY_ANDROID)] == [s.device.work_profile.id]
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
+
+
+def test_paused_work_profile_cannot_answer_until_work_apps_are_on(provision: Provision) -> None:
+    s = provision(Platform.ANDROID, Intune)
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
+
+    profile = s.device.pause_work_profile()
+    assert profile.paused and not profile.running and profile.flags & FLAG_QUIET_MODE
+    paused = s.chain.sign_in()
+    assert paused.outcome is Outcome.NOT_MANAGED
+    assert paused.reason is Reason.APP_NOT_INSTALLED  # the personal browser finds no Okta Verify
+
+    s.device.pause_work_profile(False)
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
+
+
+def test_ws1_managed_access_does_not_gate_the_configuration(provision: Provision) -> None:
+    s = provision(Platform.ANDROID, WorkspaceOne, managed_access=False)
+
+    assert s.device.restrictions_for(10, OKTA_VERIFY_ANDROID)[MANAGEMENT_HINT] == s.secret.reveal()
+
+
+# -- iOS User Enrollment ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("emm_cls", [Intune, WorkspaceOne])
+def test_user_enrollment_never_takes_over_a_user_installed_app(provision: Provision, emm_cls: Any) -> None:
+    s = provision(
+        Platform.IOS,
+        emm_cls,
+        user_enrollment=True,
+        prepare=lambda device: device.install(OKTA_VERIFY_IOS, AppOrigin.USER),
+    )
+
+    assert s.device.user_enrollment
+    app = s.device.app(OKTA_VERIFY_IOS)
+    assert app is not None and app.origin is AppOrigin.USER
+    assert s.device.config_for(OKTA_VERIFY_IOS) == {}
+    assert s.chain.sign_in().reason is Reason.APP_NOT_MANAGED
+
+
+@pytest.mark.parametrize(("emm_cls", "lookup"), [(WorkspaceOne, "{DeviceSerialNumber}"), (Intune, "{{deviceid}}")])
+def test_user_enrollment_leaves_serial_and_udid_lookups_unresolved(
+    provision: Provision, emm_cls: Any, lookup: str
+) -> None:
+    s = provision(Platform.IOS, emm_cls, user_enrollment=True, configuration=lambda _: {MANAGEMENT_HINT: lookup})
+
+    assert s.device.config_for(OKTA_VERIFY_IOS)[MANAGEMENT_HINT] == lookup
+    assert find_unresolved(lookup) == [lookup]

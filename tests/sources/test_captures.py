@@ -39,17 +39,19 @@ from harness.sources.transport import Answer
 from simulator.device import (
     UNREAD_APP_STATE,
     UNREAD_CONFIG,
+    UNREAD_DECLARATIVE_APPS,
     UNREAD_PROFILE_TYPES,
+    UNREAD_SSO_EXTENSION_DATA,
     AndroidDevice,
     AnyDevice,
     AppOrigin,
     IOSDevice,
     ProfileKind,
+    unread_user,
 )
 from simulator.ids import (
     ANDROID_DOMAIN_KEY,
     IOS_ORG_URL_KEY,
-    IOS_PREFERENCE_DOMAINS,
     MANAGEMENT_HINT,
     OKTA_VERIFY_ANDROID,
     OKTA_VERIFY_IOS,
@@ -133,6 +135,7 @@ ORG_URL = "https://acme.okta.com"
 CLOUDDPC = (
     "com.google.android.apps.work.clouddpc/com.google.android.apps.work.clouddpc.receivers.CloudDeviceAdminReceiver"
 )
+COMPANY_PORTAL = "com.microsoft.windowsintune.companyportal/com.microsoft.omadm.client.PolicyManagerReceiver"
 HUB = "com.airwatch.androidagent/com.airwatch.agent.DeviceAdministratorReceiver"
 TESTDPC = "com.afwsamples.testdpc/com.afwsamples.testdpc.DeviceAdminReceiver"
 PERSONAL, WORK = ProfileKind.PERSONAL, ProfileKind.WORK
@@ -151,10 +154,15 @@ class AndroidCapture:
     release: str
     sdk: int
     users: dict[int, ProfileKind]
-    #: The work profile's owner (user 10 in every capture).
-    owner: str
+    #: The work profile's owner (user 10 in every capture that has one).
+    owner: str | None
     #: User id -> Okta Verify's restrictions there; ``None``: Okta Verify there, config unread.
     okta_verify: dict[int, dict[str, str | OrgSecret] | None]
+    device_owner: str | None = None
+    #: Users the shell was refused for.
+    refused: frozenset[int] = frozenset()
+    #: Users shown without `` running`` (paused).
+    paused: frozenset[int] = frozenset()
 
 
 ANDROID = [
@@ -165,7 +173,7 @@ ANDROID = [
         "10",
         29,
         WORK_PROFILE,
-        CLOUDDPC,
+        COMPANY_PORTAL,
         {10: android_config(INTUNE_ANDROID)},
     ),
     AndroidCapture(
@@ -175,7 +183,7 @@ ANDROID = [
         "11",
         30,
         WORK_PROFILE,
-        CLOUDDPC,
+        COMPANY_PORTAL,
         {0: {}, 10: android_config(INTUNE_ANDROID)},
     ),
     AndroidCapture(
@@ -185,7 +193,7 @@ ANDROID = [
         "12",
         31,
         WORK_PROFILE,
-        CLOUDDPC,
+        COMPANY_PORTAL,
         {10: android_config(INTUNE_ANDROID)},
     ),
     AndroidCapture(
@@ -195,11 +203,13 @@ ANDROID = [
         "12",
         31,
         {0: PERSONAL, 10: WORK, 95: ProfileKind.OTHER},
-        CLOUDDPC,
+        COMPANY_PORTAL,
         {10: android_config(INTUNE_ANDROID, key="managementhint")},
     ),
-    AndroidCapture("pixel7-android13-personal-only", "Pixel 7", "Google", "13", 33, WORK_PROFILE, CLOUDDPC, {0: {}}),
-    AndroidCapture("pixel5-android13-no-root", "Pixel 5", "Google", "13", 33, WORK_PROFILE, CLOUDDPC, {10: None}),
+    AndroidCapture(
+        "pixel7-android13-personal-only", "Pixel 7", "Google", "13", 33, WORK_PROFILE, COMPANY_PORTAL, {0: {}}
+    ),
+    AndroidCapture("pixel5-android13-no-root", "Pixel 5", "Google", "13", 33, WORK_PROFILE, COMPANY_PORTAL, {10: None}),
     AndroidCapture(
         "galaxy-s23-android14-ws1-abx",
         "SM-S911B",
@@ -217,8 +227,43 @@ ANDROID = [
         "14",
         34,
         {0: PERSONAL, 10: WORK, 150: ProfileKind.SECURE_FOLDER},
-        CLOUDDPC,
+        COMPANY_PORTAL,
         {10: None},
+        refused=frozenset({150}),
+        paused=frozenset({150}),
+    ),
+    AndroidCapture(
+        "galaxy-s23ultra-android14-testdpc",
+        "SM-S918B",
+        "samsung",
+        "14",
+        34,
+        {0: PERSONAL, 10: WORK, 150: ProfileKind.SECURE_FOLDER},
+        TESTDPC,
+        {10: android_config(INTUNE_ANDROID)},
+        refused=frozenset({150}),
+    ),
+    AndroidCapture(
+        "pixel7-android13-fully-managed",
+        "Pixel 7",
+        "Google",
+        "13",
+        33,
+        {0: PERSONAL},
+        None,
+        {0: android_config(INTUNE_ANDROID)},
+        device_owner=CLOUDDPC,
+    ),
+    AndroidCapture(
+        "pixel8-android15-paused-work-profile",
+        "Pixel 8",
+        "Google",
+        "15",
+        35,
+        WORK_PROFILE,
+        COMPANY_PORTAL,
+        {10: android_config(INTUNE_ANDROID)},
+        paused=frozenset({10}),
     ),
     AndroidCapture(
         "emulator-android14-testdpc",
@@ -237,7 +282,7 @@ ANDROID = [
         "15",
         35,
         WORK_PROFILE,
-        CLOUDDPC,
+        COMPANY_PORTAL,
         {10: android_config(STALE_KEY)},
     ),
     AndroidCapture(
@@ -257,7 +302,6 @@ def ios_config(hint: str | OrgSecret) -> dict[str, str | OrgSecret]:
     return {MANAGEMENT_HINT: hint, IOS_ORG_URL_KEY: ORG_URL}
 
 
-APP_DOMAIN, EXTENSION_DOMAIN = IOS_PREFERENCE_DOMAINS
 DEVICE_SIDE = frozenset(
     {
         "lockdown.all_values",
@@ -277,21 +321,27 @@ class IOSCapture:
     supervised: bool
     #: Okta Verify's origin as the MDM reports it (``None``: the MDM's answer is missing).
     origin: AppOrigin | None
-    #: Preference domain -> managed configuration (``None``: the MDM's answer is missing).
-    config: dict[str, dict[str, str | OrgSecret]] | None
+    #: Okta Verify's managed configuration (``None``: the MDM's answer is missing). Only the app's
+    #: own identifier: MDM app configuration targets managed apps, never the SSO extension.
+    config: dict[str, str | OrgSecret] | None
     #: Whether a ``com.apple.extensiblesso`` profile is installed (``None``: not known).
     sso_extension: bool | None
     #: Requests answered by a binary plist (the others are XML).
     binary: frozenset[str] = field(default_factory=frozenset)
-
-
-def both_domains(hint: str | OrgSecret) -> dict[str, dict[str, str | OrgSecret]]:
-    return dict.fromkeys(IOS_PREFERENCE_DOMAINS, ios_config(hint))
+    #: What the MDM's answers cannot show, beyond a missing answer.
+    unread: frozenset[str] = frozenset()
 
 
 IOS = [
     IOSCapture(
-        "iphone15pro-ios17-ws1-managed", "iPhone16,1", "17.6.1", True, AppOrigin.EMM, both_domains(WS1_IOS), True
+        "iphone15pro-ios17-ws1-managed",
+        "iPhone16,1",
+        "17.6.1",
+        True,
+        AppOrigin.EMM,
+        ios_config(WS1_IOS),
+        True,
+        unread=frozenset({UNREAD_SSO_EXTENSION_DATA}),
     ),
     IOSCapture(
         "iphone14-ios16-intune-managed",
@@ -299,26 +349,45 @@ IOS = [
         "16.7.10",
         False,
         AppOrigin.EMM,
-        both_domains(INTUNE_IOS),
+        ios_config(INTUNE_IOS),
         True,
         DEVICE_SIDE | MDM_SIDE,
+        unread=frozenset({UNREAD_SSO_EXTENSION_DATA}),
     ),
-    IOSCapture("iphone13-ios17-user-installed", "iPhone14,5", "17.5.1", False, AppOrigin.USER, {}, True),
+    IOSCapture("iphone13-ios17-user-installed", "iPhone14,5", "17.5.1", False, AppOrigin.USER, {}, False),
     IOSCapture(
-        "iphone16-ios18-one-domain",
+        "iphone16-ios18-hint-in-sso-extension",
         "iPhone17,3",
         "18.1",
         True,
         AppOrigin.EMM,
-        {APP_DOMAIN: ios_config(WS1_IOS)},
+        {IOS_ORG_URL_KEY: ORG_URL},
         True,
         DEVICE_SIDE,
+        unread=frozenset({UNREAD_SSO_EXTENSION_DATA}),
     ),
     IOSCapture(
-        "iphone12-ios17-no-sso-extension", "iPhone13,2", "17.6.1", False, AppOrigin.EMM, both_domains(WS1_IOS), False
+        "iphone12-ios17-no-sso-extension", "iPhone13,2", "17.6.1", False, AppOrigin.EMM, ios_config(WS1_IOS), False
     ),
     IOSCapture(
-        "iphone15-ios18-unresolved-lookup", "iPhone15,4", "18.3", True, AppOrigin.EMM, both_domains(LOOKUP), True
+        "iphone15-ios18-unresolved-lookup",
+        "iPhone15,4",
+        "18.3",
+        True,
+        AppOrigin.EMM,
+        ios_config(LOOKUP),
+        True,
+        unread=frozenset({UNREAD_SSO_EXTENSION_DATA}),
+    ),
+    IOSCapture(
+        "iphone15-ios18-declarative-app",
+        "iPhone15,4",
+        "18.3",
+        True,
+        AppOrigin.USER,
+        {},
+        True,
+        unread=frozenset({UNREAD_SSO_EXTENSION_DATA, UNREAD_DECLARATIVE_APPS}),
     ),
     IOSCapture("iphone14pro-ios18-no-mdm-answers", "iPhone15,2", "18.5", False, None, None, None),
 ]
@@ -357,12 +426,15 @@ def test_android_capture_facts(expected: AndroidCapture) -> None:
     )
     assert identity.serial and identity.udid == identity.serial
     assert {u.id: u.kind for u in device.users.values()} == expected.users
-    assert device.work_profile is not None and device.work_profile.id == 10
-    assert {u.id: u.profile_owner for u in device.users.values() if u.profile_owner} == {10: expected.owner}
-    assert device.device_owner is None
+    owners = {u.id: u.profile_owner for u in device.users.values() if u.profile_owner}
+    assert owners == ({10: expected.owner} if expected.owner else {})
+    assert (device.work_profile.id if device.work_profile else None) == (10 if expected.owner else None)
+    assert device.device_owner == expected.device_owner
+    assert {u.id for u in device.users.values() if u.no_debugging} == expected.refused
+    assert {u.id for u in device.users.values() if u.paused} == expected.paused
     assert [u.id for u in device.users_with(OKTA_VERIFY_ANDROID)] == sorted(expected.okta_verify)
     unread = any(config is None for config in expected.okta_verify.values())
-    assert device.unread == ({UNREAD_CONFIG} if unread else set())
+    assert device.unread == ({UNREAD_CONFIG} if unread else set()) | {unread_user(u) for u in expected.refused}
     for user_id, config in expected.okta_verify.items():
         read_config = device.user(user_id).restrictions.get(OKTA_VERIFY_ANDROID)
         if config is None:
@@ -388,12 +460,12 @@ def test_ios_capture_facts(expected: IOSCapture) -> None:
         assert device.unread == {UNREAD_APP_STATE, UNREAD_CONFIG, UNREAD_PROFILE_TYPES}
         assert device.sso_extension() is None and device.managed_config == {}
         return
-    assert device.unread == set()
+    assert device.unread == expected.unread
     assert app.origin is expected.origin
     assert expected.config is not None
-    assert {domain: digests(config) for domain, config in device.managed_config.items()} == {
-        domain: expected_digests(config) for domain, config in expected.config.items()
-    }
+    assert {domain: digests(config) for domain, config in device.managed_config.items()} == (
+        {OKTA_VERIFY_IOS: expected_digests(expected.config)} if expected.config else {}
+    )
     assert (device.sso_extension() is not None) is expected.sso_extension
     assert any(PAYLOAD_EXTENSIBLE_SSO in p.payload_types for p in device.profiles) is (expected.sso_extension)
 
@@ -454,7 +526,8 @@ def test_capture_holds_exactly_the_requests_the_reader_asks(platform: str, name:
     assert all(request.startswith("mdm.") for request in asked if not capture.has(request))
     assert len(set(asked)) == len(asked)
     index = json.loads((capture_dir(platform, name) / INDEX).read_text(encoding="utf-8"))
-    assert index["source"].startswith(("adb-server:", "ios:"))
+    # Every bundled capture is a reconstruction (fixtures/README.md), and says so.
+    assert re.fullmatch(r"reconstruction of (adb-server|ios):\S+", index["source"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", index["captured_at"])
 
 
@@ -494,7 +567,7 @@ def test_restriction_pulls_match_the_release_and_the_root(expected: AndroidCaptu
 def test_generated_files_match_their_readable_inputs() -> None:
     """``fixtures/make_captures.py --check``: every ABX file and binary plist is up to date."""
     generated = MAKE_CAPTURES.generate()
-    assert len(generated) == 5 + 7 + 4  # 5 ABX files; the binary iOS answers
+    assert len(generated) == 7 + 7 + 4  # 7 ABX files; the binary iOS answers
     for path, data in generated.items():
         assert path.read_bytes() == data, path.relative_to(FIXTURES)
 
@@ -539,19 +612,25 @@ VERDICTS = [
     not_managed(ON_ANDROID, "galaxy-a52-android12-key-case", STANDARD, Reason.NO_HINT, "hint_key_case"),
     not_managed(ON_ANDROID, "pixel7-android13-personal-only", STANDARD, Reason.APP_NOT_IN_WORK_PROFILE),
     cannot_tell(ON_ANDROID, "pixel5-android13-no-root", "restrictions_unreadable"),
+    managed(ON_ANDROID, "pixel7-android13-fully-managed", STANDARD, "intune-android"),
     managed(ON_ANDROID, "galaxy-s23-android14-ws1-abx", OWN, "ws1-android", "multiple_platform_configs"),
     not_managed(ON_ANDROID, "galaxy-s23-android14-ws1-abx", STANDARD, Reason.HINT_MISMATCH),
-    cannot_tell(ON_ANDROID, "galaxy-s23ultra-android14-secure-folder", "restrictions_unreadable"),
+    cannot_tell(ON_ANDROID, "galaxy-s23ultra-android14-secure-folder", "restrictions_unreadable", "user_unreadable"),
+    managed(ON_ANDROID, "galaxy-s23ultra-android14-testdpc", STANDARD, "intune-android", "user_unreadable"),
     managed(ON_ANDROID, "emulator-android14-testdpc", STANDARD, "intune-android"),
     not_managed(ON_ANDROID, "pixel8-android15-stale-key", STANDARD, Reason.HINT_MISMATCH),
+    not_managed(
+        ON_ANDROID, "pixel8-android15-paused-work-profile", STANDARD, Reason.APP_NOT_INSTALLED, "work_profile_paused"
+    ),
     managed(ON_ANDROID, "galaxy-s24-android15-intune-abx", STANDARD, "intune-android"),
     managed(ON_IOS, "iphone15pro-ios17-ws1-managed", STANDARD, "ws1-ios"),
     managed(ON_IOS, "iphone14-ios16-intune-managed", OWN, "intune-ios"),
     not_managed(ON_IOS, "iphone14-ios16-intune-managed", STANDARD, Reason.HINT_MISMATCH),
-    not_managed(ON_IOS, "iphone13-ios17-user-installed", STANDARD, Reason.APP_NOT_MANAGED),
-    managed(ON_IOS, "iphone16-ios18-one-domain", STANDARD, "ws1-ios", "missing_preference_domain"),
+    not_managed(ON_IOS, "iphone13-ios17-user-installed", STANDARD, Reason.APP_NOT_MANAGED, "sso_extension_missing"),
+    cannot_tell(ON_IOS, "iphone16-ios18-hint-in-sso-extension", "restrictions_unreadable"),
     managed(ON_IOS, "iphone12-ios17-no-sso-extension", STANDARD, "ws1-ios", "sso_extension_missing"),
     not_managed(ON_IOS, "iphone15-ios18-unresolved-lookup", STANDARD, Reason.HINT_MISMATCH, "unresolved_lookup"),
+    cannot_tell(ON_IOS, "iphone15-ios18-declarative-app", "restrictions_unreadable"),
     cannot_tell(ON_IOS, "iphone14pro-ios18-no-mdm-answers", "restrictions_unreadable"),
 ]
 
@@ -590,7 +669,10 @@ def _published_secrets() -> tuple[str, ...]:
 def test_the_captures_cover_what_issue_4_asks_for() -> None:
     assert {c.release for c in ANDROID} == {"10", "11", "12", "13", "14", "15"}
     assert {c.manufacturer for c in ANDROID} == {"Google", "samsung"}
-    assert {c.owner for c in ANDROID} == {CLOUDDPC, HUB, TESTDPC}
+    assert {c.owner for c in ANDROID} == {COMPANY_PORTAL, CLOUDDPC, HUB, TESTDPC, None}
+    # Issue 8: a user refusing the shell, a fully managed phone, a paused profile.
+    assert any(c.refused for c in ANDROID) and any(c.paused & {10} for c in ANDROID)
+    assert any(c.device_owner and c.owner is None for c in ANDROID)
     assert {c.origin for c in IOS} == {AppOrigin.EMM, AppOrigin.USER, None}
     assert {c.sso_extension for c in IOS} == {True, False, None}
     assert {v.reason for v in VERDICTS if v.platform == ON_IOS} >= {
