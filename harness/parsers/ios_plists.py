@@ -781,6 +781,7 @@ def mdm_profile_list_answer(device: IOSDevice) -> dict[str, Any]:
                     "PayloadRemovalDisallowed": False,
                     "PayloadUUID": _uuid(profile.identifier),
                     "PayloadVersion": 1,
+                    **({"Source": DECLARATIVE_SOURCE} if profile.declarative else {}),
                 }
                 for profile in device.profiles
             ]

@@ -78,6 +78,7 @@ _IOS_SETTINGS: dict[str, tuple[str, ...] | type] = {
     "make_managed_if_user_installed": bool,
     "sso_extension": bool,
     "hint_in_sso_extension": bool,
+    "declarative": bool,
 }
 assert set(_IOS_SETTINGS) == set(IOSAppSettings.__dataclass_fields__)
 _STATUS = ("managed", "not_managed", "none")

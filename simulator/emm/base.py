@@ -71,6 +71,10 @@ class IOSAppSettings:
     sso_extension: bool = True
     #: Also put ``managementHint`` in the SSO extension's extension data (WS1 custom XML).
     hint_in_sso_extension: bool = False
+    #: Manage Okta Verify and the SSO extension profile through declarative device management
+    #: (an app declaration, iOS 17.2+; a legacy-profile declaration): managed, but left out of
+    #: the MDM's ManagedApplicationList and ManagedApplicationConfiguration answers.
+    declarative: bool = False
 
 
 @dataclass(slots=True)
@@ -154,9 +158,10 @@ class EMM(ABC):
     def take_over(self, device: IOSDevice, *, automatic: bool = False) -> None:
         """Install Okta Verify as managed, or manage the user's copy when the settings allow."""
         app = device.app(OKTA_VERIFY_IOS)
+        origin = AppOrigin.DECLARATIVE if self.ios.declarative else AppOrigin.EMM
         if app is None:
             if not automatic or self.delivers_app(device):
-                device.install(OKTA_VERIFY_IOS, AppOrigin.EMM)
+                device.install(OKTA_VERIFY_IOS, origin)
         elif app.origin is AppOrigin.USER and self.ios.make_managed_if_user_installed and not device.user_enrollment:
             app.origin = AppOrigin.TAKEN_OVER
             app.management_rejected = False
@@ -167,7 +172,13 @@ class EMM(ABC):
             data = AppConfig({MANAGEMENT_HINT: self._resolved(device)[MANAGEMENT_HINT]})
         extension = SSOExtension(team_identifier=OKTA_TEAM_ID, realm=OKTA_SSO_REALM, hosts=hosts, extension_data=data)
         device.install_profile(
-            IOSProfile(f"com.{self._slug}.okta.sso", "Okta Device SSO", (PAYLOAD_EXTENSIBLE_SSO,), extension)
+            IOSProfile(
+                f"com.{self._slug}.okta.sso",
+                "Okta Device SSO",
+                (PAYLOAD_EXTENSIBLE_SSO,),
+                extension,
+                declarative=self.ios.declarative,
+            )
         )
 
     def push(self, device: AnyDevice) -> None:

@@ -61,7 +61,7 @@ def test_users_and_packages_in_aosp_format(phone: Phones) -> None:
     served.device.users[10].running = False  # a paused work profile
     assert sh(served, "pm list users") == (
         "Users:\n\tUserInfo{0:Owner:c13} running\n\tUserInfo{10:Work profile:1030}\n"
-        "\tUserInfo{150:Secure Folder:1010} running\n"
+        "\tUserInfo{150:Secure Folder:10061030} running\n"
     )
     assert sh(served, f"pm list packages --user 10 {OKTA_VERIFY_ANDROID}") == f"package:{OKTA_VERIFY_ANDROID}\n"
     assert sh(served, f"pm list packages --user 0 {OKTA_VERIFY_ANDROID}; echo $?") == "0\n"

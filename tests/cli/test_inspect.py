@@ -120,3 +120,85 @@ def test_bad_inputs_are_one_line_exit_2_without_secrets(tmp_path: Path, case: st
 def test_unknown_source_kind_is_exit_2() -> None:
     result = attestlab("inspect", "floppy:/dev/fd0")
     assert result.code == 2 and "expected one of capture:" in result.err
+
+
+# -- Fleet devices (issue 8) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("capture", "code", "reason", "findings", "says"),
+    [
+        ("android/pixel7-android13-fully-managed", 0, "managed", set(), "device owner: com.google.android"),
+        (
+            "android/pixel8-android15-paused-work-profile",
+            1,
+            "app_not_installed",
+            {"work_profile_paused"},
+            "fix: the work profile (user 10) holding Okta Verify is paused: turn work apps on",
+        ),
+        (
+            "android/galaxy-s23ultra-android14-testdpc",
+            0,
+            "managed",
+            {"user_unreadable"},
+            "(secure_folder, shell refused)",
+        ),
+        (
+            "android/galaxy-s23ultra-android14-secure-folder",
+            2,
+            None,
+            {"user_unreadable", "restrictions_unreadable"},
+            "could not read: managed configuration, user 150",
+        ),
+        ("ios/iphone16-ios18-hint-in-sso-extension", 2, None, {"restrictions_unreadable"}, "SSO extension data"),
+        ("ios/iphone15-ios18-declarative-app", 2, None, {"restrictions_unreadable"}, "declarative device management"),
+    ],
+)
+def test_fleet_captures(capture: str, code: int, reason: str | None, findings: set[str], says: str) -> None:
+    result = attestlab("inspect", f"capture:{CAPTURES / capture}", "--org", STANDARD)
+    assert result.code == code, result.err
+    assert says in result.out
+    data = json.loads(attestlab("inspect", f"capture:{CAPTURES / capture}", "--org", STANDARD, "--json").out)
+    assert data["verdict"]["reason"] == reason
+    assert {f["code"] for f in data["findings"]} == findings
+
+
+def test_fully_managed_okta_verify_in_user_0_is_managed_and_intune_not_named_by_android_device_policy() -> None:
+    data = json.loads(
+        attestlab("inspect", f"capture:{CAPTURES / 'android' / 'pixel7-android13-fully-managed'}", "--json").out
+    )
+    assert data["device"]["device_owner"].startswith("com.google.android.apps.work.clouddpc/")
+    assert [(c["user"], c["managed"]) for c in data["okta_verify"]] == [(0, True)]
+
+
+def test_both_profiles_wording_names_the_work_browser() -> None:
+    result = attestlab(
+        "inspect", f"capture:{CAPTURES / 'android' / 'pixel4a-android11-both-profiles'}", "--org", STANDARD
+    )
+    assert "open sign-ins in the work profile's browser" in result.out
+    assert "app_in_both_profiles" in result.out
+
+
+def test_a_refused_work_profile_cannot_be_told(tmp_path: Path) -> None:
+    """The copy the work browser reaches is in the refused user: a copy elsewhere decides nothing."""
+    directory = tmp_path / "cap"
+    shutil.copytree(CAPTURES / "android" / "pixel7-android13-personal-only", directory)
+    (directory / "pm_list_packages_--user_10_com.okta.android.auth.txt").write_text(
+        "Error: java.lang.SecurityException: Shell does not have permission to access user 10\n"
+    )
+    result = attestlab("inspect", f"capture:{directory}", "--org", STANDARD, "--json")
+    assert result.code == 2, result.out
+    data = json.loads(result.out)
+    assert "user 10" in data["device"]["unread"]
+    assert "user_unreadable" in {f["code"] for f in data["findings"]}
+
+
+def test_a_refusal_for_another_user_is_bad_input(tmp_path: Path) -> None:
+    directory = tmp_path / "cap"
+    shutil.copytree(CAPTURES / "android" / "pixel7-android13-personal-only", directory)
+    (directory / "pm_list_packages_--user_10_com.okta.android.auth.txt").write_text(
+        "Error: java.lang.SecurityException: Shell does not have permission to access user 11\n"
+    )
+    result = attestlab("inspect", f"capture:{directory}", "--org", STANDARD)
+    assert result.code == 2
+    assert "refused for user 11, not the user asked about" in result.err

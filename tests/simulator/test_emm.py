@@ -8,15 +8,21 @@ parser itself is tested with the other plist readers (tests/sources/test_ios_pli
 from __future__ import annotations
 
 import json
+import plistlib
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from harness.parsers.ios_plists import parse_intune_ios_xml
+from harness.parsers.ios_plists import (
+    managed_application_list_answer,
+    mdm_profile_list_answer,
+    parse_intune_ios_xml,
+    parse_mdm_profile_list,
+)
 from simulator.appconfig import AppConfig
 from simulator.device import FLAG_QUIET_MODE, AppOrigin, Identity, Platform
-from simulator.emm import AndroidMode, Intune, WorkspaceOne
+from simulator.emm import AndroidMode, Intune, IOSAppSettings, WorkspaceOne
 from simulator.emm.intune import ANDROID_DEVICE_POLICY, COMPANY_PORTAL, parse_android_json
 from simulator.emm.lookups import (
     INTUNE_TOKEN,
@@ -366,3 +372,14 @@ def test_user_enrollment_leaves_serial_and_udid_lookups_unresolved(
 
     assert s.device.config_for(OKTA_VERIFY_IOS)[MANAGEMENT_HINT] == lookup
     assert find_unresolved(lookup) == [lookup]
+
+
+def test_declaratively_managed_app_is_managed_but_absent_from_the_mdm_app_list(provision: Provision) -> None:
+    s = provision(Platform.IOS, WorkspaceOne, ios=IOSAppSettings(declarative=True))
+
+    app = s.device.app(OKTA_VERIFY_IOS)
+    assert app is not None and app.origin is AppOrigin.DECLARATIVE and app.managed
+    assert s.chain.sign_in().outcome is Outcome.MANAGED
+    assert OKTA_VERIFY_IOS not in managed_application_list_answer(s.device)["ManagedApplicationList"]
+    profiles = parse_mdm_profile_list(plistlib.dumps(mdm_profile_list_answer(s.device)), name="ProfileList")
+    assert any(p.declarative for p in profiles)

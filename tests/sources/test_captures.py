@@ -165,6 +165,10 @@ class AndroidCapture:
     paused: frozenset[int] = frozenset()
 
 
+#: Two S23 Ultras of the lab: model, manufacturer, release, API level.
+GALAXY_S23_ULTRA = ("SM-S918B", "samsung", "14", 34)
+WITH_SECURE_FOLDER = {0: PERSONAL, 10: WORK, 150: ProfileKind.SECURE_FOLDER}
+
 ANDROID = [
     AndroidCapture(
         "galaxy-s10-android10-intune-text",
@@ -222,11 +226,8 @@ ANDROID = [
     ),
     AndroidCapture(
         "galaxy-s23ultra-android14-secure-folder",
-        "SM-S918B",
-        "samsung",
-        "14",
-        34,
-        {0: PERSONAL, 10: WORK, 150: ProfileKind.SECURE_FOLDER},
+        *GALAXY_S23_ULTRA,
+        WITH_SECURE_FOLDER,
         COMPANY_PORTAL,
         {10: None},
         refused=frozenset({150}),
@@ -234,11 +235,8 @@ ANDROID = [
     ),
     AndroidCapture(
         "galaxy-s23ultra-android14-testdpc",
-        "SM-S918B",
-        "samsung",
-        "14",
-        34,
-        {0: PERSONAL, 10: WORK, 150: ProfileKind.SECURE_FOLDER},
+        *GALAXY_S23_ULTRA,
+        WITH_SECURE_FOLDER,
         TESTDPC,
         {10: android_config(INTUNE_ANDROID)},
         refused=frozenset({150}),
