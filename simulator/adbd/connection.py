@@ -39,6 +39,8 @@ from simulator.adbd.wire import Message
 #: Features this adbd implements (``transport.cpp`` names). Nothing that changes the framing
 #: (``shell_v2``, ``ls_v2``, ``sendrecv_v2``, ``delayed_ack``) is claimed.
 FEATURES = ("stat_v2",)
+#: Streams one connection may hold open (model: a bound, so a host cannot pile up output).
+MAX_STREAMS = 256
 
 
 class Service(Protocol):
@@ -216,7 +218,7 @@ class Connection:
         self.opens += 1
         name = message.data.rstrip(b"\0").decode("utf-8", "replace")
         service = open_service(self.phone, name)
-        if service is None or message.arg0 == 0:
+        if service is None or message.arg0 == 0 or len(self._streams) >= MAX_STREAMS:
             self._send(wire.CLSE, 0, message.arg0)
             return
         stream = _Stream(self._next_id, message.arg0, service)

@@ -14,7 +14,7 @@ stderr merged and no exit status, so readers batch commands and add exit-status 
 * commands: ``echo [-n]``, ``true``, ``false``, ``exit [N]``, ``id``, ``getprop [NAME
   [DEFAULT]]``, ``pm list users``, ``pm list packages [--user N] [-3|-s|-e|-d|-u] [FILTER]``,
   ``dumpsys device_policy``, ``dumpsys activity [--user N] service COMPONENT ARGS...`` (TestDPC's
-  ``get-app-restrictions``), ``cat FILE...``, ``abx2xml FILE -``, and on rooted models
+  ``get-app-restrictions``), ``cat FILE...``, ``ls [PATH...]``, ``abx2xml FILE -``, and on rooted models
   ``su [0|root] COMMAND...`` / ``su [0|root] -c SCRIPT``.
 
 Anything else — pipes, subshells, variables, globbing — answers as sh does for a missing
@@ -408,6 +408,26 @@ def _cat(shell: Shell, args: list[str], out: _Output) -> int:
     return status
 
 
+def _ls(shell: Shell, args: list[str], out: _Output) -> int:
+    """toybox ``ls`` writing to a pipe: one name per line, sorted; ``-1``/``-a`` accepted."""
+    paths = [a for a in args if not a.startswith("-")] or ["/"]
+    status = 0
+    for path in paths:
+        try:
+            entries = shell.phone.list(path, as_root=shell.as_root)
+        except FileAccessError as exc:
+            if exc.errno == errnos.ENOTDIR:
+                out.write(1, path + "\n")
+                continue
+            out.write(2, f"ls: {path}: {exc.strerror}\n")
+            status = 1
+            continue
+        if len(paths) > 1:
+            out.write(1, f"{path}:\n")
+        out.write(1, "".join(f"{name}\n" for name in sorted(entries)))
+    return status
+
+
 def _abx2xml(shell: Shell, args: list[str], out: _Output) -> int:
     """``abx2xml INPUT OUTPUT`` (``com.android.commands.abx.Abx``), here with OUTPUT ``-`` only."""
     if len(args) != 2 or args[1] != "-":
@@ -457,6 +477,7 @@ _COMMANDS: dict[str, Builtin] = {
     "pm": _pm,
     "dumpsys": _dumpsys,
     "cat": _cat,
+    "ls": _ls,
     "abx2xml": _abx2xml,
     "su": _su,
 }

@@ -81,6 +81,10 @@ def test_connect_devices_shell_and_pull(adb: Adb, served: Callable[[RootAccess],
     target = tmp_path / "res.xml"
     adb("-s", serial, "pull", RES_10, str(target))
     assert parse_restrictions(target.read_bytes(), name="adb pull")["managementHint"] == SECRET
+    # A directory: STAT says so, then LIST (v1 DENT/DONE) and a RECV per file, recursively.
+    adb("-s", serial, "pull", "/data/system/users", str(tmp_path / "users"))
+    pulled = sorted(p.relative_to(tmp_path / "users").as_posix() for p in (tmp_path / "users").rglob("*"))
+    assert pulled == ["0", "10", "10/res_com.okta.android.auth.xml"]
 
 
 def test_pull_refused_and_missing_files(adb: Adb, served: Callable[[RootAccess], AdbdServer], tmp_path: Path) -> None:

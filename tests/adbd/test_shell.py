@@ -129,6 +129,12 @@ def test_root_models(phone: Phones, root: RootAccess) -> None:
     assert sh(served, "su 0 id").startswith("uid=0(root)")
 
 
+def test_ls_lists_what_the_root_model_lets_it_see(phone: Phones) -> None:
+    assert sh(phone(RootAccess.ADBD), "ls /data/system/users/10") == "res_com.okta.android.auth.xml\n"
+    assert sh(phone(RootAccess.ADBD), "ls /data/system/users") == "0\n10\n"
+    assert sh(phone(), "ls /data/system/users; echo $?") == "ls: /data/system/users: Permission denied\n1\n"
+
+
 def test_restriction_files_follow_the_model(phone: Phones) -> None:
     served = phone(RootAccess.ADBD)
     assert served.read(RES_10, as_root=True).startswith(b"ABX\0")
