@@ -19,8 +19,8 @@ server and the in-memory link (:mod:`simulator.adbd.server`) only move them. Thi
   arrive before the connection is online are dropped, as adbd does.
 
 Services: ``shell:COMMAND`` and ``exec:COMMAND`` (raw, stdout and stderr merged, no exit
-status: feature ``shell_v2`` is not offered), ``sync:`` (with ``stat_v2``). An interactive
-``shell:`` (no command) is not offered and is refused like any unknown service.
+status: feature ``shell_v2`` is not offered), ``shell:`` alone (an interactive shell on a pty),
+``sync:`` (with ``stat_v2``). Anything else is refused.
 """
 
 from __future__ import annotations
@@ -66,6 +66,54 @@ class ShellService:
         return b""  # stdin of a finished command: discarded
 
 
+class InteractiveShell:
+    """``shell:`` with no command: mksh on a pty, line by line.
+
+    The pty echoes what the host types and turns ``\n`` into ``\r\n`` (``ONLCR``); the prompt
+    is mksh's Android ``PS1``, ``<ro.product.device>:/ $ `` (``#`` as root). Each line runs as
+    one ``sh -c`` of the subset (``$?`` carries over); ``exit`` or end of input closes it.
+    """
+
+    _MAX_LINE = 64 * 1024
+
+    def __init__(self, phone: Phone) -> None:
+        self.phone = phone
+        self.shell = Shell(phone)
+        self.finished = False
+        self._line = bytearray()
+
+    def prompt(self) -> bytes:
+        device = self.phone.properties().get("ro.product.device", "android")
+        return f"{device}:/ {'#' if self.shell.as_root else '$'} ".encode()
+
+    def start(self) -> bytes:
+        return self.prompt()
+
+    def feed(self, data: bytes) -> bytes:
+        out = bytearray()
+        for byte in data:
+            if self.finished:
+                break
+            if byte in (0x0D, 0x0A):
+                out += b"\r\n"
+                line = self._line.decode("utf-8", "replace")
+                self._line.clear()
+                if line.strip() in ("exit", "logout") or line.strip().startswith("exit "):
+                    self.finished = True
+                    break
+                out += self.shell.run(line).replace(b"\n", b"\r\n") + self.prompt()
+            elif byte == 0x04 and not self._line:  # ^D on an empty line
+                self.finished = True
+            elif byte in (0x7F, 0x08):
+                if self._line:
+                    del self._line[-1]
+                    out += b"\b \b"
+            elif len(self._line) < self._MAX_LINE:
+                self._line.append(byte)
+                out.append(byte)
+        return bytes(out)
+
+
 def open_service(phone: Phone, name: str) -> Service | None:
     """The service an OPEN names, or None when this phone has no such service."""
     kind, sep, rest = name.partition(":")
@@ -74,6 +122,8 @@ def open_service(phone: Phone, name: str) -> Service | None:
     base, *options = kind.split(",")
     if base in ("shell", "exec") and rest and not set(options) - {"raw"}:
         return ShellService(phone, rest)
+    if base == "shell" and not rest and not set(options) - {"pty"} - {o for o in options if o.startswith("TERM=")}:
+        return InteractiveShell(phone)
     if kind == "sync" and not rest:
         return SyncService(phone)
     return None

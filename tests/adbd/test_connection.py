@@ -149,7 +149,7 @@ def test_several_streams_at_once_keep_their_ids(phone: Callable[..., Phone]) -> 
 def test_unknown_service_is_refused_with_clse_zero(phone: Callable[..., Phone]) -> None:
     host = Host(MemoryLink(phone(), AuthPolicy(required=False)))
     host.connect()
-    for service in (b"reverse:list\0", b"shell:\0", b"shell,v2:id\0"):
+    for service in (b"reverse:list\0", b"shell,v2:id\0", b"framebuffer:\0"):
         (clse,) = host.send(wire.OPEN, 3, 0, service)
         assert (clse.command, clse.arg0, clse.arg1) == (wire.CLSE, 0, 3)
 
@@ -165,3 +165,18 @@ def test_host_close_is_answered_and_sync_serves_over_writes(phone: Callable[...,
     (clse,) = host.send(wire.CLSE, 9, okay.arg0)
     assert (clse.command, clse.arg1) == (wire.CLSE, 9)
     assert host.link.connection.streams == 0
+
+
+def test_interactive_shell_echoes_runs_lines_and_exits(phone: Callable[..., Phone]) -> None:
+    host = Host(MemoryLink(phone(), AuthPolicy(required=False)))
+    host.connect()
+    okay, prompt = host.send(wire.OPEN, 4, 0, b"shell:\0")
+    assert prompt.data == b"pixel8:/ $ "
+    host.send(wire.OKAY, 4, okay.arg0)
+    _, echoed = host.send(wire.WRTE, 4, okay.arg0, b"false; echo $?\n")
+    assert echoed.data == b"false; echo $?\r\n1\r\npixel8:/ $ "  # pty echo, ONLCR, the prompt again
+    host.send(wire.OKAY, 4, okay.arg0)
+    _, last = host.send(wire.WRTE, 4, okay.arg0, b"exit\n")
+    assert last.data == b"exit\r\n"
+    (clse,) = host.send(wire.OKAY, 4, okay.arg0)
+    assert (clse.command, clse.arg1, host.link.connection.streams) == (wire.CLSE, 4, 0)
