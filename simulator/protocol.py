@@ -19,7 +19,6 @@ from __future__ import annotations
 import binascii
 import json
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,18 +54,26 @@ _HALF_ORDER = P256_ORDER // 2
 
 # -- base64url and JSON ------------------------------------------------------------------------
 
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
-_FROM_URLSAFE = str.maketrans("-_", "+/")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#: The bits of the last character that encode nothing, by ``len % 4``: they must be zero.
+_STRAY_BITS = {0: 0, 2: 0x0F, 3: 0x03}
 MAX_TOKEN_CHARS = 64 * 1024
 
 
 def _b64decode(text: str, what: str) -> bytes:
     """Canonical base64url only: the alphabet, no padding, and no stray bits in the last
     character (so one value has one encoding and a flipped tail bit is not ignored)."""
-    if len(text) % 4 == 1 or not _SEGMENT.fullmatch(text):
+    rest = len(text) % 4
+    if rest == 1 or "+" in text or "/" in text or "=" in text:
         raise VerificationError("malformed", f"JWT {what} is not base64url")
-    data = binascii.a2b_base64((text + "=" * (-len(text) % 4)).translate(_FROM_URLSAFE))
-    if len(text) % 4 and b64url(data) != text:
+    try:
+        data = binascii.a2b_base64(
+            (text + "=" * (-rest % 4)).encode("ascii").translate(_FROM_URLSAFE), strict_mode=True
+        )
+    except ValueError:  # binascii.Error, or UnicodeEncodeError for a non-ASCII character
+        raise VerificationError("malformed", f"JWT {what} is not base64url") from None
+    if rest and _ALPHABET.index(text[-1]) & _STRAY_BITS[rest]:
         raise VerificationError("malformed", f"JWT {what} is not canonical base64url")
     return data
 

@@ -218,3 +218,28 @@ def test_broken_file_alone_raises_and_among_others_is_an_error_case(folder: Path
     (error,) = plan.load_errors
     assert error.outcome is CaseOutcome.ERROR
     assert error.message.startswith(f"{bad}:")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("  - sign_in:\n", "  - sign_in: {private_browsing: maybe}\n", "private_browsing"),
+        (PLATFORM, PLATFORM + "  key_algorithm: HS256\n", "RS256, ES256"),
+        (PLATFORM, "  platform: ios\n  key_algorithm: RS256\n", "only Android"),
+        ("  - sign_in:\n", "  - delete_device: {now: true}\n  - sign_in:\n", "delete_device"),
+    ],
+)
+def test_channel_and_key_settings_are_checked(folder: Path, old: str, new: str, needle: str) -> None:
+    text = GOOD.replace(old, new, 1)
+    message = _error(_write(folder, text))
+    assert needle in message
+
+
+def test_channel_and_key_settings_load(folder: Path) -> None:
+    text = GOOD.replace(PLATFORM, PLATFORM + "  key_algorithm: ES256\n").replace(
+        "  - sign_in:\n", "  - delete_device\n  - reenroll_okta_verify\n  - sign_in: {private_browsing: true}\n"
+    )
+    scenario = load_scenario(_write(folder, text))
+    assert scenario.device.key_algorithm == "ES256"
+    assert [s.action for s in scenario.steps] == ["delete_device", "reenroll_okta_verify", "sign_in"]
+    assert scenario.steps[-1].args == {"private_browsing": True}

@@ -95,6 +95,10 @@ def test_only_low_s_ecdsa_signatures_verify() -> None:
         "eyJ.e30.",
         "x" * 70000,
         "e30=.e30.",  # padding is not base64url
+        "e30.e30.é",
+        "e3+0.e30.",
+        "e3/0.e30.",
+        "e 30.e30.",
         "e31.e30.",  # non-canonical: stray bits in the last character ("{}" is e30)
         "e30.e31.",
         b64url(b'{"a":NaN}') + ".e30.",
