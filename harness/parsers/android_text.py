@@ -17,7 +17,13 @@ Formats, from the code that prints them:
   of ``UserManagerServiceShellCommand.runList`` (which keeps the string unchanged because
   Tradefed parses it; the user type is only printed by ``cmd user list -v``, another format).
   ``UserInfo.toString()`` is ``"UserInfo{" + id + ":" + name + ":" +
-  Integer.toHexString(flags) + "}"`` in every AOSP release since users appeared (4.2).
+  Integer.toHexString(flags) + "}"`` in every AOSP release since users appeared (4.2): the flags
+  are always hexadecimal (a paused work profile: ``FLAG_QUIET_MODE`` 0x80, e.g. ``10b0``).
+* A ``pm`` command for a user with the ``no_debugging_features`` restriction: the
+  ``java.lang.SecurityException: Shell does not have permission to access user N`` that
+  ``UserController.handleIncomingUser`` throws, printed by ``BasicShellCommandHandler.exec`` after
+  ``Exception occurred while executing '...':`` (exit 255), or as one ``Error: ...`` line
+  (:func:`shell_refusal`).
 * ``pm list packages``: ``"package:" + [sourceDir + "="] + packageName`` followed by the
   optional columns `` versionCode:N`` (``--show-versioncode``), ``  installer=P`` (``-i``) and
   `` uid:N`` (``-U``) (``PackageManagerShellCommand.runListPackages``).

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from harness.sources.transport import Answer
+from simulator.adbd import Phone
+from simulator.adbd.phone import FileAccessError
+from simulator.adbd.shell import Shell
 from simulator.appconfig import AppConfig
 from simulator.device import AndroidDevice, Identity
 from simulator.ids import OKTA_VERIFY_ANDROID
@@ -23,3 +29,25 @@ def make_device(*, owner: str = CLOUDDPC, sdk: int = 34, release: str = "14") ->
         10, OKTA_VERIFY_ANDROID, AppConfig({"managementHint": SECRET, "domainName": "acme.okta.com"})
     )
     return device
+
+
+def ask_many_on(phone: Phone) -> object:
+    """A reader's ``ask_many`` answered by ``phone`` in process: shell commands and sync pulls."""
+
+    def ask_many(requests: Sequence[str]) -> list[Answer | None]:
+        answers: list[Answer | None] = []
+        for request in requests:
+            if request.startswith("pull "):
+                path = request.removeprefix("pull ")
+                try:
+                    answers.append(Answer(phone.read(path, as_root=phone.adbd_is_root), 0))
+                except FileAccessError as exc:
+                    message = f"adb: error: failed to stat remote object '{path}': {exc.strerror}\n"
+                    answers.append(Answer(message.encode(), 1))
+                continue
+            shell = Shell(phone)
+            output = shell.run(request)
+            answers.append(Answer(output, shell.status))
+        return answers
+
+    return ask_many

@@ -8,42 +8,19 @@ loopback is the live sources' test.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from harness.readers import read_source
 from harness.readers.android import read_android
-from harness.sources.transport import Answer
 from harness.virtual_phone import phone_from_capture
-from simulator.adbd import Phone, RootAccess
-from simulator.adbd.phone import FileAccessError
-from simulator.adbd.shell import Shell
+from simulator.adbd import RootAccess
 from simulator.device import AndroidDevice
+from tests.adbd.adbd_phones import ask_many_on
 from tests.helpers import ROOT
 
 CAPTURES = sorted((ROOT / "fixtures" / "captures" / "android").iterdir())
-
-
-def ask_many_on(phone: Phone) -> object:
-    def ask_many(requests: Sequence[str]) -> list[Answer | None]:
-        answers: list[Answer | None] = []
-        for request in requests:
-            if request.startswith("pull "):
-                path = request.removeprefix("pull ")
-                try:
-                    answers.append(Answer(phone.read(path, as_root=phone.adbd_is_root), 0))
-                except FileAccessError as exc:
-                    message = f"adb: error: failed to stat remote object '{path}': {exc.strerror}\n"
-                    answers.append(Answer(message.encode(), 1))
-                continue
-            shell = Shell(phone)
-            output = shell.run(request)
-            answers.append(Answer(output, shell.status))
-        return answers
-
-    return ask_many
 
 
 def facts(device: AndroidDevice) -> object:
