@@ -371,6 +371,7 @@ def _activity_service(shell: Shell, user_id: int, name: str, args: list[str], ou
     full = outputs.TESTDPC_SERVICE.replace("/.", f"/{outputs.TESTDPC}.")
     if (
         user is None
+        or user.paused
         or not user.running
         or owner is None
         or owner.split("/", 1)[0] != outputs.TESTDPC

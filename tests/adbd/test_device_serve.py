@@ -21,33 +21,33 @@ def test_serves_until_interrupted(source: tuple[str, Path], tmp_path: Path, adb_
     adb_device = pytest.importorskip("adb_shell.adb_device")
     signer_module = pytest.importorskip("adb_shell.auth.sign_pythonrsa")
     signer = signer_module.PythonRSASigner(adb_key.with_suffix(".pub").read_text(), adb_key.read_text())
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "harness", "device", "serve", *map(str, source)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        assert line.startswith("serving adb:127.0.0.1:"), line
-        host, port = line.removeprefix("serving adb:").rsplit(":", 1)
-        device = adb_device.AdbDeviceTcp(host, int(port), default_transport_timeout_s=10)
-        device.connect(rsa_keys=[signer], auth_timeout_s=5)
+    ) as proc:
         try:
-            users = device.shell("pm list users")
-            assert users.startswith("Users:\n\tUserInfo{0:") and "UserInfo{10:Work profile:1030} running" in users
-            if source[0] == "--capture":
-                assert device.shell("getprop ro.product.name") == "oriole\n"  # the capture's own value
+            assert proc.stdout is not None
+            line = proc.stdout.readline().strip()
+            assert line.startswith("serving adb:127.0.0.1:"), line
+            host, port = line.removeprefix("serving adb:").rsplit(":", 1)
+            device = adb_device.AdbDeviceTcp(host, int(port), default_transport_timeout_s=10)
+            device.connect(rsa_keys=[signer], auth_timeout_s=5)
+            try:
+                users = device.shell("pm list users")
+                assert users.startswith("Users:\n\tUserInfo{0:") and "UserInfo{10:Work profile:1030} running" in users
+                if source[0] == "--capture":
+                    assert device.shell("getprop ro.product.name") == "oriole\n"  # the capture's own value
+            finally:
+                device.close()
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=20) == 130
         finally:
-            device.close()
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=20) == 130
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 @pytest.mark.parametrize(
