@@ -134,21 +134,16 @@ class AdbTransport(AndroidLiveTransport):
         super().__init__(spec, options)
         self.host, self.port = host, port
         self._device: Any = None
-        self._connecting = False
 
     def _connect(self) -> None:
         signer = load_key(self.options.adb_key)
         device = AdbDevice(_Tcp(self.host, self.port, self.limits.connect_s))
-        self._connecting = True
-        try:
-            device.connect(
-                rsa_keys=[signer],
-                transport_timeout_s=self.limits.read_s,
-                auth_timeout_s=self.limits.auth_s,
-                read_timeout_s=self.limits.read_s,
-            )
-        finally:
-            self._connecting = False
+        device.connect(
+            rsa_keys=[signer],
+            transport_timeout_s=self.limits.read_s,
+            auth_timeout_s=self.limits.auth_s,
+            read_timeout_s=self.limits.read_s,
+        )
         self._device = device
 
     def _disconnect(self) -> None:
@@ -177,17 +172,17 @@ class AdbTransport(AndroidLiveTransport):
             answers.append(Answer(bytes(sink.data), 0))
         return answers
 
-    def _translate(self, exc: Exception) -> Exception | None:
+    def _translate(self, exc: Exception, connecting: bool) -> Exception | None:
         where = f"{self.spec}"
         if isinstance(exc, ConnectionRefusedError | socket.gaierror) or (
-            self._connecting and isinstance(exc, OSError) and not isinstance(exc, ConnectionResetError)
+            connecting and isinstance(exc, OSError) and not isinstance(exc, ConnectionResetError)
         ):
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
             return SourceError(f"{where}: cannot connect ({reason}){FIX_UNREACHABLE}")
         if isinstance(exc, adb_errors.DeviceAuthError):
             return SourceError(f"{where}: the device requires authentication and refused the key: {FIX_AUTH}")
         if isinstance(exc, adb_errors.TcpTimeoutException | adb_errors.AdbTimeoutError):
-            if self._connecting:
+            if connecting:
                 return SourceError(f"{where}: no answer to the ADB handshake (CNXN/AUTH) in time: {FIX_AUTH}")
             return SourceError(f"{where}: the device stopped answering (nothing for {self.limits.read_s:g} s)")
         if isinstance(exc, adb_errors.InvalidChecksumError):

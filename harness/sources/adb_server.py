@@ -31,6 +31,15 @@ SOCKET_ENV = "ADB_SERVER_SOCKET"
 PORT_ENV = "ANDROID_ADB_SERVER_PORT"
 DEFAULT_PORT = 5037
 CHUNK = 64 * 1024
+#: ``sync_stat_v2``: id, error (the device's errno), dev, ino, mode, nlink, uid, gid, size, atime, mtime, ctime.
+STAT_V2 = struct.Struct("<4sIQQIIIIQqqq")
+#: Linux errno values as the device reports them (the host's own numbering may differ).
+LINUX_ERRORS = {
+    1: "Operation not permitted",
+    2: "No such file or directory",
+    13: "Permission denied",
+    20: "Not a directory",
+}
 
 
 def server_address() -> tuple[str, int]:
@@ -69,6 +78,7 @@ class AdbServerTransport(AndroidLiveTransport):
         self.serial = serial
         self.host, self.port = server_address()
         self._client: Any = None
+        self._stat_v2 = False
 
     def _connect(self) -> None:
         # A plain connect first: adbutils would start a local server when none answers.
@@ -80,9 +90,11 @@ class AdbServerTransport(AndroidLiveTransport):
                 f"start one with `adb start-server`, or point ${SOCKET_ENV}=tcp:HOST:PORT at yours"
             ) from None
         self._client = AdbClient(self.host, self.port, socket_timeout=self.limits.read_s)
-        state = self._client.device(self.serial).get_state()
+        device = self._client.device(self.serial)
+        state = device.get_state()
         if state != "device":
             raise self._refused(f"device {state}")
+        self._stat_v2 = "stat_v2" in str(device.get_features()).split(",")
 
     def _disconnect(self) -> None:
         self._client = None
@@ -106,21 +118,37 @@ class AdbServerTransport(AndroidLiveTransport):
                 sink.add(chunk)
 
     def _pull(self, paths: Sequence[str], deadline: Deadline) -> list[Answer]:
-        """All files in one sync session; adbd ends the session after a FAIL, so a refused or
-        missing file costs a new one for the files after it."""
+        """All files in one sync session, as ``adb pull`` does: STA2 first where the device has
+        ``stat_v2`` (a missing or refused file is then answered without ending the session),
+        then RECV. adbd ends the session after a FAIL: the files after one get a new session."""
         answers: list[Answer] = []
         while len(answers) < len(paths):
             with self._service("sync:") as connection:
                 for path in paths[len(answers) :]:
-                    sink = Bounded(f"{self.spec}: pull {path}", self.limits.max_bytes, deadline)
-                    encoded = path.encode()
-                    connection.conn.sendall(b"RECV" + struct.pack("<I", len(encoded)) + encoded)
-                    answers.append(self._receive(connection, path, sink))
-                    if answers[-1].status != 0:
+                    answers.append(self._pull_one(connection, path, deadline))
+                    if answers[-1].status != 0 and not self._stat_failed(answers[-1]):
                         break
                 else:
                     connection.conn.sendall(b"QUIT" + struct.pack("<I", 0))
         return answers
+
+    def _pull_one(self, connection: Any, path: str, deadline: Deadline) -> Answer:
+        encoded = path.encode()
+        if self._stat_v2:
+            connection.conn.sendall(b"STA2" + struct.pack("<I", len(encoded)) + encoded)
+            reply = _exact(connection, STAT_V2.size)
+            kind, error = STAT_V2.unpack(reply)[:2]
+            if kind != b"STA2":
+                raise SourceError(f"{self.spec}: pull {path}: not a sync answer ({kind!r})")
+            if error:
+                reason = LINUX_ERRORS.get(error, f"error {error}")
+                return Answer(f"adb: error: failed to stat remote object '{path}': {reason}\n".encode(), 1)
+        connection.conn.sendall(b"RECV" + struct.pack("<I", len(encoded)) + encoded)
+        return self._receive(connection, path, Bounded(f"{self.spec}: pull {path}", self.limits.max_bytes, deadline))
+
+    @staticmethod
+    def _stat_failed(answer: Answer) -> bool:
+        return answer.data.startswith(b"adb: error: failed to stat")
 
     def _receive(self, connection: Any, path: str, sink: Bounded) -> Answer:
         """One RECV's DATA chunks up to DONE, or its FAIL (then adbd's reason, status 1)."""
@@ -140,7 +168,7 @@ class AdbServerTransport(AndroidLiveTransport):
         fix = next((fix for needle, fix in FIXES if needle in message), "check `adb devices`")
         return SourceError(f"{self.spec}: the adb server at {self.host}:{self.port} says {message!r}: {fix}")
 
-    def _translate(self, exc: Exception) -> Exception | None:
+    def _translate(self, exc: Exception, connecting: bool) -> Exception | None:
         if isinstance(exc, AdbTimeout | TimeoutError):
             return SourceError(f"{self.spec}: the device stopped answering (nothing for {self.limits.read_s:g} s)")
         if isinstance(exc, EOFError):

@@ -147,8 +147,9 @@ class AndroidLiveTransport(TransportBase):
         """Read files by sync: status 0 and the bytes, or status 1 and adbd's reason."""
         raise NotImplementedError
 
-    def _translate(self, exc: Exception) -> Exception | None:
-        """A library exception as Dropped or SourceError (None: not the library's)."""
+    def _translate(self, exc: Exception, connecting: bool) -> Exception | None:
+        """A library exception (raised while ``connecting`` or later) as Dropped or
+        SourceError; None when it is not the library's."""
         return None
 
     # -- Transport ------------------------------------------------------------------------
@@ -188,8 +189,9 @@ class AndroidLiveTransport(TransportBase):
         """Run one round, re-connecting and asking again while the connection drops."""
         tries = 0
         while True:
+            connecting = not self._connected
             try:
-                if not self._connected:
+                if connecting:
                     self._connect()
                     self._connected = True
                 return attempt()
@@ -198,22 +200,22 @@ class AndroidLiveTransport(TransportBase):
                 raise
             except Exception as exc:
                 self.close()
-                error = self._classify(exc)
+                error = self._classify(exc, connecting)
                 if not isinstance(error, Dropped):
                     raise error from None
                 tries += 1
                 if tries > self.limits.retries:
                     raise SourceError(
                         f"{self.spec}: connection lost while asking {_describe(asked)} ({error}; "
-                        f"{tries} attempts){self.unreachable_fix}"
+                        f"{tries} attempts){self.unreachable_fix if connecting else ''}"
                     ) from None
                 time.sleep(self.limits.backoff_s * 2 ** (tries - 1))
 
-    def _classify(self, exc: Exception) -> Exception:
+    def _classify(self, exc: Exception, connecting: bool) -> Exception:
         """Dropped (ask again), a SourceError, or the exception itself when nobody knows it."""
         if isinstance(exc, Dropped):
             return exc
-        translated = self._translate(exc)
+        translated = self._translate(exc, connecting)
         if translated is not None:
             return translated
         if isinstance(exc, OSError):

@@ -1,0 +1,178 @@
+"""A TCP proxy that speaks just enough of the ADB wire protocol to break it on purpose.
+
+It sits between a client (adb-shell, or the real adb server after ``adb connect``) and a
+virtual phone, forwards every packet (24-byte header ``<6I`` + payload, AOSP protocol.md) and
+injects one fault, the way a real phone or network fails:
+
+``drop``          close both sockets as soon as the phone sends stream data (every connection)
+``no_auth``       answer the client's CNXN with an AUTH token and then never answer again
+``slow``          delay every packet from the phone by ``delay`` seconds
+``bad_checksum``  corrupt the checksum of the phone's first data packet of each connection
+``close_early``   replace the phone's first data packet of each stream by a CLSE
+``flood``         answer the first stream's first data packet with endless output
+
+It also counts the OPENs the client sends (round trips, for the benchmark).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+HEADER = struct.Struct("<6I")
+CNXN, AUTH, OPEN, WRTE, CLSE, OKAY = (int.from_bytes(c, "little") for c in (b"CNXN", b"AUTH", b"OPEN", b"WRTE", b"CLSE", b"OKAY"))
+FAULTS = ("drop", "no_auth", "slow", "bad_checksum", "close_early", "flood")
+
+
+def packet(command: int, arg0: int, arg1: int, data: bytes = b"") -> bytes:
+    return HEADER.pack(command, arg0, arg1, len(data), sum(data) & 0xFFFFFFFF, command ^ 0xFFFFFFFF) + data
+
+
+def _read_exact(sock: socket.socket, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return bytes(data)
+
+
+def read_packet(sock: socket.socket) -> tuple[tuple[int, ...], bytes]:
+    header = HEADER.unpack(_read_exact(sock, HEADER.size))
+    return header, _read_exact(sock, header[3]) if header[3] else b""
+
+
+@dataclass
+class FaultProxy:
+    upstream: tuple[str, int]
+    fault: str | None = None
+    delay: float = 0.0
+    opens: int = 0
+    _listener: socket.socket = field(init=False)
+    _sockets: list[socket.socket] = field(default_factory=list, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        if self.fault is not None and self.fault not in FAULTS:
+            raise ValueError(self.fault)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        return int(self._listener.getsockname()[1])
+
+    @property
+    def spec(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _track(self, *sockets: socket.socket) -> None:
+        with self._lock:
+            self._sockets.extend(sockets)
+
+    def _serve(self, client: socket.socket) -> None:
+        self._track(client)
+        if self.fault == "no_auth":
+            self._never_authenticate(client)
+            return
+        try:
+            phone = socket.create_connection(self.upstream)
+        except OSError:
+            client.close()
+            return
+        self._track(phone)
+        threading.Thread(target=self._pump_to_phone, args=(client, phone), daemon=True).start()
+        self._pump_to_client(phone, client)
+
+    def _never_authenticate(self, client: socket.socket) -> None:
+        try:
+            read_packet(client)  # CNXN
+            client.sendall(packet(AUTH, 1, 0, os.urandom(20)))
+            while read_packet(client):  # signatures and public keys, never answered
+                pass
+        except OSError:
+            pass
+        finally:
+            client.close()
+
+    def _pump_to_phone(self, client: socket.socket, phone: socket.socket) -> None:
+        try:
+            while True:
+                header, data = read_packet(client)
+                if header[0] == OPEN:
+                    with self._lock:
+                        self.opens += 1
+                if self.fault == "flood" and header[0] == OKAY:
+                    continue  # the flood is ours: its acknowledgements stay here
+                phone.sendall(HEADER.pack(*header) + data)
+        except OSError:
+            pass
+        finally:
+            _close(client, phone)
+
+    def _pump_to_client(self, phone: socket.socket, client: socket.socket) -> None:
+        corrupted = False
+        closed_streams: set[int] = set()
+        try:
+            while True:
+                header, data = read_packet(phone)
+                command, arg0, arg1 = header[:3]
+                if self.fault == "slow":
+                    time.sleep(self.delay)
+                if command == WRTE and data:
+                    if self.fault == "drop":
+                        return
+                    if self.fault == "bad_checksum" and not corrupted:
+                        corrupted = True
+                        header = (*header[:4], (header[4] + 1) & 0xFFFFFFFF, header[5])
+                    elif self.fault == "close_early" and arg1 not in closed_streams:
+                        closed_streams.add(arg1)
+                        client.sendall(packet(CLSE, arg0, arg1))
+                        continue
+                    elif self.fault == "close_early":
+                        continue  # the rest of a stream the client believes closed
+                    elif self.fault == "flood":
+                        chunk = b"A" * 65536
+                        while True:
+                            client.sendall(packet(WRTE, arg0, arg1, chunk))
+                client.sendall(HEADER.pack(*header) + data)
+        except OSError:
+            pass
+        finally:
+            _close(client, phone)
+
+    def close(self) -> None:
+        self._listener.close()
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        _close(*sockets)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _close(*sockets: socket.socket) -> None:
+    for sock in sockets:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
