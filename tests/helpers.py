@@ -19,6 +19,7 @@ import contextlib
 import importlib.util
 import io
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -40,6 +41,14 @@ needs_ios_extra = pytest.mark.skipif(
     importlib.util.find_spec("pymobiledevice3") is None,
     reason="pymobiledevice3 (the [ios] extra) is not installed: pip install '.[ios]'",
 )
+
+
+def free_port() -> int:
+    """A TCP port free right now on loopback, for servers that must be told a port (the adb
+    server): the OS picks it, as binding port 0 does."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)

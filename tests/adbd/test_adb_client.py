@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,15 +18,10 @@ from harness.parsers.android_text import parse_getprop
 from harness.parsers.restrictions import parse_restrictions
 from simulator.adbd import AdbdServer, Phone, RootAccess
 from tests.adbd.adbd_phones import RES_10, SECRET
+from tests.helpers import free_port
 
 ADB = shutil.which("adb")
 pytestmark = pytest.mark.skipif(ADB is None, reason="no adb client on PATH (.ci/run installs Debian's adb package)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Adb:

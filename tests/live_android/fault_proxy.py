@@ -16,17 +16,18 @@ It also counts the OPENs the client sends (round trips, for the benchmark).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
 import threading
 import time
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Self
 
 HEADER = struct.Struct("<6I")
-CNXN, AUTH, OPEN, WRTE, CLSE, OKAY = (int.from_bytes(c, "little") for c in (b"CNXN", b"AUTH", b"OPEN", b"WRTE", b"CLSE", b"OKAY"))
+CNXN, AUTH, OPEN, WRTE, CLSE, OKAY = (
+    int.from_bytes(c, "little") for c in (b"CNXN", b"AUTH", b"OPEN", b"WRTE", b"CLSE", b"OKAY")
+)
 FAULTS = ("drop", "no_auth", "slow", "bad_checksum", "close_early", "flood")
 
 
@@ -162,17 +163,9 @@ class FaultProxy:
             sockets, self._sockets = self._sockets, []
         _close(*sockets)
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
-
 
 def _close(*sockets: socket.socket) -> None:
     for sock in sockets:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         sock.close()

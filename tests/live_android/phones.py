@@ -14,17 +14,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.helpers import CAPTURES, ORGS
+from tests.helpers import CAPTURES, ORGS, free_port
 
 ANDROID_CAPTURES = sorted(p for p in (CAPTURES / "android").iterdir() if p.is_dir())
 STANDARD_ORG = ORGS / "standard.yaml"
 ADB = shutil.which("adb")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class AdbServer:

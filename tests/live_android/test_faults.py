@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from simulator.adbd import AdbdServer
-from tests.helpers import CATALOG, attestlab
+from tests.helpers import CATALOG, attestlab, free_port
 from tests.live_android.fault_proxy import FaultProxy
 from tests.live_android.phones import ANDROID_CAPTURES, AdbServer
 
@@ -62,10 +62,8 @@ def test_each_fault_is_one_clear_line_and_exit_2(fault: str, proxy: Callable[...
     assert EXPECTED[fault] in lines[0]
 
 
-def test_a_refused_connection_says_to_enable_debugging(tmp_path: Path) -> None:
-    with FaultProxy(("127.0.0.1", 9)) as unused:
-        port = unused.port
-    result = attestlab("inspect", f"adb:127.0.0.1:{port}")
+def test_a_refused_connection_says_to_enable_debugging() -> None:
+    result = attestlab("inspect", f"adb:127.0.0.1:{free_port()}")  # nothing listens there
     assert result.code == 2
     assert "cannot connect (Connection refused): enable USB debugging" in result.err
     assert "run `adb tcpip 5555` first" in result.err
@@ -73,7 +71,9 @@ def test_a_refused_connection_says_to_enable_debugging(tmp_path: Path) -> None:
 
 # The adb server and the phone agree on protocol version 0x01000001, which has no checksums.
 @pytest.mark.parametrize("fault", ["drop", "close_early", "flood"])
-def test_adb_server_faults_are_one_line_too(fault: str, proxy: Callable[..., FaultProxy], adb_server: AdbServer) -> None:
+def test_adb_server_faults_are_one_line_too(
+    fault: str, proxy: Callable[..., FaultProxy], adb_server: AdbServer
+) -> None:
     broken = proxy(fault)
     adb_server("connect", broken.spec)
     result = attestlab("inspect", f"adb-server:{broken.spec}")
