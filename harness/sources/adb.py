@@ -20,6 +20,7 @@ import base64
 import io
 import os
 import socket
+import struct
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any, ClassVar
 
 from adb_shell import exceptions as adb_errors
 from adb_shell.adb_device import AdbDevice
-from adb_shell.auth.keygen import encode_pubkey, get_user_info
+from adb_shell.auth.keygen import ANDROID_PUBKEY_MODULUS_SIZE, ANDROID_RSAPUBLICKEY_STRUCT, get_user_info
 from adb_shell.transport.tcp_transport import TcpTransport
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
@@ -53,21 +54,41 @@ def default_key_path() -> Path:
     return base / "attestlab" / KEY_NAME
 
 
+def android_public_key(key: rsa.RSAPublicKey) -> bytes:
+    """adb's ``RSAPublicKey`` struct (``android_pubkey_encode``): modulus size in words, n0inv =
+    -1/n mod 2^32, n and rr = 2^(2*2048) mod n little-endian, e — what ``adbkey.pub`` holds in
+    base64 (the same as adb-shell's ``encode_pubkey``, without loading the key file again)."""
+    numbers = key.public_numbers()
+    size = ANDROID_PUBKEY_MODULUS_SIZE
+    n0inv = (1 << 32) - pow(numbers.n % (1 << 32), -1, 1 << 32)
+    rr = pow(2, size * 8 * 2, numbers.n)
+    return struct.pack(
+        ANDROID_RSAPUBLICKEY_STRUCT,
+        size // 4,
+        n0inv,
+        numbers.n.to_bytes(size, "little"),
+        rr.to_bytes(size, "little"),
+        numbers.e,
+    )
+
+
 class _Signer:
     """adb-shell's signer interface over a private key (the public half derived, so a key
     given with ``--adb-key`` needs no ``.pub`` beside it)."""
 
     def __init__(self, path: Path) -> None:
         try:
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            # The key is the user's own, not input to check: cryptography's RSA validation costs
+            # half a second per load, as much as a whole device read.
+            key = serialization.load_pem_private_key(path.read_bytes(), None, unsafe_skip_rsa_key_validation=True)
         except OSError as exc:
             raise SourceError(f"adb key {path}: cannot read ({exc.strerror or type(exc).__name__})") from None
         except (ValueError, TypeError):
             raise SourceError(f"adb key {path}: not an unencrypted PEM private key (adb's adbkey format)") from None
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise SourceError(f"adb key {path}: not an RSA key")
+        if not isinstance(key, rsa.RSAPrivateKey) or key.key_size != ANDROID_PUBKEY_MODULUS_SIZE * 8:
+            raise SourceError(f"adb key {path}: not a 2048-bit RSA key (adb's key format)")
         self._key = key
-        self._public: bytes = base64.b64encode(encode_pubkey(str(path))) + str(get_user_info()).encode()
+        self._public = base64.b64encode(android_public_key(key.public_key())) + str(get_user_info()).encode()
 
     def Sign(self, data: bytes) -> bytes:  # adb-shell's name
         return self._key.sign(data, padding.PKCS1v15(), utils.Prehashed(hashes.SHA1()))
@@ -76,10 +97,23 @@ class _Signer:
         return self._public
 
 
+_signers: dict[tuple[Path, int], _Signer] = {}
+
+
 def load_key(path: Path | None) -> _Signer:
-    """The key given, or attestlab's own (created the first time, readable only by the user)."""
-    if path is not None:
-        return _Signer(path)
+    """The key given, or attestlab's own (created the first time, readable only by the user);
+    loaded once per process."""
+    path = path if path is not None else _own_key()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise SourceError(f"adb key {path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if (path, stamp) not in _signers:
+        _signers[(path, stamp)] = _Signer(path)
+    return _signers[(path, stamp)]
+
+
+def _own_key() -> Path:
     path = default_key_path()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +126,7 @@ def load_key(path: Path | None) -> _Signer:
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
         os.replace(partial, path)  # atomic: parallel first uses all end with one whole key
-    return _Signer(path)
+    return path
 
 
 class _Tcp(TcpTransport):  # type: ignore[misc]

@@ -1,0 +1,152 @@
+"""Live Android reads against the loopback virtual phone (issue 9), over both transports.
+
+- OPENs per device read: the streams the phone is asked to open for one read of each bundled
+  Android capture served as a virtual phone (:class:`simulator.adbd.AdbdServer` counts them);
+  goal <= 3 for every capture.
+- device reads/s: complete reads (connect, authenticate, three rounds, close) of the typical
+  phone (``pixel6-android12-intune-abx``: rooted, one work profile, ABX) in a loop, each a new
+  transport as ``attestlab inspect`` makes; goal >= 20 reads/s.
+
+``adb:`` goes straight to the phone with adb-shell; ``adb-server:`` through a real adb server
+(Debian's ``adb``, started in the foreground on a free port with a private HOME, killed at the
+end). Prints one JSON line, then a human line per transport; exits 1 when a goal is missed.
+
+    python benchmarks/bench_adb.py [--seconds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from harness.readers import read_device, read_source
+from harness.sources import open_source
+from harness.virtual_phone import phone_from_capture
+from simulator.adbd import AdbdServer
+
+ROOT = Path(__file__).resolve().parent.parent
+CAPTURES = sorted(p for p in (ROOT / "fixtures" / "captures" / "android").iterdir() if p.is_dir())
+TYPICAL = ROOT / "fixtures" / "captures" / "android" / "pixel6-android12-intune-abx"
+GOAL_OPENS = 3
+GOAL_READS_PER_S = 20.0
+
+
+@contextmanager
+def adb_server(home: Path) -> Iterator[int]:
+    """A real adb server of our own; yields its port, kills it whatever happens."""
+    adb = shutil.which("adb")
+    if adb is None:
+        raise SystemExit("bench_adb: no adb client on PATH (apt-get install adb)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, HOME=str(home), ANDROID_ADB_SERVER_PORT=str(port))
+    process = subprocess.Popen([adb, "-P", str(port), "nodaemon", "server"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        os.environ["ANDROID_ADB_SERVER_PORT"] = str(port)
+        yield port
+    finally:
+        process.kill()
+        process.wait()
+
+
+def connect(port: int, spec: str, home: Path) -> None:
+    env = dict(os.environ, HOME=str(home), ANDROID_ADB_SERVER_PORT=str(port))
+    for args in (["connect", spec], ["-s", spec, "wait-for-device"]):
+        subprocess.run(["adb", "-P", str(port), *args], env=env, capture_output=True, timeout=30, check=True)
+
+
+def opens_per_read(kind: str, port: int | None, home: Path) -> dict[str, int]:
+    """OPENs the phone saw for one read of each capture (after a first read: the key is known)."""
+    counts = {}
+    for capture in CAPTURES:
+        with AdbdServer(phone_from_capture(capture)) as phone:
+            if port is not None:
+                connect(port, phone.spec, home)
+            read_source(f"{kind}:{phone.spec}")
+            before = phone.opens
+            read_source(f"{kind}:{phone.spec}")
+            counts[capture.name] = phone.opens - before
+    return counts
+
+
+def reads_per_second(kind: str, port: int | None, home: Path, seconds: float, rounds: int = 5) -> float:
+    with AdbdServer(phone_from_capture(TYPICAL)) as phone:
+        if port is not None:
+            connect(port, phone.spec, home)
+        spec = f"{kind}:{phone.spec}"
+        read_source(spec)  # warm-up: the phone learns the key
+        rates = []
+        for _ in range(rounds):
+            done, began = 0, time.perf_counter()
+            while (elapsed := time.perf_counter() - began) < seconds / rounds:
+                with open_source(spec) as transport:
+                    read_device(transport)
+                done += 1
+            rates.append(done / elapsed)
+    return statistics.median(rates)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+    results: dict[str, dict[str, object]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        home = Path(scratch)
+        os.environ["XDG_CONFIG_HOME"] = str(home / "config")  # attestlab's key, made once here
+        results["adb"] = {
+            "opens_per_read": opens_per_read("adb", None, home),
+            "reads_per_s": round(reads_per_second("adb", None, home, args.seconds), 1),
+        }
+        with adb_server(home / "adb") as port:
+            results["adb-server"] = {
+                "opens_per_read": opens_per_read("adb-server", port, home / "adb"),
+                "reads_per_s": round(reads_per_second("adb-server", port, home / "adb", args.seconds), 1),
+            }
+    ok = True
+    for kind, result in results.items():
+        opens = result["opens_per_read"]
+        assert isinstance(opens, dict)
+        result["max_opens"] = max(opens.values())
+        ok = ok and result["max_opens"] <= GOAL_OPENS and float(str(result["reads_per_s"])) >= GOAL_READS_PER_S
+    record = {
+        "benchmark": "bench_adb",
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "typical": TYPICAL.name,
+        "transports": results,
+        "goals": {"max_opens_per_read": GOAL_OPENS, "reads_per_s": GOAL_READS_PER_S},
+    }
+    print(json.dumps(record))
+    for kind, result in results.items():
+        print(
+            f"{kind}: at most {result['max_opens']} OPENs per device read over {len(CAPTURES)} captures "
+            f"(goal <= {GOAL_OPENS}); {result['reads_per_s']} reads/s of {TYPICAL.name} (goal >= {GOAL_READS_PER_S:g})"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
