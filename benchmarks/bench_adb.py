@@ -127,7 +127,7 @@ def main() -> int:
                 "reads_per_s": round(reads_per_second("adb-server", port, home / "adb", args.seconds), 1),
             }
     ok = True
-    for kind, result in results.items():
+    for result in results.values():
         opens = result["opens_per_read"]
         assert isinstance(opens, dict)
         result["max_opens"] = max(opens.values())
