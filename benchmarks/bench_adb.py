@@ -5,7 +5,8 @@
   goal <= 3 for every capture.
 - device reads/s: complete reads (connect, authenticate, three rounds, close) of the typical
   phone (``pixel6-android12-intune-abx``: rooted, one work profile, ABX) in a loop, each a new
-  transport as ``attestlab inspect`` makes; goal >= 20 reads/s.
+  transport as ``attestlab inspect`` makes, the phone served by ``attestlab device serve`` in its
+  own process; goal >= 20 reads/s.
 
 ``adb:`` goes straight to the phone with adb-shell; ``adb-server:`` through a real adb server
 (Debian's ``adb``, started in the foreground on a free port with a private HOME, killed at the
@@ -92,11 +93,32 @@ def opens_per_read(kind: str, port: int | None, home: Path) -> dict[str, int]:
     return counts
 
 
+@contextmanager
+def phone_process(capture: Path) -> Iterator[str]:
+    """``attestlab device serve --capture DIR`` in its own process (a phone is not in the
+    reader's process: sharing one GIL with the phone's thread cost adb-shell's many small
+    writes most of the time); yields its HOST:PORT."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "device", "serve", "--capture", str(capture)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("serving adb:"):
+            raise SystemExit(f"bench_adb: device serve said {line!r}")
+        yield line.split("adb:", 1)[1].strip()
+    finally:
+        process.kill()
+        process.wait()
+
+
 def reads_per_second(kind: str, port: int | None, home: Path, seconds: float, rounds: int = 5) -> float:
-    with AdbdServer(phone_from_capture(TYPICAL)) as phone:
+    with phone_process(TYPICAL) as address:
         if port is not None:
-            connect(port, phone.spec, home)
-        spec = f"{kind}:{phone.spec}"
+            connect(port, address, home)
+        spec = f"{kind}:{address}"
         read_source(spec)  # warm-up: the phone learns the key
         rates = []
         for _ in range(rounds):
