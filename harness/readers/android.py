@@ -79,9 +79,12 @@ def testdpc_restrictions(user_id: int) -> str:
 def adbd_is_root(props: dict[str, str]) -> bool:
     """Whether adbd runs as root, so that sync can read ``/data/system``.
 
-    adbd keeps root when ``ro.secure`` is 0 (eng builds) or after ``adb root``, which sets
-    ``service.adb.root=1`` (emulators, userdebug builds, Magisk's adb root); ``adb unroot``
-    sets it to 0 (AOSP ``adbd`` ``should_drop_privileges`` and ``restart_root_service``).
+    AOSP adbd (``should_drop_privileges``) keeps root when ``ro.secure`` is 0 (eng builds), or
+    when ``ro.debuggable`` is 1 and ``service.adb.root`` is 1 (``adb root`` on emulators and
+    userdebug builds); ``service.adb.root=0`` (``adb unroot``) drops it. ``ro.debuggable`` is not
+    required here: Magisk's adb-root modules run a patched adbd that skips that check on user
+    builds, and keep ``service.adb.root=1``. A wrong guess costs one round: a refused pull falls
+    back to ``su``/TestDPC.
     """
     adb_root = props.get("service.adb.root", "")
     return adb_root == "1" or (props.get("ro.secure") == "0" and adb_root != "0")
