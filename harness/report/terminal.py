@@ -17,12 +17,16 @@ is not markup). Only the failure lines are kept until the end, not the cases.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from harness.report.text import one_line, problem
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 #: Runs longer than this get a progress bar (on a terminal).
 PROGRESS_THRESHOLD = 50
@@ -85,6 +89,10 @@ class TerminalReporter:
         """How many cases the run will have; decides between a progress bar and characters."""
         self._expected = total
         if self.console.is_terminal and total > PROGRESS_THRESHOLD:
+            # Imported only here: rich's progress and live display cost ~0.05 s to import,
+            # a tenth of a small run that never shows them.
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             self._progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
