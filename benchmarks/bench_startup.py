@@ -35,9 +35,16 @@ SCENARIO = Path("scenarios") / "known-issues" / "reset-secret-key.yaml"
 
 
 def cpu_seconds(argv: Sequence[str], *, pythonpath: Path | None, cwd: Path) -> float:
-    """CPU time of one process (and the children it waited for), user + system."""
+    """CPU time of one process (and the children it waited for), user + system.
+
+    Byte code is cached (in a folder of the run, under ``PYTHONPYCACHEPREFIX``) as for an
+    installed package: with ``PYTHONDONTWRITEBYTECODE`` set, every process would compile every
+    module again, and that would be most of what is measured.
+    """
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(cwd / "pycache")
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
