@@ -86,7 +86,7 @@ def _case(path: Path, index: int, data: Any) -> CaseResult:
     try:
         return CaseResult.from_json(data)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"{path}: {where}.steps: malformed step ({type(exc).__name__})") from exc
+        raise InputError(f"{path}: {where}.steps: malformed step") from exc
 
 
 def _add_shard(reporter: JsonReporter, path: Path, first: bool, seen: dict[str, Path], merged: Summary) -> None:
