@@ -33,7 +33,7 @@ FILES = sorted(CATALOG.rglob("*.yaml"))
 #: Retired codes stay in the contract but are never emitted (simulator.verdict.RETIRED_FINDINGS).
 UNREACHABLE_FINDINGS = {FindingCode.RESTRICTIONS_UNREADABLE, *RETIRED_FINDINGS}
 #: A description must say where the behaviour it reproduces is documented.
-CITATION = re.compile(r"DOMAIN\.md §\d|DESIGN\.md §\d|seed|okta-help")
+CITATION = re.compile(r"device-trust\.md §\d|seed|okta-help")
 
 
 @dataclass(frozen=True)

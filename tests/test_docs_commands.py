@@ -1,0 +1,78 @@
+"""Every ``attestlab ...`` line of a ```` ```sh ```` block in README.md and docs/*.md runs as
+written, against the bundled files, with the exit code the docs give.
+
+A line's comment may say ``# exits N`` (default 0) or ``# needs a device`` (a live phone: skipped,
+with that reason). Lines of one file run in order in one folder (a merge reads the shards the
+lines above it wrote), where ``scenarios/`` and ``fixtures/`` are the checkout's. Synopses
+(``attestlab run [PATH ...]``) live in plain ```` ``` ```` blocks and are not run.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, attestlab, attestlab_process
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.M | re.S)
+_EXITS = re.compile(r"\bexits (\d+)")
+
+
+@dataclass(frozen=True)
+class Command:
+    line: int
+    args: list[str]
+    code: int
+    skip: str | None
+
+
+def commands(doc: Path) -> list[Command]:
+    text = doc.read_text()
+    found = []
+    for block in _BLOCK.finditer(text):
+        first = text.count("\n", 0, block.start(1)) + 1
+        for offset, raw in enumerate(block.group(1).splitlines()):
+            line = raw.strip().removeprefix("$ ")
+            if not line.startswith("attestlab "):
+                continue
+            command, _, comment = line.partition("#")
+            exits = _EXITS.search(comment)
+            skip = "needs a device" if "needs a device" in comment else None
+            found.append(Command(first + offset, shlex.split(command)[1:], int(exits.group(1)) if exits else 0, skip))
+    return found
+
+
+def test_the_readme_has_examples_to_run() -> None:
+    assert len(commands(ROOT / "README.md")) >= 5
+
+
+@pytest.mark.parametrize("doc", [d for d in DOCS if commands(d)], ids=lambda d: d.name)
+def test_every_documented_command_runs(doc: Path, tmp_path: Path) -> None:
+    for name in ("scenarios", "fixtures"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    for command in commands(doc):
+        if command.skip:
+            continue
+        # Worker processes are forked: from a real command, not from inside pytest's worker.
+        run = attestlab_process if "--workers" in command.args else attestlab
+        result = run(*command.args, cwd=tmp_path)
+        where = f"{doc.name}:{command.line}: attestlab {shlex.join(command.args)}"
+        assert result.code == command.code, f"{where} exited {result.code}\n{result.out[-1500:]}{result.err[-1500:]}"
+
+
+def test_the_docs_cite_only_what_ships() -> None:
+    """README, docs/ and the bundled files cite the docs that ship with them, not notes outside
+    the repository."""
+    shipped = [
+        *DOCS,
+        *ROOT.glob("scenarios/**/*.yaml"),
+        *ROOT.glob("fixtures/**/*.yaml"),
+        ROOT / "fixtures" / "README.md",
+    ]
+    citing = [str(p.relative_to(ROOT)) for p in shipped if re.search(r"\b(DESIGN|DOMAIN)\.md\b", p.read_text())]
+    assert citing == []
