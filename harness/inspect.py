@@ -249,6 +249,10 @@ def inspect_device(device: AnyDevice, org: Org | None, *, source: str = "") -> I
         chain.enroll()
         decision = chain.sign_in()
         inspection.verdict, inspection.managed = decision, decision.managed
+        if isinstance(device, AndroidDevice):
+            browser = chain.default_browser().user
+            kind = device.users[browser].kind.value if browser in device.users else "unknown"
+            inspection.notes.append(f"signed in from the browser of user {browser} ({kind})")
         if decision.managed:  # the hint matched a key: its lookup-like text is the key itself
             findings = [f for f in findings if f.code is not FindingCode.UNRESOLVED_LOOKUP]
         inspection.findings = list(decision.findings) + findings

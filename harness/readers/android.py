@@ -16,7 +16,10 @@ sync session, a capture answers request by request. Three rounds read a device:
 The shell can be refused for one user (the ``no_debugging_features`` restriction: Samsung Secure
 Folder, hardened work profiles; DOMAIN.md §5): that user's ``pm list packages`` answers with the
 SecurityException, the user is recorded as unread (:func:`~simulator.device.unread_user`) and the
-rest of the device is read as usual. Root is not refused (the check is for the shell's uid).
+rest of the device is read as usual. Root is not refused (the check is for the shell's uid): with
+root adbd no refusal happens, and without it the refused users' listings (and restriction files)
+are asked through ``su``, both spellings, in the restrictions round; a user ``su`` answered for
+is read.
 
 Which requests a round holds is decided here (:func:`restriction_requests`); what an answer means
 is decided by the interpreting helpers below them, so the two can change separately.
@@ -50,6 +53,12 @@ FIRST_ROUND = (GETPROP, LIST_USERS, DEVICE_POLICY)
 
 def list_packages(user_id: int) -> str:
     return f"pm list packages --user {user_id} {OKTA_VERIFY_ANDROID}"
+
+
+def su_list_packages(user_id: int) -> list[str]:
+    """``pm list packages`` as root, in both ``su`` spellings: the refusal is for the shell's uid
+    only, so a rooted phone reads a debugging-restricted user this way."""
+    return [f"su 0 {list_packages(user_id)}", f"su -c '{list_packages(user_id)}'"]
 
 
 def restrictions_path(user_id: int) -> str:
@@ -143,14 +152,40 @@ def read_android(ask_many: AskMany, *, source: str) -> AndroidDevice:
             device.unread.add(unread_user(user.id))
             continue
         user.packages |= parse_packages(_text(answer, request, source), name=f"{source}: {request}")
-
+    root = adbd_is_root(props)
+    refused = [u.id for u in device.users.values() if unread_user(u.id) in device.unread] if not root else []
     holders = {u.id: u.profile_owner for u in device.users.values() if OKTA_VERIFY_ANDROID in u.packages}
-    for user_id, config in _read_restrictions(ask_many, holders, adbd_is_root(props), source).items():
+    # The refused users are asked through su in the restrictions round: their listing and, in
+    # case Okta Verify is there, their restriction file (no extra round trip).
+    extra = {u: su_list_packages(u) + restriction_requests(u, None, root=False) for u in refused}
+    found, answers = _read_restrictions(ask_many, holders, root, source, [r for rs in extra.values() for r in rs])
+    for user_id, requests in extra.items():
+        config = _read_refused_as_root(device, user_id, [(r, answers[r]) for r in requests], source)
+        if config is not None or OKTA_VERIFY_ANDROID in device.users[user_id].packages:
+            found[user_id] = config
+    for user_id, config in found.items():
         if config is None:
             device.unread.add(UNREAD_CONFIG)
         else:
             device.users[user_id].restrictions[OKTA_VERIFY_ANDROID] = config
     return device
+
+
+def _read_refused_as_root(
+    device: AndroidDevice, user_id: int, answers: list[tuple[str, Answer | None]], source: str
+) -> AppConfig | None:
+    """A refused user read through ``su``: the first listing ``su`` answered makes the user read
+    (the others stay unread) and, when Okta Verify is there, its restrictions from the same round."""
+    listings, files = answers[:2], answers[2:]
+    for request, answer in listings:
+        if answer is not None and answer.status == 0:
+            text = _text(answer, request, source)
+            device.users[user_id].packages |= parse_packages(text, name=f"{source}: {request}")
+            device.unread.discard(unread_user(user_id))
+            break
+    if OKTA_VERIFY_ANDROID not in device.users[user_id].packages:
+        return None
+    return _first_readable(files, source)
 
 
 def _refused(answer: Answer | None, user_id: int, name: str) -> bool:
@@ -175,22 +210,26 @@ def restriction_requests(user_id: int, owner: str | None, *, root: bool) -> list
 
 
 def _read_restrictions(
-    ask_many: AskMany, holders: dict[int, str | None], root: bool, source: str
-) -> dict[int, AppConfig | None]:
+    ask_many: AskMany, holders: dict[int, str | None], root: bool, source: str, extra: list[str]
+) -> tuple[dict[int, AppConfig | None], dict[str, Answer | None]]:
     """Okta Verify's restrictions per user (None: unreadable), in one round, or two when a
-    pull that root adbd should have allowed was refused."""
+    pull that root adbd should have allowed was refused; ``extra`` requests ride along in the
+    first round, and their answers are returned with the result."""
     found: dict[int, AppConfig | None] = {}
     pending = dict(holders)
+    extra_answers: dict[str, Answer | None] = {}
     for as_root in (True, False) if root else (False,):
         plan = {user_id: restriction_requests(user_id, owner, root=as_root) for user_id, owner in pending.items()}
-        batch = [request for requests in plan.values() for request in requests]
+        batch = [request for requests in plan.values() for request in requests] + extra
         answers = dict(zip(batch, ask_many(batch), strict=True)) if batch else {}
+        extra_answers.update((r, answers[r]) for r in extra)
+        extra = []
         for user_id, requests in plan.items():
             config = _first_readable([(r, answers[r]) for r in requests], source)
             if config is not None or not as_root:
                 found[user_id] = config
         pending = {u: o for u, o in pending.items() if u not in found}
-    return found
+    return found, extra_answers
 
 
 def _first_readable(answers: list[tuple[str, Answer | None]], source: str) -> AppConfig | None:

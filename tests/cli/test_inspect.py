@@ -175,6 +175,8 @@ def test_both_profiles_wording_names_the_work_browser() -> None:
     result = attestlab(
         "inspect", f"capture:{CAPTURES / 'android' / 'pixel4a-android11-both-profiles'}", "--org", STANDARD
     )
+    assert result.code == 0 and "MANAGED (managed)" in result.out
+    assert "signed in from the browser of user 10 (work)" in result.out
     assert "open sign-ins in the work profile's browser" in result.out
     assert "app_in_both_profiles" in result.out
 

@@ -55,13 +55,21 @@ def test_a_paused_work_profile_reads_back_paused_and_not_managed() -> None:
     assert "work_profile_paused" in {f.code.value for f in result.findings}
 
 
-@pytest.mark.parametrize(("root", "refused"), [(RootAccess.NONE, True), (RootAccess.ADBD, False)])
-def test_secure_folder_refuses_the_shell_but_not_root(root: RootAccess, refused: bool) -> None:
+@pytest.mark.parametrize(
+    ("root", "shell_refused", "unread"),
+    [(RootAccess.NONE, True, True), (RootAccess.SU, True, False), (RootAccess.ADBD, False, False)],
+    ids=["stock", "su", "root-adbd"],
+)
+def test_secure_folder_refuses_the_shell_but_not_root(root: RootAccess, shell_refused: bool, unread: bool) -> None:
+    """Stock: user 150 unread. With su the reader asks it again as root and reads it; with root
+    adbd the shell is never refused."""
     phone = phone_from_scenario(SCENARIOS / "secure-folder.yaml")
     phone.root = root
+    phone.device.install("com.okta.android.auth", 150)
     device = served(phone)
 
-    assert (unread_user(150) in device.unread) is refused
-    assert device.users[150].no_debugging is refused
+    assert device.users[150].no_debugging is shell_refused
+    assert (unread_user(150) in device.unread) is unread
+    assert ("com.okta.android.auth" in device.users[150].packages) is not unread
     findings = {f.code.value for f in inspect_device(device, None).findings}
-    assert ("user_unreadable" in findings) is refused
+    assert ("user_unreadable" in findings) is unread
