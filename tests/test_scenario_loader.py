@@ -7,18 +7,27 @@ attestlab's source (docs/scenarios.md, "Errors").
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness import runner
 from harness.errors import InputError
 from harness.results import CaseOutcome
 from harness.scenarios import load_scenario
+from harness.scenarios.loader import parse_scenario
 from harness.scenarios.model import ACTIONS
+from simulator.errors import AttestlabError
 from simulator.verdict import Reason
+from simulator.verifier.orgfile import parse_org_spec
+from simulator.yamlfile import load_yaml
+from tests.helpers import ROOT, attestlab, catalog_secrets
 
 ORG = Path(__file__).resolve().parent.parent / "fixtures" / "orgs" / "standard.yaml"
 
@@ -243,3 +252,160 @@ def test_channel_and_key_settings_load(folder: Path) -> None:
     assert scenario.device.key_algorithm == "ES256"
     assert [s.action for s in scenario.steps] == ["delete_device", "reenroll_okta_verify", "sign_in"]
     assert scenario.steps[-1].args == {"private_browsing": True}
+
+
+# -- hostile YAML through the command, and one bad file among several -------------------------
+
+
+def _laughs(path: Path) -> Path:
+    lines = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "{f}"),
+        ("run", "--org", "{f}", str(ROOT / "scenarios" / "android")),
+        ("run", "--matrix", "{f}"),
+        ("inspect", str(ROOT / "fixtures" / "captures" / "android" / "pixel6-android12-intune-abx"), "--org", "{f}"),
+    ],
+    ids=["run", "org", "matrix", "inspect-org"],
+)
+def test_nested_aliases_are_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    laughs = _laughs(tmp_path / "laughs.yaml")
+    argv = [a.format(f=laughs) for a in args]
+    if argv[0] == "inspect":
+        argv[1] = "capture:" + argv[1]
+    result = attestlab(*argv)
+    assert result.code == 2, result
+    assert result.err.count("\n") == 1 and str(laughs) in result.err
+    assert "more than 50000 values" in result.err and "Traceback" not in result.err
+
+
+HOSTILE = {
+    "deep.yaml": "name: deep\nx: " + "[" * 500 + "]" * 500 + "\n",
+    "bigint.yaml": GOOD.replace("name: good", "name: " + "9" * 5000),
+    "tagged.yaml": GOOD.replace("steps:", "steps: !!python/object/apply:os.system"),
+    "time.yaml": GOOD.replace("name: good", "name: bad-time\ndescription: 2026-01-05T25:00:00Z"),
+    "org-path.yaml": GOOD.replace("org: org.yaml", "org: " + "o" * 300 + ".yaml"),
+    "json.yaml": GOOD.replace(
+        "    config:\n      managementHint: ${secret:intune-android}\n",
+        "    config_json: '" + "[" * 3000 + "]" * 3000 + "'\n",
+    ),
+}
+
+
+def test_hostile_files_are_error_cases_among_the_others(folder: Path) -> None:
+    _write(folder, GOOD, "good.yaml")
+    for name, text in HOSTILE.items():
+        _write(folder, text, name)
+    (folder / "org.yaml").rename(folder / "org.yml.keep")
+    shutil.copy(folder / "org.yml.keep", folder / "org.yaml.txt")
+    org = folder / "org.yaml.txt"
+    good = folder / "good.yaml"
+    good.write_text(GOOD.replace("org: org.yaml", f"org: {org.name}"), encoding="utf-8")
+    for name in HOSTILE:
+        path = folder / name
+        path.write_text(path.read_text().replace("org: org.yaml", f"org: {org.name}"), encoding="utf-8")
+    report = folder / "out" / "report.json"
+    result = attestlab("run", *sorted(folder.glob("*.yaml")), "--json", report, "--seed", "1")
+    assert result.code == 1, result
+    cases = {c["scenario"]: c for c in json.loads(report.read_text())["cases"]}
+    assert cases["good"]["outcome"] == "passed"
+    errors = {c["id"]: c["message"] for c in cases.values() if c["outcome"] == "error"}
+    assert len(errors) == len(HOSTILE), errors
+    for message in errors.values():
+        assert "\n" not in message and "Error" not in message and "Traceback" not in message
+    words = " ".join(errors.values())
+    for expected in (
+        "nested deeper than 64 levels",
+        "an integer of more than 100 characters",
+        "tag not allowed",
+        "not a valid date and time",
+        "org file: file name too long",
+    ):
+        assert expected in words
+
+
+# -- secrets in loader messages and reprs ------------------------------------------------------
+
+SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
+
+
+def _plantings(data: object, secret: str, path: tuple[object, ...] = ()) -> Iterator[tuple[object, ...]]:
+    """Every place a secret can be typed: each value, and a key beside each mapping's keys."""
+    yield path
+    if isinstance(data, dict):
+        yield (*path, ("key",))
+        for key, value in data.items():
+            yield from _plantings(value, secret, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _plantings(value, secret, (*path, index))
+
+
+def _planted(data: object, where: tuple[object, ...], secret: str) -> object:
+    if not where:
+        return secret
+    head, rest = where[0], where[1:]
+    if head == ("key",):
+        assert isinstance(data, dict)
+        return {**data, secret: "x"}
+    assert isinstance(data, dict | list)
+    copy = dict(data) if isinstance(data, dict) else list(data)
+    copy[head] = _planted(data[head], rest, secret)  # type: ignore[index,call-overload]
+    return copy
+
+
+@functools.cache
+def _loader_messages(secret: str) -> list[str]:
+    messages = []
+    for path in sorted((ROOT / "scenarios").rglob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for where in _plantings(data, secret):
+            text = json.dumps(_planted(data, where, secret), default=str)  # JSON is YAML, and fast
+            try:
+                parse_scenario(load_yaml(text, name=str(path)), path)
+            except AttestlabError as exc:
+                messages.append(str(exc))
+    for path in sorted((ROOT / "fixtures" / "orgs").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for where in _plantings(data, secret):
+            doc = load_yaml(json.dumps(_planted(data, where, secret), default=str), name=str(path))
+            try:
+                parse_org_spec(doc.data, doc)
+            except AttestlabError as exc:
+                messages.append(str(exc))
+    return messages
+
+
+@pytest.mark.parametrize("secret", [SECRET, catalog_secrets()[-1]], ids=["example", "catalog"])
+def test_no_loader_error_echoes_a_secret_planted_in_any_field(secret: str) -> None:
+    messages = _loader_messages(secret)
+    assert len(messages) > 500  # the planting reached many fields, and most are errors
+    leaks = [m for m in messages if secret in m or secret[:10] in m]
+    assert not leaks, leaks[:3]
+
+
+def test_the_planting_scan_can_fail() -> None:
+    """A message that quotes the value is caught by the scan above (the old ``{value!r}``)."""
+    assert SECRET in f"no configuration named {SECRET!r}"
+    assert any("'3z…(37)'" in m for m in _loader_messages(SECRET))
+
+
+def test_reprs_redact_secrets_and_configurations(folder: Path) -> None:
+    text = GOOD.replace(
+        "steps:\n",
+        f"steps:\n  - add_platform: {{name: extra, platform: ios, provider: X, "
+        f"enrollment_link: 'https://x.example/', secret: '{SECRET}'}}\n"
+        f"  - emm_push: {{config: {{managementHint: 'Literal~Key42'}}}}\n",
+    ).replace("${secret:intune-android}", "Typed~Hint99")
+    scenario = load_scenario(_write(folder, text))
+    shown = repr(scenario) + repr(scenario.steps) + repr(scenario.device)
+    for value in (SECRET, "Literal~Key42", "Typed~Hint99"):
+        assert value not in shown
+    assert "add_platform" in shown and "Secret(3z…(37))" in shown

@@ -28,7 +28,7 @@ from simulator.device import Platform
 from simulator.emm import AndroidMode, Delivery, EnrollmentType, IOSAppSettings
 from simulator.emm.intune import parse_android_json
 from simulator.errors import ConfigError, os_error_text
-from simulator.secret import shown
+from simulator.secret import could_be_secret, redact, shown
 from simulator.verdict import FindingCode, Outcome, Reason
 from simulator.verifier.configs import check_existing_key
 from simulator.verifier.orgfile import OrgSpec, parse_org_spec, read_org_file
@@ -210,7 +210,7 @@ def _org(c: _Checker, value: Any, scenario_path: Path) -> OrgSpec:
         except ValueError:
             raise c.fail(("org",), "org file: the path holds a NUL character") from None
         if not found:
-            raise c.fail(("org",), f"org file {value!r} not found (relative to the scenario)")
+            raise c.fail(("org",), f"org file {shown(value)} not found (relative to the scenario)")
         try:
             return _org_file(org_path)
         except ConfigError as exc:
@@ -374,6 +374,11 @@ def _expectation(c: _Checker, value: Any, path: tuple[str | int, ...], action: s
     return Expectation(decision, reason, access, remediation, absent, findings, status)
 
 
+def _listed(names: set[str]) -> str:
+    """Configuration names for "have: ...", each redacted where it could be a secret key."""
+    return ", ".join(redact(n) if could_be_secret(n) else n for n in sorted(names)) or "none"
+
+
 def _check_config_names(c: _Checker, org: OrgSpec, steps: tuple[Step, ...]) -> None:
     """Steps that name a configuration must name one that exists at that point of the scenario."""
     names = {cfg.name for cfg in org.endpoint_management}
@@ -392,7 +397,7 @@ def _check_config_names(c: _Checker, org: OrgSpec, steps: tuple[Step, ...]) -> N
         elif step.action in ("reset_secret", "delete_platform"):
             name = step.args["name"]
             if name not in names:
-                raise c.fail(path, f"no configuration named {shown(name)} (have: {', '.join(sorted(names)) or 'none'})")
+                raise c.fail(path, f"no configuration named {shown(name)} (have: {_listed(names)})")
             if step.action == "delete_platform":
                 names.discard(name)
 
@@ -424,6 +429,5 @@ def _check_secret_refs(c: _Checker, org: OrgSpec, device: DeviceSpec, steps: tup
             if name not in known:
                 raise c.fail(
                     path,
-                    f"${{secret:NAME}}: no configuration named {shown(name)} "
-                    f"(have: {', '.join(sorted(known)) or 'none'})",
+                    f"${{secret:NAME}}: no configuration named {shown(name)} (have: {_listed(known)})",
                 )

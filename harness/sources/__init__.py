@@ -29,6 +29,7 @@ from types import ModuleType
 from harness.errors import InputError, SourceError
 from harness.sources.android_live import SourceOptions
 from harness.sources.transport import Answer, Platform, Transport
+from simulator.secret import shown
 
 __all__ = [
     "KINDS",
@@ -143,7 +144,7 @@ def parse_spec(spec: str) -> SourceSpec:
     """Split and check a SOURCE spec; an unknown kind or an empty target is an InputError."""
     kind, sep, rest = spec.partition(":")
     if not sep or kind not in KINDS or not (rest or kind in EMPTY_TARGET_OK):
-        raise InputError(f"source {spec!r}: expected one of {usage()}")
+        raise InputError(f"source {shown(spec)}: expected one of {usage()}")
     return SourceSpec(kind, rest)
 
 
