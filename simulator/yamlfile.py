@@ -120,7 +120,10 @@ def load_yaml(text: str, *, name: str) -> YamlDoc:
     """Parse one YAML document within the bounds above; any problem is a ConfigError with the line."""
     if len(text) > MAX_YAML_BYTES:
         raise ConfigError(f"{name}: larger than {MAX_YAML_BYTES} bytes")
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except UnicodeEncodeError as exc:  # libyaml takes UTF-8: a lone surrogate cannot be
+        raise ConfigError(f"{name}: a character that is not valid Unicode at position {exc.start}") from None
     try:
         doc = YamlDoc(name, None)
         doc.data = _Composer(loader, doc.lines).document()
