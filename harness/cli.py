@@ -160,12 +160,26 @@ def run(
 @app.command()
 def inspect(
     source: Annotated[
-        str, typer.Argument(metavar="SOURCE", help="Device source: capture:DIR, adb:HOST:PORT, adb-server:SERIAL.")
+        str,
+        typer.Argument(
+            metavar="SOURCE",
+            help="Device source: capture:DIR, adb:HOST:PORT, adb-server:SERIAL, ios:UDID (ios: alone: the only one).",
+        ),
     ],
     org: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Org file: needed to match the managementHint.")
     ] = None,
     adb_key: AdbKey = None,
+    mdm: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="iOS: what the MDM knows, from its answers or exports (ManagedApplicationList, "
+            "ManagedApplicationConfiguration, ProfileList plists; a Graph or Workspace ONE JSON export; an "
+            "Intune XML dict; the SSO extension's .mobileconfig). Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Say whether a device would count as managed, and what to fix if not."""
@@ -178,7 +192,7 @@ def inspect(
     from simulator.verifier.orgfile import load_org
 
     org_obj = load_org(org)[0] if org else None
-    device = read_source(source, options=_source_options(adb_key))
+    device = read_source(source, options=_source_options(adb_key), mdm=mdm or ())
     result = inspect_device(device, org_obj, source=source)
     if json_output:
         typer.echo(json.dumps(result.to_json(), indent=2))
@@ -229,6 +243,11 @@ def _print_inspection(console: Console, data: dict[str, object]) -> None:
         console.print(f"  user {user['id']}: {escape(user['name'])} ({user['kind']}{state}{owner})")
     if "supervised" in device:
         console.print(f"  supervised: {device['supervised']}, MDM enrolled: {device['mdm_enrolled']}")
+    by_origin: dict[str, list[str]] = {}
+    for fact, origin in dict(device.get("facts_from", {})).items():
+        by_origin.setdefault(str(origin), []).append(str(fact))
+    for origin, facts in by_origin.items():
+        console.print(f"  [dim]{escape(', '.join(facts))}: from {escape(origin)}[/]")
     copies = data["okta_verify"]
     assert isinstance(copies, list)
     if not copies:

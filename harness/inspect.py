@@ -188,6 +188,7 @@ class Inspection:
                 "os_version": identity.os_version,
                 "serial": identity.serial,
                 "unread": sorted(self.device.unread),
+                "facts_from": dict(self.device.facts_from),
                 **_profile_facts(self.device),
             },
             "okta_verify": self.okta_verify(),
@@ -238,6 +239,10 @@ def inspect_device(device: AnyDevice, org: Org | None, *, source: str = "") -> I
     rng = random.Random(0)
     agents = OktaVerify.installations(device, rng=rng)
     inspection = Inspection(source, device, None, None, findings)
+    if isinstance(device, IOSDevice):
+        from harness.readers.ios import unchecked
+
+        inspection.notes += unchecked(device)
     if _undecidable(device, agents):
         inspection.notes.append(
             f"could not read: {', '.join(sorted(device.unread))}; "

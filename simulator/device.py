@@ -156,6 +156,8 @@ class Device:
     identity: Identity
     #: What a real-device source could not read (:data:`UNREAD_CONFIG`...); empty when simulated.
     unread: set[str] = field(default_factory=set)
+    #: Where a real-device source read each fact (fact -> source, in words); empty when simulated.
+    facts_from: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

@@ -19,7 +19,11 @@ What comes from where (DOMAIN.md §6), parser and builder:
 * MDM ``ManagedApplicationConfiguration``: :func:`parse_managed_application_configuration`,
   :func:`managed_application_configuration_answer`;
 * an export an admin may hand us instead of the MDM's answer: an Intune iOS XML app
-  configuration (:func:`parse_intune_ios_xml`; also what a scenario's ``config_xml`` holds).
+  configuration (:func:`parse_intune_ios_xml`; also what a scenario's ``config_xml`` holds);
+* a configuration profile as the MDM holds it (the ``.mobileconfig`` content, unsigned):
+  :func:`parse_configuration_profile`, the only answer that carries an SSO extension's payload
+  (its extension data); :func:`load_plist` for callers that must look before they parse
+  (:mod:`harness.parsers.mdm_exports` detects exports by content).
 
 Everything read here is untrusted, so:
 
@@ -66,7 +70,7 @@ from defusedxml import DefusedXmlException, EntitiesForbidden
 from harness.errors import ParseError
 from simulator.appconfig import AppConfig
 from simulator.device import AppOrigin, Identity, IOSDevice, IOSProfile, SSOExtension
-from simulator.ids import OKTA_VERIFY_IOS, PAYLOAD_EXTENSIBLE_SSO
+from simulator.ids import OKTA_SSO_EXTENSION_IOS, OKTA_VERIFY_IOS, PAYLOAD_EXTENSIBLE_SSO
 
 __all__ = [
     "MAX_DEPTH",
@@ -75,13 +79,16 @@ __all__ = [
     "AppInfo",
     "ManagedAppStatus",
     "app_origin",
+    "check_tree",
     "cloud_configuration_answer",
     "installed_apps_answer",
+    "load_plist",
     "lockdown_answer",
     "managed_application_configuration_answer",
     "managed_application_list_answer",
     "mdm_profile_list_answer",
     "parse_cloud_configuration",
+    "parse_configuration_profile",
     "parse_installed_apps",
     "parse_intune_ios_xml",
     "parse_lockdown_values",
@@ -262,7 +269,7 @@ def _load(data: bytes, name: str) -> Any:
     """Bytes of an XML or binary plist -> the checked object tree."""
     _check_size(data, name)
     tree = _load_binary(data, name) if data.startswith(b"bplist") else _load_xml(data, name)
-    _check_tree(tree, name)
+    check_tree(tree, name)
     return tree
 
 
@@ -403,12 +410,13 @@ _XML_LEAVES: dict[str, Any] = {
 _TYPE_NAMES_BY_TAG = {"integer": "integer", "real": "real number", "date": "date", "data": "base64 data"}
 
 
-def _check_tree(root: object, name: str) -> None:
+def check_tree(root: object, name: str, *, what: str = "plist", leaves: tuple[type, ...] = _LEAF_TYPES) -> None:
     """Count every object once per use and bound the depth, before anything else walks the tree.
 
     A binary plist may reference one array from two places at each of 40 levels (2**40 leaves
     from a few hundred bytes) or reference itself; plistlib returns the shared or cyclic Python
-    objects. Counting children before pushing them keeps this walk itself bounded.
+    objects. Counting children before pushing them keeps this walk itself bounded. ``what`` names
+    the format in messages; ``leaves`` are the scalar types allowed (JSON adds ``null``).
     """
     stack: list[tuple[object, int]] = [(root, 0)]
     count = 1
@@ -416,18 +424,18 @@ def _check_tree(root: object, name: str) -> None:
         value, depth = stack.pop()
         if isinstance(value, dict | list):
             if depth >= MAX_DEPTH:
-                raise ParseError(f"{name}: plist nested deeper than {MAX_DEPTH} levels")
+                raise ParseError(f"{name}: {what} nested deeper than {MAX_DEPTH} levels")
             count += len(value)
             if count > MAX_OBJECTS:
-                raise ParseError(f"{name}: plist holds more than {MAX_OBJECTS} objects")
+                raise ParseError(f"{name}: {what} holds more than {MAX_OBJECTS} objects")
             if isinstance(value, dict):
                 if not all(isinstance(key, str) for key in value):
-                    raise ParseError(f"{name}: plist dictionary key is not a string")
+                    raise ParseError(f"{name}: {what} dictionary key is not a string")
                 stack.extend((child, depth + 1) for child in value.values())
             else:
                 stack.extend((child, depth + 1) for child in value)
-        elif not isinstance(value, _LEAF_TYPES):
-            raise ParseError(f"{name}: unsupported plist object ({_type_name(value)})")
+        elif not isinstance(value, leaves):
+            raise ParseError(f"{name}: unsupported {what} object ({_type_name(value)})")
 
 
 _FAILED_STATUSES = frozenset({"Error", "CommandFormatError", "Idle", "NotNow"})
@@ -673,8 +681,63 @@ def parse_intune_ios_xml(data: bytes, *, name: str) -> AppConfig:
     """
     _check_size(data, name)
     tree = _load_xml(data, name)
-    _check_tree(tree, name)
+    check_tree(tree, name)
     return _config(_expect(tree, dict, _At(name)), _At(name))
+
+
+def load_plist(data: bytes, *, name: str) -> Any:
+    """Any plist (XML, a bare Intune ``<dict>``, or binary), bounded and checked like an answer."""
+    return _load(data, name)
+
+
+def parse_configuration_profile(data: bytes, *, name: str) -> IOSProfile:
+    """A configuration profile (``.mobileconfig`` content) -> the profile with its payload types.
+
+    Apple ``profiles/TopLevel.yaml``: ``{PayloadType: Configuration, PayloadIdentifier,
+    PayloadUUID, PayloadDisplayName?, PayloadContent: [{PayloadType, PayloadIdentifier, ...}]}``.
+    A ``com.apple.extensiblesso`` payload (Apple ``profiles/com.apple.extensiblesso.yaml``) gives
+    the :class:`SSOExtension` with what ``ProfileList`` cannot tell: ``ExtensionIdentifier``,
+    ``TeamIdentifier``, ``Type``, ``Realm``, ``Hosts`` and the ``ExtensionData`` dictionary the
+    extension (and, through it, Okta Verify) reads. With several SSO payloads, the one for Okta's
+    extension wins, else the first. Whether the MDM installed it (``managed``) is not in the
+    file: it reads as managed, since the MDM holds it.
+    """
+    profile = _answer(data, name, dict)
+    at = _At(name)
+    if _required(profile, "PayloadType", str, at) != "Configuration":
+        raise (at / "PayloadType").error("expected a profile (PayloadType Configuration)")
+    payloads = _optional(profile, "PayloadContent", list, at, [])
+    types: list[str] = []
+    extensions: list[SSOExtension] = []
+    for index, item in enumerate(payloads):
+        where = at / "PayloadContent" / index
+        payload = _expect(item, dict, where)
+        payload_type = _required(payload, "PayloadType", str, where)
+        types.append(payload_type)
+        if payload_type == PAYLOAD_EXTENSIBLE_SSO:
+            extensions.append(_sso_extension(payload, where))
+    okta = [e for e in extensions if e.extension_identifier == OKTA_SSO_EXTENSION_IOS]
+    chosen = (okta or extensions)[0] if extensions else None
+    return IOSProfile(
+        identifier=_required(profile, "PayloadIdentifier", str, at),
+        display_name=_optional(profile, "PayloadDisplayName", str, at, ""),
+        payload_types=tuple(types),
+        sso_extension=chosen,
+        managed=True,
+    )
+
+
+def _sso_extension(payload: dict[str, Any], at: _At) -> SSOExtension:
+    hosts = _optional(payload, "Hosts", list, at, [])
+    data = _optional(payload, "ExtensionData", dict, at, {})
+    return SSOExtension(
+        extension_identifier=_required(payload, "ExtensionIdentifier", str, at),
+        team_identifier=_optional(payload, "TeamIdentifier", str, at, ""),
+        type=_required(payload, "Type", str, at),
+        realm=_optional(payload, "Realm", str, at, ""),
+        hosts=tuple(_expect(host, str, at / "Hosts" / i) for i, host in enumerate(hosts)),
+        extension_data=_config(data, at / "ExtensionData"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ a capture and a live device read identically because they run the same reader.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from harness.sources import SourceOptions, SourceSpec, Transport, open_source
+from harness.sources.transport import origin_of
 from simulator.device import AnyDevice
 
 
@@ -20,10 +22,19 @@ def read_device(transport: Transport) -> AnyDevice:
         return read_android(transport.ask_many, source=transport.spec)
     from harness.readers.ios import read_ios
 
-    return read_ios(transport.ask, source=transport.spec)
+    return read_ios(transport.ask, source=transport.spec, origin=lambda request: origin_of(transport, request))
 
 
-def read_source(spec: str | SourceSpec, *, base: Path | None = None, options: SourceOptions | None = None) -> AnyDevice:
-    """Open a SOURCE, read its device, close it."""
-    with open_source(spec, base=base, options=options) as transport:
+def read_source(
+    spec: str | SourceSpec,
+    *,
+    base: Path | None = None,
+    options: SourceOptions | None = None,
+    mdm: Sequence[str | Path] = (),
+) -> AnyDevice:
+    """Open a SOURCE, read its device (with the MDM's answers from ``mdm`` files, iOS), close it."""
+    from harness.sources.mdm import load_mdm_files, with_mdm
+
+    exports = load_mdm_files(mdm)  # a bad file is reported before any device is reached
+    with with_mdm(open_source(spec, base=base, options=options), exports) as transport:
         return read_device(transport)

@@ -43,12 +43,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness.errors import SourceError
+from harness.sources.ios_requests import APPS, DEVICE_REQUESTS, LOCKDOWN, MDM_PREFIX, PROFILES
 from harness.sources.transport import Answer, Platform, TransportBase
 
 if TYPE_CHECKING:
     from pymobiledevice3.lockdown import LockdownClient
 
-__all__ = ["DEFAULT_TIMEOUT", "REQUESTS", "IOSDeviceTransport", "open_ios"]
+__all__ = ["DEFAULT_TIMEOUT", "IOSDeviceTransport", "open_ios"]
 
 #: Seconds one call to the device (connecting included) may take.
 DEFAULT_TIMEOUT = 30.0
@@ -67,12 +68,6 @@ BROWSE_ATTRIBUTES = [
 #: Okta Verify is an App Store app: ``User`` apps are the ones worth listing (and a short answer).
 BROWSE_OPTIONS = {"ApplicationType": "User"}
 
-LOCKDOWN = "lockdown.all_values"
-APPS = "installation_proxy.browse"
-PROFILES = "mcinstall.get_profile_list"
-CLOUD = "mcinstall.get_cloud_configuration"
-REQUESTS = (LOCKDOWN, APPS, PROFILES, CLOUD)
-MDM_PREFIX = "mdm."
 
 EXTRA_HINT = "the ios: source needs the [ios] extra: pip install 'attestlab[ios]'"
 PAIR_HINT = "pair first: `pymobiledevice3 lockdown pair` with the device unlocked, and tap Trust on it"
@@ -132,8 +127,8 @@ class IOSDeviceTransport(TransportBase):
             raise SourceError(f"{self.spec}: the connection is closed")
         if request.startswith(MDM_PREFIX):
             return None  # the MDM's side: never told by the device (--mdm FILE, or a capture)
-        if request not in REQUESTS:
-            raise SourceError(f"{self.spec}: no such iOS request {request!r} (known: {', '.join(REQUESTS)})")
+        if request not in DEVICE_REQUESTS:
+            raise SourceError(f"{self.spec}: no such iOS request {request!r} (known: {', '.join(DEVICE_REQUESTS)})")
         value = _run(self._loop, self._call(request), self.timeout, f"{self.spec}: {request}")
         try:
             return Answer(plistlib.dumps(value, fmt=plistlib.FMT_XML), 0)

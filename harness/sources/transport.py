@@ -83,3 +83,10 @@ class TransportBase:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def origin_of(transport: Transport, request: str) -> str:
+    """Where a transport's answer to ``request`` comes from, in words: its ``origin(request)``
+    when it has one (a live device, ``--mdm`` files), else its spec."""
+    origin = getattr(transport, "origin", None)
+    return str(origin(request)) if callable(origin) else transport.spec
