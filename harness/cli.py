@@ -49,6 +49,18 @@ AdbKey = Annotated[
         help="RSA key for adb: sources (adb's own: ~/.android/adbkey). Default: attestlab's, made on first use.",
     ),
 ]
+#: ``--mdm FILE`` (repeatable): the MDM's side of an iPhone (harness.parsers.mdm_exports).
+MdmFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--mdm",
+        metavar="FILE",
+        help="iOS: what the MDM knows, from its answers or exports (ManagedApplicationList, "
+        "ManagedApplicationConfiguration, ProfileList plists; a Graph or Workspace ONE JSON export; an "
+        "Intune XML dict; the SSO extension's .mobileconfig). Repeatable.",
+        show_default=False,
+    ),
+]
 
 
 def _source_options(adb_key: Path | None) -> SourceOptions:
@@ -170,16 +182,7 @@ def inspect(
         Path | None, typer.Option(metavar="FILE", help="Org file: needed to match the managementHint.")
     ] = None,
     adb_key: AdbKey = None,
-    mdm: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE",
-            help="iOS: what the MDM knows, from its answers or exports (ManagedApplicationList, "
-            "ManagedApplicationConfiguration, ProfileList plists; a Graph or Workspace ONE JSON export; an "
-            "Intune XML dict; the SSO extension's .mobileconfig). Repeatable.",
-            show_default=False,
-        ),
-    ] = None,
+    mdm: MdmFiles = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Say whether a device would count as managed, and what to fix if not."""
@@ -204,19 +207,25 @@ def inspect(
 @app.command()
 def capture(
     source: Annotated[
-        str, typer.Argument(metavar="SOURCE", help="Device source to record, e.g. adb:HOST:PORT or adb-server:SERIAL.")
+        str,
+        typer.Argument(
+            metavar="SOURCE", help="Device source to record, e.g. adb:HOST:PORT, adb-server:SERIAL or ios:UDID."
+        ),
     ],
     output: Annotated[
         Path, typer.Option("-o", "--output", metavar="DIR", help="New capture directory (must not exist or be empty).")
     ],
     adb_key: AdbKey = None,
+    mdm: MdmFiles = None,
 ) -> None:
     """Read a device and write what it answered as a capture directory that capture:DIR replays."""
     from harness.readers import read_device
     from harness.sources import open_source
+    from harness.sources.mdm import load_mdm_files, with_mdm
     from harness.sources.recorder import Recorder
 
-    with Recorder(open_source(source, options=_source_options(adb_key))) as recorder:
+    exports = load_mdm_files(mdm or ())  # recorded as the mdm.* answers they stand for
+    with Recorder(with_mdm(open_source(source, options=_source_options(adb_key)), exports)) as recorder:
         device = read_device(recorder)
     recorder.write(output)
     typer.echo(

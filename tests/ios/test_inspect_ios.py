@@ -8,88 +8,19 @@ contract, and that the output says where its facts came from.
 from __future__ import annotations
 
 import json
-import plistlib
-import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.parsers.ios_plists import (
-    managed_application_configuration_answer,
-    managed_application_list_answer,
-    mdm_profile_list_answer,
-)
-from simulator.device import AppOrigin, IOSDevice, Platform, generate_identity, new_device
-from simulator.emm import EMM, Intune, WorkspaceOne
+from simulator.emm import Intune, WorkspaceOne
 from simulator.emm.base import IOSAppSettings
-from simulator.ids import OKTA_VERIFY_IOS
 from tests.helpers import Result, attestlab, needs_ios_extra
 from tests.ios.exports import SECRET, graph_export, sso_profile, ws1_export
-from tests.ios.fake_usbmuxd import fake_device
+from tests.ios.inspect_cases import Case, iphone
 
 pytestmark = needs_ios_extra
-
-ORG = f"""org_url: https://acme.okta.com
-endpoint_management:
-  - name: ios
-    platform: ios
-    provider: Workspace ONE UEM
-    enrollment_link: https://acme.awmdm.com/enroll
-    secret: "{SECRET}"
-    created: 2026-01-06T09:30:00Z
-policy:
-  device: {{registered: true, managed: true}}
-"""
-
-
-def _iphone(emm: EMM | None = None, *, user_installed: bool = False) -> IOSDevice:
-    device = new_device(Platform.IOS, generate_identity(Platform.IOS, random.Random(7)))
-    assert isinstance(device, IOSDevice)
-    if user_installed:
-        device.install(OKTA_VERIFY_IOS, AppOrigin.USER)
-    if emm is not None:
-        emm.apply(device)
-    return device
-
-
-def _plist(path: Path, value: dict[str, Any]) -> Path:
-    path.write_bytes(plistlib.dumps(value))
-    return path
-
-
-class Case:
-    """One inspect run: the pretend phone served, the org and the --mdm files written."""
-
-    def __init__(self, tmp_path: Path, serve: Callable[..., Any], device: IOSDevice, **fake: Any) -> None:
-        self.tmp = tmp_path
-        self.device = device
-        self.fake = fake_device(device, **fake)
-        serve(self.fake)
-        self.org = tmp_path / "org.yaml"
-        self.org.write_text(ORG)
-
-    def apple(self, *answers: str) -> list[Path]:
-        """The MDM's own answers for this device, as the MDM would return them."""
-        built = {
-            "apps": lambda: managed_application_list_answer(self.device),
-            "config": lambda: managed_application_configuration_answer(self.device, [OKTA_VERIFY_IOS]),
-            "profiles": lambda: mdm_profile_list_answer(self.device),
-        }
-        return [_plist(self.tmp / f"{name}.plist", built[name]()) for name in answers]
-
-    def file(self, name: str, data: bytes) -> Path:
-        path = self.tmp / name
-        path.write_bytes(data)
-        return path
-
-    def inspect(self, *mdm: Path, udid: str | None = None, json_output: bool = True) -> Result:
-        target = self.device.identity.udid if udid is None else udid
-        args: list[str | Path] = ["inspect", f"ios:{target}", "--org", self.org]
-        for path in mdm:
-            args += ["--mdm", path]
-        return attestlab(*args, *(["--json"] if json_output else []))
 
 
 def _verdict(result: Result) -> dict[str, Any]:
@@ -99,7 +30,7 @@ def _verdict(result: Result) -> dict[str, Any]:
 
 
 def test_managed_via_workspace_one(tmp_path: Path, serve: Callable[..., Any]) -> None:
-    case = Case(tmp_path, serve, _iphone(WorkspaceOne(configuration={"managementHint": SECRET})))
+    case = Case(tmp_path, serve, iphone(WorkspaceOne(configuration={"managementHint": SECRET})))
     result = case.inspect(*case.apple("apps", "profiles"), case.file("ws1.json", ws1_export()))
     assert result.code == 0, result.err
     data = _verdict(result)
@@ -112,7 +43,7 @@ def test_managed_via_workspace_one(tmp_path: Path, serve: Callable[..., Any]) ->
 
 
 def test_managed_via_intune_graph_export(tmp_path: Path, serve: Callable[..., Any]) -> None:
-    case = Case(tmp_path, serve, _iphone(Intune(configuration={"managementHint": SECRET})))
+    case = Case(tmp_path, serve, iphone(Intune(configuration={"managementHint": SECRET})))
     result = case.inspect(*case.apple("apps", "profiles"), case.file("graph.json", graph_export()))
     assert result.code == 0, result.err
     data = _verdict(result)
@@ -124,7 +55,7 @@ def test_user_installed_app_not_taken_over(tmp_path: Path, serve: Callable[..., 
     ws1 = WorkspaceOne(
         configuration={"managementHint": SECRET}, ios=IOSAppSettings(make_managed_if_user_installed=False)
     )
-    case = Case(tmp_path, serve, _iphone(ws1, user_installed=True))
+    case = Case(tmp_path, serve, iphone(ws1, user_installed=True))
     result = case.inspect(*case.apple("apps", "config", "profiles"))
     assert result.code == 1, result.err
     data = _verdict(result)
@@ -133,7 +64,7 @@ def test_user_installed_app_not_taken_over(tmp_path: Path, serve: Callable[..., 
 
 
 def test_hint_only_in_the_sso_extension_with_its_profile(tmp_path: Path, serve: Callable[..., Any]) -> None:
-    device = _iphone(WorkspaceOne(configuration={"OktaVerify.OrgUrl": "https://acme.okta.com"}))
+    device = iphone(WorkspaceOne(configuration={"OktaVerify.OrgUrl": "https://acme.okta.com"}))
     sso = next(p for p in device.profiles if p.sso_extension is not None)
     case = Case(tmp_path, serve, device)
     profile = case.file("okta-sso.mobileconfig", sso_profile({"managementHint": SECRET}, identifier=sso.identifier))
@@ -147,7 +78,7 @@ def test_hint_only_in_the_sso_extension_with_its_profile(tmp_path: Path, serve: 
 
 
 def test_sso_profile_the_device_lacks_is_not_used(tmp_path: Path, serve: Callable[..., Any]) -> None:
-    device = _iphone(WorkspaceOne(configuration={"OktaVerify.OrgUrl": "https://acme.okta.com"}))
+    device = iphone(WorkspaceOne(configuration={"OktaVerify.OrgUrl": "https://acme.okta.com"}))
     case = Case(tmp_path, serve, device)
     profile = case.file("other.mobileconfig", sso_profile({"managementHint": SECRET}, identifier="com.other.sso"))
     result = case.inspect(*case.apple("apps", "config", "profiles"), profile)
@@ -158,7 +89,7 @@ def test_sso_profile_the_device_lacks_is_not_used(tmp_path: Path, serve: Callabl
 
 def test_sso_extension_missing_is_managed_with_the_fastpass_finding(tmp_path: Path, serve: Callable[..., Any]) -> None:
     ws1 = WorkspaceOne(configuration={"managementHint": SECRET}, ios=IOSAppSettings(sso_extension=False))
-    case = Case(tmp_path, serve, _iphone(ws1))
+    case = Case(tmp_path, serve, iphone(ws1))
     result = case.inspect(*case.apple("apps", "profiles"), case.file("ws1.json", ws1_export()))
     assert result.code == 0, result.err
     data = _verdict(result)
@@ -167,7 +98,7 @@ def test_sso_extension_missing_is_managed_with_the_fastpass_finding(tmp_path: Pa
 
 
 def test_without_mdm_files_it_says_what_could_not_be_checked(tmp_path: Path, serve: Callable[..., Any]) -> None:
-    case = Case(tmp_path, serve, _iphone(WorkspaceOne(configuration={"managementHint": SECRET})))
+    case = Case(tmp_path, serve, iphone(WorkspaceOne(configuration={"managementHint": SECRET})))
     result = case.inspect(json_output=False)
     assert result.code == 2, result.err
     assert "COULD NOT TELL" in result.out
@@ -176,7 +107,7 @@ def test_without_mdm_files_it_says_what_could_not_be_checked(tmp_path: Path, ser
 
 
 def test_okta_verify_absent(tmp_path: Path, serve: Callable[..., Any]) -> None:
-    case = Case(tmp_path, serve, _iphone())
+    case = Case(tmp_path, serve, iphone())
     result = case.inspect()
     assert result.code == 1, result.err
     assert _verdict(result)["verdict"]["reason"] == "app_not_installed"
@@ -192,7 +123,7 @@ def test_okta_verify_absent(tmp_path: Path, serve: Callable[..., Any]) -> None:
 def test_device_errors_exit_2_in_one_line(
     tmp_path: Path, serve: Callable[..., Any], fake: dict[str, bool], message: str
 ) -> None:
-    case = Case(tmp_path, serve, _iphone(WorkspaceOne(configuration={"managementHint": SECRET})), **fake)
+    case = Case(tmp_path, serve, iphone(WorkspaceOne(configuration={"managementHint": SECRET})), **fake)
     result = case.inspect(json_output=False)
     assert result.code == 2
     assert message in result.err and result.err.count("\n") == 1 and "Traceback" not in result.err
@@ -213,7 +144,7 @@ def test_a_bad_mdm_file_is_reported_before_the_device_is_reached(tmp_path: Path,
 
 
 def test_two_files_for_the_same_answer(tmp_path: Path, serve: Callable[..., Any]) -> None:
-    case = Case(tmp_path, serve, _iphone(WorkspaceOne(configuration={"managementHint": SECRET})))
+    case = Case(tmp_path, serve, iphone(WorkspaceOne(configuration={"managementHint": SECRET})))
     result = case.inspect(case.file("ws1.json", ws1_export()), case.file("graph.json", graph_export()))
     assert result.code == 2
     assert "gives the same answer (mdm.managed_application_configuration) as" in result.err
