@@ -18,7 +18,7 @@ from pathlib import Path
 from harness.errors import InputError
 from harness.parsers.ios_plists import MAX_INPUT_BYTES
 from harness.parsers.mdm_exports import MdmExport, read_mdm_export
-from harness.sources.transport import Answer, Platform, Transport, TransportBase, origin_of
+from harness.sources.transport import Answer, Transport, Wrapper
 
 __all__ = ["WithMdm", "load_mdm_files", "with_mdm"]
 
@@ -56,22 +56,14 @@ def with_mdm(transport: Transport, exports: Sequence[MdmExport]) -> Transport:
         raise
 
 
-class WithMdm(TransportBase):
+class WithMdm(Wrapper):
     """A transport whose ``mdm.*`` answers come from ``--mdm`` files (they win over a capture's)."""
 
     def __init__(self, inner: Transport, exports: Sequence[MdmExport]) -> None:
         if inner.platform != "ios":
             raise InputError(f"--mdm is for iOS sources; {inner.spec} is an {inner.platform} device")
-        self.inner = inner
+        super().__init__(inner)
         self.exports = {e.request: e for e in exports}
-
-    @property
-    def spec(self) -> str:
-        return self.inner.spec
-
-    @property
-    def platform(self) -> Platform:
-        return self.inner.platform
 
     def ask(self, request: str) -> Answer | None:
         export = self.exports.get(request)
@@ -83,7 +75,4 @@ class WithMdm(TransportBase):
         export = self.exports.get(request)
         if export is not None:
             return f"--mdm {export.name} ({export.kind})"
-        return origin_of(self.inner, request)
-
-    def close(self) -> None:
-        self.inner.close()
+        return super().origin(request)

@@ -15,21 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from harness.sources.capture import write_capture
-from harness.sources.transport import Answer, Platform, Transport, TransportBase
+from harness.sources.transport import Answer, Transport, Wrapper
 
 
-class Recorder(TransportBase):
+class Recorder(Wrapper):
     def __init__(self, inner: Transport) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.answers: dict[str, Answer] = {}
-
-    @property
-    def spec(self) -> str:
-        return self.inner.spec
-
-    @property
-    def platform(self) -> Platform:
-        return self.inner.platform
 
     def ask(self, request: str) -> Answer | None:
         return self._keep([request], [self.inner.ask(request)])[0]
@@ -42,9 +34,6 @@ class Recorder(TransportBase):
             if answer is not None:
                 self.answers.setdefault(request, answer)
         return answers
-
-    def close(self) -> None:
-        self.inner.close()
 
     def write(self, directory: str | Path) -> Path:
         """The capture of everything answered so far."""

@@ -90,3 +90,25 @@ def origin_of(transport: Transport, request: str) -> str:
     when it has one (a live device, ``--mdm`` files), else its spec."""
     origin = getattr(transport, "origin", None)
     return str(origin(request)) if callable(origin) else transport.spec
+
+
+class Wrapper(TransportBase):
+    """A transport around another one (recording it, adding answers to it): its spec, platform,
+    the origin of its answers and closing pass through; asking is the subclass's business."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+
+    @property
+    def spec(self) -> str:
+        return self.inner.spec
+
+    @property
+    def platform(self) -> Platform:
+        return self.inner.platform
+
+    def origin(self, request: str) -> str:
+        return origin_of(self.inner, request)
+
+    def close(self) -> None:
+        self.inner.close()

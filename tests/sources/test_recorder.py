@@ -24,7 +24,10 @@ def test_a_recorded_read_replays_to_the_same_device(original: Path, tmp_path: Pa
         device = read_device(recorder)
     recorder.write(tmp_path / "copy")
     replayed = read_source_json(tmp_path / "copy")
-    assert replayed == inspect_device(device, None, source="x").to_json()
+    recorded = inspect_device(device, None, source="x").to_json()
+    for doc in (replayed, recorded):  # each names its own capture as where the facts came from
+        doc["device"].pop("facts_from")
+    assert replayed == recorded
     source = Capture.load(original)
     copy = Capture.load(tmp_path / "copy")
     assert list(copy.entries) == list(source.entries)  # every request, in the order asked
