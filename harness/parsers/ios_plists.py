@@ -82,6 +82,7 @@ __all__ = [
     "check_tree",
     "cloud_configuration_answer",
     "installed_apps_answer",
+    "is_user_enrollment",
     "load_plist",
     "lockdown_answer",
     "managed_application_configuration_answer",
@@ -613,6 +614,17 @@ def _payload_types(profile: dict[str, Any], at: _At) -> tuple[str, ...]:
     return tuple(types)
 
 
+def is_user_enrollment(data: bytes, *, name: str) -> bool:
+    """Whether an MDM command response comes from a User Enrollment.
+
+    Apple's command responses carry ``UDID``, or on a User Enrollment ``EnrollmentID`` ("a
+    per-enrollment device identifier for user enrollment") and ``EnrollmentUserID`` instead: the
+    MDM of a User Enrollment never learns the UDID. An answer made from an EMM export has neither.
+    """
+    answer = _answer(data, name, dict)
+    return "EnrollmentID" in answer and "UDID" not in answer
+
+
 def parse_managed_application_list(data: bytes, *, name: str) -> dict[str, ManagedAppStatus]:
     """The MDM ``ManagedApplicationList`` command response -> status per bundle id.
 
@@ -754,9 +766,14 @@ def _uuid(*parts: str) -> str:
 
 
 def _command_response(device: IOSDevice, request_type: str, body: dict[str, Any]) -> dict[str, Any]:
-    """An MDM command response: the answer keys plus ``CommandUUID``, ``Status``, ``UDID``."""
+    """An MDM command response: the answer keys plus ``CommandUUID``, ``Status`` and ``UDID``, or
+    on a User Enrollment ``EnrollmentID``/``EnrollmentUserID`` instead (the MDM never sees a UDID)."""
     udid = device.identity.udid
-    return {"CommandUUID": _uuid(udid, request_type), "Status": "Acknowledged", "UDID": udid} | body
+    if device.user_enrollment:
+        who = {"EnrollmentID": _uuid(udid, "enrollment"), "EnrollmentUserID": _uuid(udid, "enrollment-user")}
+    else:
+        who = {"UDID": udid}
+    return {"CommandUUID": _uuid(udid, request_type), "Status": "Acknowledged"} | who | body
 
 
 def lockdown_answer(device: IOSDevice) -> dict[str, Any]:

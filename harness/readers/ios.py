@@ -29,6 +29,7 @@ from collections.abc import Callable
 from harness.errors import SourceError
 from harness.parsers.ios_plists import (
     app_origin,
+    is_user_enrollment,
     parse_cloud_configuration,
     parse_configuration_profile,
     parse_installed_apps,
@@ -69,6 +70,7 @@ FACT_APPS = "installed apps"
 FACT_PROFILES = "installed profiles"
 FACT_SUPERVISION = "supervision"
 FACT_SSO_PAYLOAD = "SSO extension payload"
+FACT_ENROLLMENT = "User Enrollment"
 
 
 def _data(ask: Ask, request: str, source: str) -> bytes | None:
@@ -136,6 +138,7 @@ def read_ios(ask: Ask, *, source: str, origin: Origin | None = None) -> IOSDevic
         device.facts_from[UNREAD_APP_STATE] = where(MDM_APPS)
 
     mdm_config = _data(ask, MDM_CONFIG, source)
+    _enrollment(device, ((MDM_PROFILES, mdm_profiles), (MDM_APPS, mdm_apps), (MDM_CONFIG, mdm_config)), source, where)
     if mdm_config is None:
         device.unread.add(UNREAD_CONFIG)
     else:
@@ -144,6 +147,15 @@ def read_ios(ask: Ask, *, source: str, origin: Origin | None = None) -> IOSDevic
             device.managed_config[OKTA_VERIFY_IOS] = configs[OKTA_VERIFY_IOS]
         device.facts_from[UNREAD_CONFIG] = where(MDM_CONFIG)
     return device
+
+
+def _enrollment(device: IOSDevice, answers: tuple[tuple[str, bytes | None], ...], source: str, where: Origin) -> None:
+    """A User Enrollment shows in the MDM's own answers (``EnrollmentID`` instead of ``UDID``)."""
+    for request, data in answers:
+        if data is not None and is_user_enrollment(data, name=f"{source}: {request}"):
+            device.user_enrollment = True
+            device.facts_from[FACT_ENROLLMENT] = where(request)
+            return
 
 
 def _attach(device: IOSDevice, profile: IOSProfile, installed: list[IOSProfile]) -> bool:

@@ -39,7 +39,9 @@ def test_managed_via_workspace_one(tmp_path: Path, serve: Callable[..., Any]) ->
     assert facts["managed configuration"].endswith("ws1.json (Workspace ONE app configuration)")
     assert facts["app management state"].endswith("apps.plist (Apple MDM ManagedApplicationList answer)")
     assert facts["identity"] == f"the device (ios:{case.device.identity.udid}, named)"
-    assert data["device"]["unread"] == []
+    # ProfileList names the SSO extension's payload type, not its data: said, and not needed here
+    assert data["device"]["unread"] == ["SSO extension data"]
+    assert any("the SSO extension's profile (.mobileconfig" in note for note in data["notes"])
 
 
 def test_managed_via_intune_graph_export(tmp_path: Path, serve: Callable[..., Any]) -> None:
@@ -55,8 +57,11 @@ def test_user_installed_app_not_taken_over(tmp_path: Path, serve: Callable[..., 
     ws1 = WorkspaceOne(
         configuration={"managementHint": SECRET}, ios=IOSAppSettings(make_managed_if_user_installed=False)
     )
-    case = Case(tmp_path, serve, iphone(ws1, user_installed=True))
-    result = case.inspect(*case.apple("apps", "config", "profiles"))
+    device = iphone(ws1, user_installed=True)
+    sso = next(p for p in device.profiles if p.sso_extension is not None)
+    case = Case(tmp_path, serve, device)
+    profile = case.file("okta-sso.mobileconfig", sso_profile({}, identifier=sso.identifier))
+    result = case.inspect(*case.apple("apps", "config", "profiles"), profile)
     assert result.code == 1, result.err
     data = _verdict(result)
     assert (data["verdict"]["managed"], data["verdict"]["reason"]) == (False, "app_not_managed")
@@ -75,6 +80,43 @@ def test_hint_only_in_the_sso_extension_with_its_profile(tmp_path: Path, serve: 
     assert data["device"]["facts_from"]["SSO extension payload"].endswith(
         "okta-sso.mobileconfig (configuration profile)"
     )
+
+
+def test_hint_maybe_in_the_sso_extension_without_its_profile_cannot_be_told(
+    tmp_path: Path, serve: Callable[..., Any]
+) -> None:
+    case = Case(tmp_path, serve, iphone(WorkspaceOne(configuration={"OktaVerify.OrgUrl": "https://acme.okta.com"})))
+    result = case.inspect(*case.apple("apps", "config", "profiles"))
+    assert result.code == 2, result.err
+    data = _verdict(result)
+    assert data["verdict"]["managed"] is None
+    assert "SSO extension data" in data["device"]["unread"]
+    assert any("pass --mdm FILE with the SSO extension's profile" in note for note in data["notes"])
+
+
+def test_declarative_management_cannot_be_told(tmp_path: Path, serve: Callable[..., Any]) -> None:
+    ws1 = WorkspaceOne(configuration={"managementHint": SECRET}, ios=IOSAppSettings(declarative=True))
+    case = Case(tmp_path, serve, iphone(ws1))
+    result = case.inspect(*case.apple("apps", "config", "profiles"))
+    assert result.code == 2, result.err
+    data = _verdict(result)
+    assert data["verdict"]["managed"] is None
+    assert "declaratively managed apps" in data["device"]["unread"]
+
+
+def test_user_enrollment(tmp_path: Path, serve: Callable[..., Any]) -> None:
+    ws1 = WorkspaceOne(configuration={"managementHint": SECRET}, user_enrollment=True)
+    device = iphone(ws1, user_installed=True)
+    sso = next(p for p in device.profiles if p.sso_extension is not None)
+    case = Case(tmp_path, serve, device)
+    profile = case.file("okta-sso.mobileconfig", sso_profile({}, identifier=sso.identifier))
+    result = case.inspect(*case.apple("apps", "config", "profiles"), profile)
+    assert result.code == 1, result.err
+    data = _verdict(result)
+    assert data["verdict"]["reason"] == "app_not_managed"
+    assert data["device"]["user_enrollment"] is True
+    assert data["device"]["facts_from"]["User Enrollment"].endswith("(Apple MDM ProfileList answer)")
+    assert "User Enrollment" in data["verdict"]["fix"]
 
 
 def test_sso_profile_the_device_lacks_is_not_used(tmp_path: Path, serve: Callable[..., Any]) -> None:
