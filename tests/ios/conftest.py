@@ -14,9 +14,19 @@ from typing import Any
 import pytest
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on a real iPhone are marked ``device`` (``-m device`` / ``-m "not device"``)."""
+    for item in items:
+        if item.path.name == "test_real_device.py":
+            item.add_marker(pytest.mark.device)
+
+
 @pytest.fixture(autouse=True)
-def _private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """pymobiledevice3 looks for pair records under HOME: never the real one in tests."""
+def _private_home(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pymobiledevice3 looks for pair records under HOME: never the real one in tests (a real
+    device's tests read the real pair records, and write nothing)."""
+    if request.node.get_closest_marker("device"):
+        return
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))

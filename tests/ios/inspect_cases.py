@@ -18,7 +18,7 @@ from simulator.device import AppOrigin, IOSDevice, Platform, generate_identity, 
 from simulator.emm import EMM
 from simulator.ids import OKTA_VERIFY_IOS
 from tests.helpers import Result, attestlab
-from tests.ios.exports import SECRET
+from tests.ios.exports import SECRET, sso_profile
 from tests.ios.fake_usbmuxd import fake_device
 
 ORG = f"""org_url: https://acme.okta.com
@@ -68,6 +68,11 @@ class Case:
             "profiles": lambda: mdm_profile_list_answer(self.device),
         }
         return [_plist(self.tmp / f"{name}.plist", built[name]()) for name in answers]
+
+    def sso_profile(self, extension_data: dict[str, Any], name: str = "okta-sso.mobileconfig") -> Path:
+        """The device's own SSO extension profile as the MDM holds it, with this extension data."""
+        installed = next(p for p in self.device.profiles if p.sso_extension is not None)
+        return self.file(name, sso_profile(extension_data, identifier=installed.identifier))
 
     def file(self, name: str, data: bytes) -> Path:
         path = self.tmp / name

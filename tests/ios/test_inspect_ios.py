@@ -57,11 +57,8 @@ def test_user_installed_app_not_taken_over(tmp_path: Path, serve: Callable[..., 
     ws1 = WorkspaceOne(
         configuration={"managementHint": SECRET}, ios=IOSAppSettings(make_managed_if_user_installed=False)
     )
-    device = iphone(ws1, user_installed=True)
-    sso = next(p for p in device.profiles if p.sso_extension is not None)
-    case = Case(tmp_path, serve, device)
-    profile = case.file("okta-sso.mobileconfig", sso_profile({}, identifier=sso.identifier))
-    result = case.inspect(*case.apple("apps", "config", "profiles"), profile)
+    case = Case(tmp_path, serve, iphone(ws1, user_installed=True))
+    result = case.inspect(*case.apple("apps", "config", "profiles"), case.sso_profile({}))
     assert result.code == 1, result.err
     data = _verdict(result)
     assert (data["verdict"]["managed"], data["verdict"]["reason"]) == (False, "app_not_managed")
@@ -69,11 +66,8 @@ def test_user_installed_app_not_taken_over(tmp_path: Path, serve: Callable[..., 
 
 
 def test_hint_only_in_the_sso_extension_with_its_profile(tmp_path: Path, serve: Callable[..., Any]) -> None:
-    device = iphone(WorkspaceOne(configuration={"OktaVerify.OrgUrl": "https://acme.okta.com"}))
-    sso = next(p for p in device.profiles if p.sso_extension is not None)
-    case = Case(tmp_path, serve, device)
-    profile = case.file("okta-sso.mobileconfig", sso_profile({"managementHint": SECRET}, identifier=sso.identifier))
-    result = case.inspect(*case.apple("apps", "config", "profiles"), profile)
+    case = Case(tmp_path, serve, iphone(WorkspaceOne(configuration={"OktaVerify.OrgUrl": "https://acme.okta.com"})))
+    result = case.inspect(*case.apple("apps", "config", "profiles"), case.sso_profile({"managementHint": SECRET}))
     assert result.code == 0, result.err
     data = _verdict(result)
     assert data["verdict"]["reason"] == "managed"
@@ -106,11 +100,8 @@ def test_declarative_management_cannot_be_told(tmp_path: Path, serve: Callable[.
 
 def test_user_enrollment(tmp_path: Path, serve: Callable[..., Any]) -> None:
     ws1 = WorkspaceOne(configuration={"managementHint": SECRET}, user_enrollment=True)
-    device = iphone(ws1, user_installed=True)
-    sso = next(p for p in device.profiles if p.sso_extension is not None)
-    case = Case(tmp_path, serve, device)
-    profile = case.file("okta-sso.mobileconfig", sso_profile({}, identifier=sso.identifier))
-    result = case.inspect(*case.apple("apps", "config", "profiles"), profile)
+    case = Case(tmp_path, serve, iphone(ws1, user_installed=True))
+    result = case.inspect(*case.apple("apps", "config", "profiles"), case.sso_profile({}))
     assert result.code == 1, result.err
     data = _verdict(result)
     assert data["verdict"]["reason"] == "app_not_managed"
