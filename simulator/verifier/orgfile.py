@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -106,7 +106,8 @@ def _fields_at(loc: tuple[str | int, ...]) -> list[str]:
         if isinstance(part, int):
             continue
         annotation = model.model_fields[str(part)].annotation if str(part) in model.model_fields else None
-        inner = getattr(annotation, "__args__", (annotation,))[0] if annotation is not None else None
+        args = get_args(annotation)
+        inner = args[0] if args else annotation
         if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
             return []
         model = inner
