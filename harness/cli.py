@@ -2,7 +2,7 @@
 
 Exit codes: 0 every expectation met / device managed; 1 some case failed / device not managed;
 2 bad input or unusable source (one line naming the file, line or source; ``--debug`` adds the
-traceback). Ctrl-C writes the reports of what finished and exits 130.
+traceback). Ctrl-C writes the reports of what finished and exits 130 (SIGTERM: 143).
 """
 
 from __future__ import annotations
@@ -122,13 +122,33 @@ def run(
     ] = None,
     matrix: Annotated[Path | None, typer.Option(metavar="FILE", help="Device matrix file (YAML).")] = None,
     shard: Annotated[str | None, typer.Option(metavar="K/N", help="Run only shard K of N, e.g. 2/4.")] = None,
-    workers: Annotated[int, typer.Option(min=1, metavar="N", help="Worker processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Worker processes: at most one per CPU and per case, and none for a plan under 2,000 cases "
+            "(one process is faster there) unless --force-workers.",
+        ),
+    ] = 1,
+    force_workers: Annotated[
+        bool, typer.Option("--force-workers", help="Start exactly --workers processes, whatever the plan or CPUs.")
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            min=0, metavar="S", help="Seconds a case may take before it is stopped as an error case (0: no limit)."
+        ),
+    ] = 60.0,
     json_path: Annotated[
-        Path | None, typer.Option("--json", metavar="FILE", help="Write the JSON report here.")
+        Path | None, typer.Option("--json", metavar="FILE", help="Write the JSON report here ('-': standard output).")
     ] = None,
-    junit: Annotated[Path | None, typer.Option(metavar="FILE", help="Write a JUnit XML report here.")] = None,
+    junit: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write a JUnit XML report here ('-': standard output).")
+    ] = None,
     html: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Write the HTML device x scenario grid here.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Write the HTML device x scenario grid here ('-': standard output)."),
     ] = None,
     seed: Annotated[
         int | None, typer.Option(metavar="N", help="Seed for identities, keys and secrets (default: random, printed).")
@@ -138,8 +158,6 @@ def run(
 ) -> None:
     """Run attestation scenarios and report whether every expectation was met."""
     import secrets
-
-    from rich.console import Console
 
     from harness import runner, snapshots
     from harness.matrix import MatrixDevice, SourceDevice, load_matrix, parse_shard, source_device
@@ -154,19 +172,33 @@ def run(
     files = runner.collect(paths or [])
     plan = runner.plan(files, org=org_spec, matrix=devices or None, shard_of=shard_of)
     seed = seed if seed is not None else secrets.randbelow(2**31)
-    console = Console(highlight=False)
+    console = _summary_console(json_path, junit, html)
     terminal = TerminalReporter(console, verbose=verbose)
-    terminal.set_total(len(plan.cases) + len(plan.load_errors))
+    terminal.set_total(plan.planned)
     reporters: list[Reporter] = [terminal]
     reporters += [JsonReporter(json_path)] if json_path else []
     reporters += [JUnitReporter(junit)] if junit else []
     reporters += [HtmlReporter(html)] if html else []
+    workers = runner.effective_workers(workers, len(plan.cases), force=force_workers)
     try:
-        summary = runner.run(plan, reporters, seed=seed, workers=workers, shard_label=shard)
-    except KeyboardInterrupt:
+        summary = runner.run(plan, reporters, seed=seed, workers=workers, shard_label=shard, timeout=timeout or None)
+    except KeyboardInterrupt as exc:
         console.print("[yellow]interrupted: reports hold the cases that finished[/]")
-        raise typer.Exit(130) from None
+        raise typer.Exit(getattr(exc, "exit_code", 130)) from None
     raise typer.Exit(0 if summary.ok else 1)
+
+
+def _summary_console(*reports: Path | None) -> Console:
+    """The terminal summary's console: stderr when a report goes to standard output (``-``),
+    which can carry one report only (two would be one unparseable stream)."""
+    from rich.console import Console
+
+    from harness.report.atomic import is_stdout
+
+    on_stdout = [path for path in reports if path is not None and is_stdout(path)]
+    if len(on_stdout) > 1:
+        raise InputError("only one report can be written to standard output ('-')")
+    return Console(highlight=False, stderr=bool(on_stdout))
 
 
 @app.command()
@@ -338,15 +370,31 @@ def report_merge(
     files: Annotated[
         list[Path], typer.Argument(metavar="FILE", help="JSON reports of the shards.", show_default=False)
     ],
-    out: Annotated[Path, typer.Option("-o", "--output", metavar="FILE", help="Merged JSON report.")],
+    out: Annotated[
+        Path, typer.Option("-o", "--output", metavar="FILE", help="Merged JSON report ('-': standard output).")
+    ],
+    junit: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Also write the merged JUnit XML report here.")
+    ] = None,
+    html: Annotated[Path | None, typer.Option(metavar="FILE", help="Also write the merged HTML grid here.")] = None,
+    allow_partial: Annotated[
+        bool, typer.Option("--allow-partial", help="Merge an incomplete set of shards (marked partial).")
+    ] = False,
 ) -> None:
-    """Merge the JSON reports of sharded runs into one."""
-    from harness.report.merge import merge_json_reports
+    """Merge the JSON reports of the shards of one run (same seed, catalog and shard count)."""
+    from harness.report import HtmlReporter, JsonReporter, JUnitReporter, Reporter, merge_reports
 
-    summary = merge_json_reports(list(files), out)
-    typer.echo(
+    console = _summary_console(out, junit, html)
+    reporters: list[Reporter] = [JsonReporter(out)]
+    reporters += [JUnitReporter(junit)] if junit else []
+    reporters += [HtmlReporter(html)] if html else []
+    summary = merge_reports(list(files), reporters, allow_partial=allow_partial)
+    partial = " (partial)" if summary.partial else ""
+    console.print(
         f"{summary.total} cases: {summary.passed} passed, {summary.failed} failed, "
-        f"{summary.errors} errors, {summary.skipped} skipped -> {out}"
+        f"{summary.errors} errors, {summary.skipped} skipped{partial} -> {out}",
+        soft_wrap=True,
+        markup=False,
     )
     raise typer.Exit(0 if summary.ok else 1)
 

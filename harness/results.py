@@ -102,6 +102,15 @@ class CaseResult:
 
 @dataclass(slots=True)
 class Summary:
+    """Counts of the cases that ran, and what a reader needs to know the run was not whole.
+
+    ``total`` and the outcome counts are the contract's (DESIGN.md §2) and count the cases a
+    report holds. ``planned`` is how many cases the run was to have (``total < planned`` when it
+    stopped early), ``deselected`` how many scenarios the matrix had no device for (pytest's
+    word), ``interrupted`` whether it stopped before its end (Ctrl-C, SIGTERM, or a report that
+    could not be written), and ``partial`` whether a merged report lacks some shards.
+    """
+
     total: int = 0
     passed: int = 0
     failed: int = 0
@@ -109,6 +118,10 @@ class Summary:
     skipped: int = 0
     flaky: int = 0
     duration_s: float = 0.0
+    planned: int = 0
+    deselected: int = 0
+    interrupted: bool = False
+    partial: bool = False
 
     def count(self, outcome: CaseOutcome) -> None:
         self.total += 1
@@ -132,6 +145,15 @@ class Summary:
         data["duration_s"] = round(self.duration_s, 3)
         return data
 
+    def received(self, run: Summary) -> None:
+        """Take the run-level facts of ``run`` (duration, planned, deselected, interrupted,
+        partial) into these counts of the cases a reporter received."""
+        self.duration_s = run.duration_s
+        self.planned = run.planned
+        self.deselected = run.deselected
+        self.interrupted = run.interrupted
+        self.partial = run.partial
+
 
 @dataclass(slots=True)
 class RunInfo:
@@ -140,4 +162,12 @@ class RunInfo:
     seed: int
     started_at: str
     command: str = "attestlab run"
+    #: ``K/N`` of a sharded run.
     shard: str | None = None
+    #: Fingerprint of what the run was made of (scenario files and matrix devices), so that
+    #: ``report merge`` can tell shards of one run from shards of different runs.
+    catalog: str | None = None
+    #: Worker processes the run used.
+    workers: int = 1
+    #: A merged report's shards that were not there (``report merge --allow-partial``).
+    missing_shards: list[str] = field(default_factory=list)

@@ -1,20 +1,20 @@
 """Run scenarios over devices: collect, expand, shard, execute (in-process or a process pool), report.
 
 Results stream: each finished case goes straight to the reporters and is dropped, so memory does
-not grow with the size of the run. Workers receive the loaded scenarios once (pool initializer)
-and then only (scenario, device) indices, which keeps the per-case overhead of ``--workers`` to a
-pickled :class:`~harness.results.CaseResult` coming back.
+not grow with the size of the run. Workers (:mod:`harness.pool`) receive the loaded scenarios
+once and then only (scenario, device) indices, which keeps the per-case overhead of ``--workers``
+to a pickled :class:`~harness.results.CaseResult` coming back. How a run stops (Ctrl-C, SIGTERM,
+case deadlines) is :mod:`harness.interrupts`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import hashlib
+import itertools
 import os
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +22,13 @@ from pathlib import Path
 from harness import snapshots
 from harness.bundled import catalog_dir
 from harness.errors import InputError
+from harness.interrupts import DEFAULT_CASE_TIMEOUT, CaseDeadline, Interrupts, case_deadline
 from harness.matrix import CaseDevice, MatrixDevice, SourceDevice, shard
+from harness.pool import WorkerPool
 from harness.report import Reporter
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
-from harness.scenarios.execute import case_id, run_case, scenario_sources
-from harness.scenarios.loader import load_scenario
+from harness.scenarios.execute import case_id, new_result, run_case, scenario_sources
+from harness.scenarios.loader import parse_scenario, read_scenario_doc
 from harness.scenarios.model import Scenario
 from simulator.errors import AttestlabError
 from simulator.verifier.orgfile import OrgSpec
@@ -43,17 +45,28 @@ def bundled_catalog() -> Path:
     return path
 
 
-def collect(paths: Sequence[str | Path]) -> dict[Path, str]:
-    """Scenario files under the given files/folders (``*.yaml``/``*.yml``), sorted, no duplicates,
-    each with its name relative to the folder it was found in (what reports group by)."""
-    found: dict[Path, str] = {}
+class Collection(dict[Path, str]):
+    """Scenario files to load, each with its name relative to the folder it was found in (what
+    reports group by); ``found_in_folder`` are those met walking a folder rather than named."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found_in_folder: set[Path] = set()
+
+
+def collect(paths: Sequence[str | Path]) -> Collection:
+    """Scenario files under the given files/folders (``*.yaml``/``*.yml``), sorted, no duplicates."""
+    found = Collection()
     for raw in paths or [bundled_catalog()]:
         path = Path(raw)
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
-                found.setdefault(file, file.relative_to(path).as_posix())
+                if file not in found:
+                    found[file] = file.relative_to(path).as_posix()
+                    found.found_in_folder.add(file)
         elif path.is_file():
             found.setdefault(path, path.name)
+            found.found_in_folder.discard(path)  # named explicitly: a scenario, whatever it holds
         else:
             raise InputError(f"{path}: no such scenario file or folder")
     if not found:
@@ -61,14 +74,70 @@ def collect(paths: Sequence[str | Path]) -> dict[Path, str]:
     return found
 
 
+def companion_kind(data: object) -> str | None:
+    """``"org file"`` or ``"matrix file"`` when a YAML document found next to scenarios is one.
+
+    The rule (docs/scenarios.md): a mapping with ``org_url`` is an org file, a non-empty mapping
+    whose keys are only ``devices``/``cross`` a matrix file. Anything else, including a file
+    that does not parse, is a scenario, so that a broken scenario is an ``error`` case and never
+    skipped.
+    """
+    if not isinstance(data, dict) or not data:
+        return None
+    if "org_url" in data:
+        return "org file"
+    if set(data) <= {"devices", "cross"}:
+        return "matrix file"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The cases of a run: loaded scenarios, matrix devices, and (scenario, device) index pairs."""
+    """The cases of a run: loaded scenarios, matrix devices, and (scenario, device) index pairs.
+
+    ``deselected`` counts the scenarios left out because the matrix has no device of their
+    platform; ``fingerprint`` identifies what the whole run is made of (before sharding), and
+    ``companions`` the org and matrix files met among the scenarios and left alone.
+    """
 
     scenarios: list[Scenario]
     devices: list[CaseDevice]
     cases: list[tuple[int, int]]
     load_errors: list[CaseResult]
+    deselected: int = 0
+    fingerprint: str = ""
+    companions: tuple[Path, ...] = ()
+
+    @property
+    def planned(self) -> int:
+        return len(self.cases) + len(self.load_errors)
+
+
+def _load_error(file: Path, rel: str, message: str) -> CaseResult:
+    return CaseResult(f"{file.stem}[load]", file.stem, "-", CaseOutcome.ERROR, message=message, file=rel)
+
+
+def _load(file: Path, in_folder: bool, org: OrgSpec | None) -> Scenario | None:
+    """The scenario in ``file``; None for an org or matrix file met walking a folder."""
+    doc = read_scenario_doc(file)
+    if in_folder and companion_kind(doc.data) is not None:
+        return None
+    return parse_scenario(doc, file, org_override=org)
+
+
+def _fingerprint(scenarios: list[Scenario], errors: list[CaseResult], devices: Sequence[CaseDevice]) -> str:
+    """A digest of the scenario files' names and bytes and the matrix devices: equal for every
+    shard of one run, different when a scenario, the catalog or the matrix changed."""
+    digest = hashlib.sha256()
+    for scenario in scenarios:
+        digest.update(f"{scenario.rel}\0{scenario.name}\0".encode(errors="surrogatepass"))
+        with contextlib.suppress(OSError):
+            digest.update(hashlib.sha256(Path(scenario.path).read_bytes()).digest())
+    for error in errors:
+        digest.update(f"{error.file}\0{error.message}\0".encode(errors="surrogatepass"))
+    for device in devices:
+        digest.update(f"{device.label if device else '-'}\0".encode(errors="surrogatepass"))
+    return "sha256:" + digest.hexdigest()[:16]
 
 
 def plan(
@@ -78,18 +147,33 @@ def plan(
     matrix: Sequence[MatrixDevice | SourceDevice] | None = None,
     shard_of: tuple[int, int] | None = None,
 ) -> Plan:
-    """Load every file (a file that fails to load is an error case, unless it is the only one)."""
+    """Load every file (a file that fails to load is an error case, unless it is the only one;
+    so is a second scenario of the same name, which would make case ids collide)."""
+    in_folder: set[Path] = getattr(files, "found_in_folder", set())
     scenarios: list[Scenario] = []
     errors: list[CaseResult] = []
+    companions: list[Path] = []
+    names: dict[str, str] = {}
     for file in files:
         try:
-            scenarios.append(replace(load_scenario(file, org_override=org), rel=files[file]))
+            scenario = _load(file, file in in_folder, org)
         except AttestlabError as exc:
             if len(files) == 1:
                 raise
+            errors.append(_load_error(file, files[file], str(exc)))
+            continue
+        if scenario is None:
+            companions.append(file)
+            continue
+        first = names.setdefault(scenario.name, str(file))
+        if first != str(file):
             errors.append(
-                CaseResult(f"{file.stem}[load]", file.stem, "-", CaseOutcome.ERROR, message=str(exc), file=files[file])
+                _load_error(file, files[file], f"{file}: scenario name {scenario.name!r} is also the name in {first}")
             )
+            continue
+        scenarios.append(replace(scenario, rel=files[file]))
+    if not scenarios and not errors:
+        raise InputError(f"no scenario among {', '.join(map(str, files))} (only org or matrix files)")
     # Index 0 is "the scenario's own device": the only one without a matrix, and the only one a
     # scenario reading its device from a capture runs on.
     devices: list[CaseDevice] = [None, *(matrix or [])]
@@ -100,94 +184,149 @@ def plan(
         if (device is None) == (not matrix or scenario.device.source is not None)
         and (device is None or device.platform is scenario.platform)
     ]
+    deselected = len(scenarios) - len({si for si, _ in cases})
+    fingerprint = _fingerprint(scenarios, errors, devices)
     if shard_of is not None:
         index, total = shard_of
         cases = shard(cases, index, total, key=lambda c: case_id(scenarios[c[0]], devices[c[1]]))
         errors = shard(errors, index, total, key=lambda e: e.id)
-    return Plan(scenarios, devices, cases, errors)
+    return Plan(scenarios, devices, cases, errors, deselected, fingerprint, tuple(companions))
 
 
-# -- workers -------------------------------------------------------------------------------------
+# -- running -------------------------------------------------------------------------------------
 
-_worker_plan: Plan | None = None
-_worker_seed = 0
-
-
-def _init_worker(p: Plan, seed: int) -> None:
-    global _worker_plan, _worker_seed
-    _worker_plan, _worker_seed = p, seed
+#: Below this many cases one process is faster than two (process start-up and warm-up cost more
+#: than they save), so ``--workers`` starts workers only for bigger plans unless forced
+#: (measured with benchmarks/bench_run.py: see docs/design-notes.md, "Workers").
+MIN_CASES_FOR_WORKERS = 2000
 
 
-def _run_chunk(chunk: list[tuple[int, int]]) -> list[CaseResult]:
-    assert _worker_plan is not None
-    p = _worker_plan
-    return [run_case(p.scenarios[si], p.devices[di], _worker_seed) for si, di in chunk]
-
-
-def _chunks(cases: list[tuple[int, int]], size: int) -> Iterator[list[tuple[int, int]]]:
-    for i in range(0, len(cases), size):
-        yield cases[i : i + size]
-
-
-def execute(p: Plan, *, seed: int, workers: int = 1) -> Iterator[CaseResult]:
-    """Yield case results as they finish (load errors first)."""
-    yield from p.load_errors
-    if workers <= 1 or len(p.cases) < 2:
-        for si, di in p.cases:
-            yield run_case(p.scenarios[si], p.devices[di], seed)
-        return
-    snapshots.prefetch(scenario_sources(p.scenarios))  # read once, before the workers fork
-    chunk = max(1, min(64, len(p.cases) // (workers * 8) or 1))
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(p, seed))
+def cpu_count() -> int:
+    """CPUs this process may run on (the affinity mask, as a container or ``taskset`` sets it)."""
     try:
-        for results in pool.imap_unordered(_run_chunk, _chunks(p.cases, chunk)):
-            yield from results
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
-@contextlib.contextmanager
-def _interrupts_between_cases() -> Iterator[Callable[[], bool]]:
-    """Take Ctrl-C only between cases, never while a reporter is half-way through writing one.
+def effective_workers(requested: int, cases: int, *, force: bool = False) -> int:
+    """How many worker processes to start for ``cases`` cases when ``requested`` were asked for.
 
-    SIGINT just sets a flag the run loop checks after each case (a KeyboardInterrupt raised in
-    the middle of ``add`` left a report with half an entry). Pool workers forked meanwhile
-    inherit the handler, so they finish quietly and are terminated. Outside the main thread
-    signals cannot be handled, and the default behaviour stays.
+    Never more than there are cases. Unless ``force``: never more than the CPUs (64 workers on
+    12 cases took 15x longer than one), and none for a plan under :data:`MIN_CASES_FOR_WORKERS`.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
-        return
-    received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    workers = min(requested, cases)
+    if not force:
+        workers = min(workers, cpu_count()) if cases >= MIN_CASES_FOR_WORKERS else 1
+    return max(1, workers)
+
+
+def run_one(p: Plan, case: tuple[int, int], seed: int, timeout: float | None) -> CaseResult:
+    """One case under its deadline (an ``error`` case when it passes)."""
+    scenario, device = p.scenarios[case[0]], p.devices[case[1]]
+    started = time.perf_counter()
     try:
-        yield lambda: bool(received)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        with case_deadline(timeout):
+            return run_case(scenario, device, seed)
+    except CaseDeadline:
+        result = new_result(
+            scenario, device, CaseOutcome.ERROR, f"case did not finish within its deadline of {timeout:g}s (--timeout)"
+        )
+        result.duration_s = time.perf_counter() - started
+        return result
+
+
+def lost_case(p: Plan, case: tuple[int, int], why: str) -> CaseResult:
+    return new_result(p.scenarios[case[0]], p.devices[case[1]], CaseOutcome.ERROR, why)
+
+
+def execute(
+    p: Plan, *, seed: int, workers: int = 1, timeout: float | None = DEFAULT_CASE_TIMEOUT
+) -> Iterator[CaseResult]:
+    """Yield case results as they finish (load errors first), in this process or in ``workers``
+    worker processes. With workers, the first case runs here before they start: they are forked
+    from a process that has imported and warmed up everything a case needs."""
+    yield from p.load_errors
+    cases = iter(p.cases)
+    if workers > 1:
+        for case in itertools.islice(cases, 1):
+            yield run_one(p, case, seed, timeout)
+        rest = list(cases)
+        snapshots.prefetch(scenario_sources(p.scenarios))  # read once, before the workers fork
+        chunk = max(1, min(64, len(rest) // (workers * 8)))
+        pool = WorkerPool(
+            p, rest, seed=seed, workers=workers, timeout=timeout, run_one=run_one, lost=lost_case, chunk=chunk
+        )
+        yield from pool.results()
+        return
+    for case in cases:
+        yield run_one(p, case, seed, timeout)
+
+
+def _finish(reporters: Sequence[Reporter], summary: Summary, broken: Reporter | None) -> AttestlabError | None:
+    """Finish every reporter (one that fails does not stop the others); the first error."""
+    first: AttestlabError | None = None
+    for reporter in reporters:
+        if reporter is broken:
+            reporter.discard()
+            continue
+        try:
+            reporter.finish(summary)
+        except AttestlabError as exc:
+            reporter.discard()
+            first = first or exc
+    return first
 
 
 def run(
-    p: Plan, reporters: Sequence[Reporter], *, seed: int, workers: int = 1, shard_label: str | None = None
+    p: Plan,
+    reporters: Sequence[Reporter],
+    *,
+    seed: int,
+    workers: int = 1,
+    shard_label: str | None = None,
+    timeout: float | None = DEFAULT_CASE_TIMEOUT,
 ) -> Summary:
-    """Execute a plan into the reporters; reports are finished even on Ctrl-C (then re-raised)."""
-    summary = Summary()
+    """Execute a plan into the reporters with ``workers`` processes (as given: see
+    :func:`effective_workers`). Reports are finished whatever happens: after Ctrl-C or SIGTERM
+    (then :class:`RunInterrupted` is raised), and when one report cannot be written (its error
+    is raised once the others are written)."""
+    summary = Summary(planned=p.planned, deselected=p.deselected)
     started = time.perf_counter()
-    info = RunInfo(seed=seed, started_at=datetime.now(UTC).isoformat(timespec="seconds"), shard=shard_label)
-    for reporter in reporters:
-        reporter.start(info)
+    info = RunInfo(
+        seed=seed,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        shard=shard_label,
+        catalog=p.fingerprint,
+        workers=workers,
+    )
+    opened: list[Reporter] = []
     try:
-        with _interrupts_between_cases() as interrupted:
-            for result in execute(p, seed=seed, workers=workers):
-                summary.count(result.outcome)
-                for reporter in reporters:
-                    reporter.add(result)
-                if interrupted():
-                    raise KeyboardInterrupt
-    finally:
-        summary.duration_s = time.perf_counter() - started
         for reporter in reporters:
-            reporter.finish(summary)
+            reporter.start(info)
+            opened.append(reporter)
+    except BaseException:
+        for reporter in opened:
+            reporter.discard()
+        raise
+    broken: Reporter | None = None
+    with Interrupts(immediate=workers > 1) as interrupts:
+        try:
+            for result in execute(p, seed=seed, workers=workers, timeout=timeout):
+                summary.count(result.outcome)
+                with interrupts.held():
+                    for reporter in reporters:
+                        broken = reporter
+                        reporter.add(result)
+                    broken = None
+                interrupts.check()
+        except BaseException:
+            summary.interrupted = True
+            raise
+        finally:
+            summary.duration_s = time.perf_counter() - started
+            with interrupts.held():
+                error = _finish(reporters, summary, broken)
+        if error is not None:
+            raise error
     return summary

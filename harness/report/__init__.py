@@ -16,7 +16,7 @@ from typing import Protocol
 from harness.report.html import HtmlReporter
 from harness.report.json_report import JsonReporter
 from harness.report.junit import JUnitReporter
-from harness.report.merge import merge_json_reports
+from harness.report.merge import merge_json_reports, merge_reports
 from harness.report.terminal import TerminalReporter
 from harness.results import CaseResult, RunInfo, Summary
 
@@ -27,6 +27,7 @@ __all__ = [
     "Reporter",
     "TerminalReporter",
     "merge_json_reports",
+    "merge_reports",
 ]
 
 
@@ -41,3 +42,7 @@ class Reporter(Protocol):
 
     def finish(self, summary: Summary) -> None:
         """The run ended, completely or not; write what was received."""
+
+    def discard(self) -> None:
+        """Abandon the report (another failed to start, or this one failed to write): whatever
+        was at the target stays as it was."""

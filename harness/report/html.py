@@ -17,14 +17,13 @@ only the grid's small cells (outcome, reason, hover text, anchor) stay in memory
 
 from __future__ import annotations
 
-import shutil
 from collections import defaultdict
 from html import escape
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from harness.report.atomic import AtomicFile, scratch_file
+from harness.report.atomic import Output, open_report, scratch_file
 from harness.report.text import mismatch_lines, printable, step_label
 from harness.results import CaseOutcome, CaseResult, RunInfo, StepResult, Summary
 
@@ -56,13 +55,15 @@ table.grid{border-collapse:collapse}
 details.case{margin:.3em 0;border-left:4px solid #bbb;padding-left:.6em}
 details.case:target{outline:2px solid #1a1a1a}
 .steps .mismatch{color:#900}
+.incomplete{background:#f3c58a;padding:.4em .6em;border-radius:3px}
 """
 
 
 class _Open(NamedTuple):
-    """What :meth:`HtmlReporter.start` opened: the details scratch file, and the run."""
+    """What :meth:`HtmlReporter.start` opened: the page, the details scratch file, and the run."""
 
-    details: IO[str]
+    page: Output
+    details: Output
     info: RunInfo
 
 
@@ -173,7 +174,8 @@ class HtmlReporter:
         self._counts = Summary()
 
     def start(self, info: RunInfo) -> None:
-        self._open = _Open(scratch_file(self.path), info)
+        page = open_report(self.path)
+        self._open = _Open(page, scratch_file(page), info)
 
     def add(self, case: CaseResult) -> None:
         details = self._started().details
@@ -187,16 +189,14 @@ class HtmlReporter:
 
     def finish(self, summary: Summary) -> None:
         """Write the page: counts of the cases received, the run's duration, grid, details."""
-        details, info = self._started()
-        self._counts.duration_s = summary.duration_s
-        with AtomicFile(self.path) as out:
+        out, details, info = self._started()
+        self._counts.received(summary)
+        with details, out:
             out.write(self._head(info))
             self._write_table(out)
             out.write("<h2>Cases</h2>\n")
-            details.seek(0)
-            shutil.copyfileobj(details, out)
+            out.copy_from(details)
             out.write("</body>\n</html>\n")
-        details.close()
 
     def _head(self, info: RunInfo) -> str:
         counts = self._counts
@@ -216,11 +216,26 @@ class HtmlReporter:
             f"<title>{_e(info.command)} — {counts.total} cases</title>\n"
             f"<style>{_STYLE}</style>\n</head>\n<body>\n<h1>{_e(info.command)}</h1>\n"
             f'<p class="counts"><span>{counts.total} cases</span>{tally}'
+            f"{f'<span>{counts.deselected} deselected</span>' if counts.deselected else ''}"
             f"<span>in {counts.duration_s:.2f}s</span></p>\n"
             f"<p>started {_e(info.started_at)} · seed {info.seed}{shard}</p>\n"
+            f"{self._incomplete()}"
         )
 
-    def _write_table(self, out: IO[str]) -> None:
+    def _incomplete(self) -> str:
+        """A banner when the page does not hold the whole run: stopped early, or shards missing."""
+        counts = self._counts
+        banners = []
+        if counts.interrupted:
+            banners.append(
+                f"<strong>Interrupted</strong>: {counts.total} of {counts.planned} planned cases ran; "
+                "the others are not in this report."
+            )
+        if counts.partial:
+            banners.append("<strong>Partial</strong>: merged without some shards of the run.")
+        return "".join(f'<p class="incomplete">{banner}</p>\n' for banner in banners)
+
+    def _write_table(self, out: Output) -> None:
         """The grid, row by row (a 10,000-cell table is never built as one string)."""
         devices = sorted(self._devices)
         if not devices:
@@ -239,6 +254,11 @@ class HtmlReporter:
             cells = "".join(_td(scenario, file, device, row.get(device, [])) for device in devices)
             out.write(f'<tr><th scope="row" title="{_e(file)}">{_e(scenario)}</th>{cells}</tr>\n')
         out.write("</tbody>\n</table>\n")
+
+    def discard(self) -> None:
+        if self._open is not None:
+            self._open.page.discard()
+            self._open.details.discard()
 
     def _started(self) -> _Open:
         if self._open is None:

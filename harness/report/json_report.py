@@ -17,26 +17,27 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from harness.report.atomic import AtomicFile
+from harness.report.atomic import Output, open_report
 from harness.results import CaseResult, RunInfo, Summary
 
 
 class JsonReporter:
-    """Streams a run into the JSON report at ``path`` (replaced atomically at :meth:`finish`)."""
+    """Streams a run into the JSON report at ``path`` (see :func:`open_report`: a file is
+    replaced atomically at :meth:`finish`; ``-`` streams to standard output)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._out: AtomicFile | None = None
+        self._out: Output | None = None
         self._counts = Summary()
 
     def start(self, info: RunInfo) -> None:
-        self._out = AtomicFile(self.path)
-        self._out.stream.write(f'{{"run": {json.dumps(asdict(info))},\n"cases": [')
+        self._out = open_report(self.path)
+        self._out.write(f'{{"run": {json.dumps(asdict(info))},\n"cases": [')
 
     def add(self, case: CaseResult) -> None:
         out = self._started()
-        out.stream.write(",\n" if self._counts.total else "\n")
-        out.stream.write(json.dumps(case.to_json()))
+        out.write(",\n" if self._counts.total else "\n")
+        out.write(json.dumps(case.to_json()))
         self._counts.count(case.outcome)
 
     def finish(self, summary: Summary) -> None:
@@ -46,8 +47,8 @@ class JsonReporter:
         when the run was interrupted; ``summary`` supplies the run's wall-clock duration.
         """
         out = self._started()
-        self._counts.duration_s = summary.duration_s
-        out.stream.write(f'\n],\n"summary": {json.dumps(self._counts.to_json())}}}\n')
+        self._counts.received(summary)
+        out.write(f'\n],\n"summary": {json.dumps(self._counts.to_json())}}}\n')
         out.commit()
 
     def discard(self) -> None:
@@ -58,7 +59,7 @@ class JsonReporter:
         if self._out is not None:
             self._out.discard()
 
-    def _started(self) -> AtomicFile:
+    def _started(self) -> Output:
         if self._out is None:
             raise RuntimeError("JsonReporter.start() was not called")
         return self._out

@@ -28,13 +28,11 @@ into place. Each testcase is serialized by ElementTree (escaping) from :func:`pr
 
 from __future__ import annotations
 
-import shutil
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import IO
 
-from harness.report.atomic import AtomicFile, scratch_file
+from harness.report.atomic import Output, open_report, scratch_file
 from harness.report.text import mismatch_lines, printable, problem
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
 
@@ -88,7 +86,7 @@ class JUnitReporter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._body: IO[str] | None = None
+        self._out: tuple[Output, Output] | None = None  # the report, and the testcases' scratch
         self._properties: dict[str, str] = {}
         self._timestamp = ""
         self._counts = Summary()
@@ -98,17 +96,28 @@ class JUnitReporter:
         self._properties = {"command": info.command, "seed": str(info.seed)}
         if info.shard is not None:
             self._properties["shard"] = info.shard
-        self._body = scratch_file(self.path)
+        if info.catalog is not None:
+            self._properties["catalog"] = info.catalog
+        out = open_report(self.path)
+        self._out = (out, scratch_file(out))
 
     def add(self, case: CaseResult) -> None:
-        body = self._started()
+        body = self._started()[1]
         body.write(f"    {ET.tostring(_testcase(case), encoding='unicode')}\n")
         self._counts.count(case.outcome)
 
     def finish(self, summary: Summary) -> None:
         """Write the file with the counts of the cases received and the run's duration."""
-        body = self._started()
+        out, body = self._started()
         counts = self._counts
+        counts.received(summary)
+        self._properties.update(
+            planned=str(summary.planned),
+            deselected=str(summary.deselected),
+            interrupted="true" if summary.interrupted else "false",
+        )
+        if summary.partial:
+            self._properties["partial"] = "true"
         totals = {
             "tests": str(counts.total),
             "failures": str(counts.failed),
@@ -131,14 +140,17 @@ class JUnitReporter:
             ET.SubElement(properties, "property", {"name": name, "value": printable(value)})
         # Serialize the empty suite and split it open to slip the streamed testcases inside.
         head, _, tail = ET.tostring(suites, encoding="unicode").rpartition("</testsuite>")
-        with AtomicFile(self.path) as out:
+        with body, out:
             out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n{head}\n')
-            body.seek(0)
-            shutil.copyfileobj(body, out)
+            out.copy_from(body)
             out.write(f"  </testsuite>{tail}\n")
-        body.close()
 
-    def _started(self) -> IO[str]:
-        if self._body is None:
+    def discard(self) -> None:
+        if self._out is not None:
+            for output in self._out:
+                output.discard()
+
+    def _started(self) -> tuple[Output, Output]:
+        if self._out is None:
             raise RuntimeError("JUnitReporter.start() was not called")
-        return self._body
+        return self._out

@@ -60,6 +60,7 @@ def totals(summary: Summary) -> str:
             (summary.skipped, "skipped"),
             (summary.flaky, "flaky"),
             (summary.errors, "error" if summary.errors == 1 else "errors"),
+            (summary.deselected, "deselected"),
         )
         if number
     ]
@@ -107,7 +108,8 @@ class TerminalReporter:
     def start(self, info: RunInfo) -> None:
         self.console.rule(Text(one_line(info.command)), characters="=")
         shard = f", shard {info.shard}" if info.shard else ""
-        self.console.print(Text(one_line(f"seed {info.seed}{shard}, started {info.started_at}")))
+        workers = f", {info.workers} workers" if info.workers > 1 else ""
+        self.console.print(Text(one_line(f"seed {info.seed}{shard}{workers}, started {info.started_at}")))
 
     def add(self, case: CaseResult) -> None:
         outcome = case.outcome
@@ -142,13 +144,18 @@ class TerminalReporter:
         self.console.print(self._line, soft_wrap=True)
         self._line, self._column = Text(), 0
 
+    def discard(self) -> None:
+        """Nothing to abandon: what was printed stays printed."""
+        if self._progress is not None:
+            self._progress.stop()
+
     def finish(self, summary: Summary) -> None:
         """The failure section and totals: counts of the cases received, the run's duration."""
         if self._progress is not None:
             self._progress.stop()
         if self._column:
             self._flush_line()
-        self._counts.duration_s = summary.duration_s
+        self._counts.received(summary)
         if self._failures:
             self.console.rule("short test summary info", characters="=")
             for outcome, case_id, reason in self._failures:
@@ -159,12 +166,9 @@ class TerminalReporter:
                     ),
                     soft_wrap=True,
                 )
-        if self._expected is not None and self._counts.total < self._expected:
-            self.console.print(
-                Text(
-                    f"!! run stopped after {self._counts.total} of {self._expected} cases !!",
-                    "yellow",
-                )
-            )
+        planned = max(self._counts.planned, self._expected or 0)
+        if self._counts.interrupted or self._counts.total < planned:
+            why = "interrupted" if self._counts.interrupted else "run stopped"
+            self.console.print(Text(f"!! {why}: {self._counts.total} of {planned} planned cases ran !!", "yellow"))
         colour = _totals_colour(self._counts)
         self.console.rule(Text(totals(self._counts), colour), characters="=", style=colour)

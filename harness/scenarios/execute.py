@@ -181,13 +181,24 @@ def provisioned_device(scenario: Scenario, rng: random.Random) -> AnyDevice:
     return case.device
 
 
+def new_result(scenario: Scenario, override: CaseDevice, outcome: CaseOutcome, message: str = "") -> CaseResult:
+    """The result of ``scenario`` on ``override`` before (or instead of) running it: the runner
+    also makes one for a case that passed its deadline or whose worker process was lost."""
+    return CaseResult(
+        case_id(scenario, override),
+        scenario.name,
+        device_label(scenario.device, override),
+        outcome,
+        message=message,
+        file=scenario.rel or scenario.path,
+        tags=list(scenario.tags),
+    )
+
+
 def run_case(scenario: Scenario, override: CaseDevice, seed: int) -> CaseResult:
     """Run ``scenario`` on one device; never raises (problems become an ``error`` case)."""
-    cid = case_id(scenario, override)
-    label = device_label(scenario.device, override)
-    result = CaseResult(
-        cid, scenario.name, label, CaseOutcome.PASSED, file=scenario.rel or scenario.path, tags=list(scenario.tags)
-    )
+    result = new_result(scenario, override, CaseOutcome.PASSED)
+    cid = result.id
     if scenario.skip:
         result.outcome, result.message = CaseOutcome.SKIPPED, scenario.skip
         return result

@@ -157,11 +157,16 @@ def looks_like_scenario(path: Path) -> bool:
 def load_scenario(path: str | Path, *, org_override: OrgSpec | None = None) -> Scenario:
     """Load one scenario file. ``org_override`` replaces its org (``attestlab run --org``)."""
     path = Path(path)
+    return parse_scenario(read_scenario_doc(path), path, org_override=org_override)
+
+
+def read_scenario_doc(path: Path) -> YamlDoc:
+    """The YAML document of a scenario file, before validation (the runner looks at it first to
+    tell scenarios from the org and matrix files kept next to them)."""
     try:
-        doc = read_yaml_file(path, what="scenario")
+        return read_yaml_file(path, what="scenario")
     except ConfigError as exc:
         raise InputError(str(exc)) from None
-    return parse_scenario(doc, path, org_override=org_override)
 
 
 def parse_scenario(doc: YamlDoc, path: Path, *, org_override: OrgSpec | None = None) -> Scenario:

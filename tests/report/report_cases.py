@@ -14,7 +14,7 @@ from harness.results import CaseOutcome, CaseResult, RunInfo, StepResult, Summar
 
 ODD = "Zürich ✓ <&\"'> nul\x00 bell\x07 \x1b[31mred[/] [bold]b[/bold] cr\rx \ud800 end"
 
-INFO = RunInfo(seed=42, started_at="2026-01-05T11:00:00+01:00", shard="1/2")
+INFO = RunInfo(seed=42, started_at="2026-01-05T11:00:00+01:00", shard="1/2", catalog="sha256:0123456789abcdef")
 
 HINT_MISMATCH = "reason: expected managed, got hint_mismatch"
 DECISION_MISMATCH = "decision: expected managed, got not_managed"
@@ -106,14 +106,15 @@ def make_cases() -> list[CaseResult]:
     ]
 
 
-def drive(reporter: Reporter, cases: Iterable[CaseResult], duration_s: float = 0.42) -> Summary:
+def drive(reporter: Reporter, cases: Iterable[CaseResult], duration_s: float = 0.42, info: RunInfo = INFO) -> Summary:
     """Run ``cases`` through ``reporter`` as the runner does; the summary given to ``finish``."""
     summary = Summary(duration_s=duration_s)
-    reporter.start(INFO)
+    reporter.start(info)
     try:
         for case in cases:
             reporter.add(case)
             summary.count(case.outcome)
     finally:
+        summary.planned = summary.total
         reporter.finish(summary)
     return summary

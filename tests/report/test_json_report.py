@@ -36,13 +36,25 @@ def test_report_follows_the_contract(tmp_path: Path) -> None:
         "skipped": 1,
         "flaky": 1,
         "duration_s": 1.5,
+        "planned": 6,
+        "deselected": 0,
+        "interrupted": False,
+        "partial": False,
     }
     for case in report["cases"]:
         assert case.keys() >= CASE_KEYS
         assert case["outcome"] in {"passed", "failed", "error", "skipped", "flaky"}
         for step in case["steps"]:
             assert step.keys() >= STEP_KEYS
-    assert report["run"] == {"seed": 42, "started_at": INFO.started_at, "command": "attestlab run", "shard": "1/2"}
+    assert report["run"] == {
+        "seed": 42,
+        "started_at": INFO.started_at,
+        "command": "attestlab run",
+        "shard": "1/2",
+        "catalog": INFO.catalog,
+        "workers": 1,
+        "missing_shards": [],
+    }
 
 
 def test_cases_round_trip_in_completion_order_with_odd_text(tmp_path: Path) -> None:

@@ -35,7 +35,15 @@ def test_one_suite_with_counts_time_and_timestamp(tmp_path: Path) -> None:
     assert suite.get("name") == "attestlab"
     assert suite.get("timestamp") == "2026-01-05T10:00:00"  # 11:00+01:00 in UTC, no zone
     properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
-    assert properties == {"command": "attestlab run", "seed": "42", "shard": "1/2"}
+    assert properties == {
+        "command": "attestlab run",
+        "seed": "42",
+        "shard": "1/2",
+        "catalog": "sha256:0123456789abcdef",
+        "planned": "6",
+        "deselected": "0",
+        "interrupted": "false",
+    }
     assert len(suite.findall("testcase")) == 6
 
 

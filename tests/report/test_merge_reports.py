@@ -1,8 +1,10 @@
-"""``merge_json_reports``: shards written by the JSON reporter, merged, then loaded."""
+"""``merge_json_reports``: shards written by the JSON reporter, merged, then loaded; shards that
+are not one run (other seed, catalog or shard count, a shard twice or missing) are refused."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,21 +16,21 @@ from harness.report import merge as merge_module
 from harness.results import CaseResult, Summary
 
 
-def shard(path: Path, cases: list[CaseResult], duration_s: float) -> Path:
-    drive(JsonReporter(path), cases, duration_s=duration_s)
+def shard(path: Path, cases: list[CaseResult], duration_s: float, label: str = "1/2", **info: object) -> Path:
+    drive(JsonReporter(path), cases, duration_s=duration_s, info=replace(INFO, shard=label, **info))
     return path
 
 
 @pytest.fixture
 def shards(tmp_path: Path) -> list[Path]:
     cases = make_cases()
-    return [shard(tmp_path / "a.json", cases[:3], 2.0), shard(tmp_path / "b.json", cases[3:], 3.5)]
+    return [shard(tmp_path / "a.json", cases[:3], 2.0), shard(tmp_path / "b.json", cases[3:], 3.5, "2/2")]
 
 
 def test_merge_concatenates_recounts_and_takes_the_longest_shard(tmp_path: Path, shards: list[Path]) -> None:
     out = tmp_path / "merged.json"
     summary = merge_json_reports(shards, out)
-    assert summary == Summary(total=6, passed=1, failed=2, errors=1, skipped=1, flaky=1, duration_s=3.5)
+    assert summary == Summary(total=6, passed=1, failed=2, errors=1, skipped=1, flaky=1, duration_s=3.5, planned=6)
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["summary"] == summary.to_json()
     assert [CaseResult.from_json(case) for case in report["cases"]] == make_cases()
@@ -37,6 +39,9 @@ def test_merge_concatenates_recounts_and_takes_the_longest_shard(tmp_path: Path,
         "started_at": INFO.started_at,
         "command": "attestlab report merge",
         "shard": None,
+        "catalog": INFO.catalog,
+        "workers": 1,
+        "missing_shards": [],
     }
 
 
@@ -46,15 +51,57 @@ def test_merge_may_overwrite_one_of_its_inputs(shards: list[Path]) -> None:
 
 
 def test_duplicate_case_id_names_both_files(tmp_path: Path, shards: list[Path]) -> None:
-    again = shard(tmp_path / "c.json", make_cases()[1:2], 1.0)
+    again = shard(tmp_path / "c.json", make_cases()[1:2], 1.0, "2/2")  # overlaps a.json
     out = tmp_path / "merged.json"
     with pytest.raises(InputError) as caught:
-        merge_json_reports([*shards, again], out)
+        merge_json_reports([shards[0], again], out)
     message = str(caught.value)
     assert "'android/hint.yaml::pixel-8'" in message
     assert str(shards[0]) in message and str(again) in message
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json", "c.json"]
+
+
+@pytest.mark.parametrize(
+    ("label", "info", "expected"),
+    [
+        ("2/2", {"seed": 7}, r"are not shards of one run \(seed 42 vs 7\)"),
+        ("2/2", {"catalog": "sha256:ffff"}, r"\(catalog sha256:0123456789abcdef vs sha256:ffff\)"),
+        ("2/3", {}, r"\(shard count 2 vs 3\)"),
+        ("1/2", {}, r"shard 1/2 given twice: .*a\.json and .*c\.json"),
+        (None, {}, r"\(shard count 2 vs none \(a whole run\)\)"),
+    ],
+)
+def test_shards_of_different_runs_are_refused(
+    tmp_path: Path, shards: list[Path], label: str | None, info: dict[str, object], expected: str
+) -> None:
+    other = shard(tmp_path / "c.json", make_cases()[3:], 1.0, label, **info)  # type: ignore[arg-type]
+    out = tmp_path / "merged.json"
+    with pytest.raises(InputError, match=expected):
+        merge_json_reports([shards[0], other], out)
+    assert not out.exists()
+
+
+def test_an_incomplete_set_names_the_missing_shards(tmp_path: Path) -> None:
+    cases = make_cases()
+    given = [shard(tmp_path / "a.json", cases[:2], 1.0, "1/4"), shard(tmp_path / "c.json", cases[2:4], 1.0, "3/4")]
+    out = tmp_path / "merged.json"
+    with pytest.raises(InputError, match=r"incomplete set, missing shards 2/4, 4/4 \(--allow-partial"):
+        merge_json_reports(given, out)
+    assert not out.exists()
+    summary = merge_json_reports(given, out, allow_partial=True)
+    assert summary.partial and summary.total == 4
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["summary"]["partial"] is True
+    assert report["run"]["missing_shards"] == ["2/4", "4/4"]
+
+
+def test_one_whole_run_converts_but_two_do_not_merge(tmp_path: Path) -> None:
+    whole = shard(tmp_path / "a.json", make_cases(), 1.0, None)  # type: ignore[arg-type]
+    assert merge_json_reports([whole], tmp_path / "copy.json").total == 6
+    again = shard(tmp_path / "b.json", make_cases(), 1.0, None)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="are both whole runs"):
+        merge_json_reports([whole, again], tmp_path / "merged.json")
 
 
 @pytest.mark.parametrize(
@@ -64,7 +111,11 @@ def test_duplicate_case_id_names_both_files(tmp_path: Path, shards: list[Path]) 
         (b'{"cases": ["\xff"]}', r"bad\.json: not UTF-8 at byte offset 12"),
         (b"[]", r'bad\.json: not an attestlab JSON report \(no "cases" list\)'),
         (b'{"cases": [], "summary": {"duration_s": 1}}', r"bad\.json: report\.run: missing"),
-        (b'{"cases": [], "run": {"seed": 1, "started_at": "x"}}', r"bad\.json: report\.summary: missing or not dict"),
+        (b'{"cases": [], "run": {"seed": 1, "started_at": "x"}}', r"bad\.json: run\.catalog: missing or not str"),
+        (
+            b'{"cases": [], "run": {"seed": 1, "started_at": "x", "catalog": "c"}}',
+            r"bad\.json: report\.summary: missing or not dict",
+        ),
     ],
 )
 def test_unusable_shard_names_the_file(tmp_path: Path, shards: list[Path], content: bytes, expected: str) -> None:

@@ -78,7 +78,7 @@ def test_verbose_prints_a_line_per_case() -> None:
 
 def test_interrupted_run_says_so() -> None:
     text = run(make_cases()[:2], total=5)
-    assert "!! run stopped after 2 of 5 cases !!" in text
+    assert "!! run stopped: 2 of 5 planned cases ran !!" in text
     assert re.search(r"=+ 1 failed, 1 passed in 0\.42s =+", text)
 
 

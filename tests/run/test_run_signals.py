@@ -1,0 +1,153 @@
+"""Runs that always end, with their reports: case deadlines, Ctrl-C twice, SIGTERM, lost workers.
+
+A hung case is a real one: a scenario whose device source blocks in ``recv`` on a socket nobody
+writes to (:mod:`stuck_source`). Signals are real signals sent to a real ``attestlab`` process,
+which the tests wait on by watching the files it writes (no sleeps).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from run_cli import ROOT, STANDARD_ORG, attestlab
+from stuck_source import Stuck
+
+from harness import sources
+
+HERE = Path(__file__).resolve().parent
+
+
+def _scenario(folder: Path, name: str, source: str | None = None) -> Path:
+    device: dict[str, object] = {"platform": "android"}
+    if source:
+        device["source"] = source
+    else:
+        device["emm"] = {"provider": "intune", "config": {"managementHint": "${secret:intune-android}"}}
+    doc = {
+        "name": name,
+        "org": str(STANDARD_ORG),
+        "device": device,
+        "steps": [{"sign_in": None, "expect": {"decision": "managed", "reason": "managed"}}],
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def _wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            out, err = proc.communicate(timeout=5)
+            pytest.fail(f"{what}: never happened (exit {proc.returncode}): {out} {err}")
+        time.sleep(0.005)  # polling a file the process writes, not a timing assumption
+
+
+def _start(args: list[str | Path], cwd: Path, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, HERE / "stuck_source.py", *map(str, args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]), **env},
+    )
+
+
+def test_a_hung_case_is_an_error_case_when_its_deadline_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sources.KINDS, "stuck", ("stuck:NAME", Stuck))
+    folder = tmp_path / "s"
+    _scenario(folder, "a-fine")  # the first case also pays for warming up: well within 1.5 s
+    _scenario(folder, "b-stuck", "stuck:pixel")
+    _scenario(folder, "c-fine")
+    result = attestlab("run", folder, "--timeout", "1.5", "--json", tmp_path / "r.json")
+    assert result.code == 1, result.err
+    cases = {c["scenario"]: c for c in json.loads((tmp_path / "r.json").read_text())["cases"]}
+    assert cases["a-fine"]["outcome"] == cases["c-fine"]["outcome"] == "passed"
+    assert cases["b-stuck"]["outcome"] == "error"
+    assert cases["b-stuck"]["message"] == "case did not finish within its deadline of 1.5s (--timeout)"
+
+
+def _reports(tmp_path: Path) -> list[str]:
+    return ["--json", str(tmp_path / "r.json"), "--junit", str(tmp_path / "j.xml"), "--html", str(tmp_path / "g.html")]
+
+
+def _assert_interrupted(tmp_path: Path, planned: int) -> dict[str, object]:
+    report = json.loads((tmp_path / "r.json").read_text())
+    summary = report["summary"]
+    assert summary["interrupted"] is True and summary["planned"] == planned
+    assert summary["total"] == len(report["cases"]) < planned
+    properties = {p.get("name"): p.get("value") for p in ET.parse(tmp_path / "j.xml").iter("property")}
+    assert properties["interrupted"] == "true" and properties["planned"] == str(planned)
+    assert f"of {planned} planned cases ran" in (tmp_path / "g.html").read_text()
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
+    return summary  # type: ignore[no-any-return]
+
+
+def test_a_second_ctrl_c_stops_a_hung_case_at_once(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    _scenario(folder, "a-fine")
+    _scenario(folder, "b-stuck", "stuck:pixel")
+    marker = tmp_path / "stuck.pid"
+    proc = _start(["run", folder, "--timeout", "0", *_reports(tmp_path)], tmp_path, STUCK_MARKER=str(marker))
+    _wait_for(marker.exists, proc, "the stuck case starting")
+    proc.send_signal(signal.SIGINT)
+    assert proc.stderr is not None
+    assert "Ctrl-C again to stop at once" in proc.stderr.readline() + proc.stderr.readline()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out + err
+    assert _assert_interrupted(tmp_path, planned=2)["passed"] == 1
+    assert "interrupted: 1 of 2 planned cases ran" in out
+
+
+def test_sigterm_ends_a_run_with_its_reports_and_exit_143(tmp_path: Path) -> None:
+    matrix = tmp_path / "m.yaml"
+    models = [f"Lab {i}" for i in range(40)]
+    matrix.write_text(yaml.safe_dump({"cross": [{"platform": ["android", "ios"], "model": models}]}))
+    proc = _start(["run", "--matrix", matrix, "--seed", "3", *_reports(tmp_path)], tmp_path)
+
+    def started() -> bool:  # some cases are in the JSON report's .part file
+        return sum(p.stat().st_size for p in tmp_path.glob(".r.json.*.part")) > 4000
+
+    _wait_for(started, proc, "cases being written")
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, out + err
+    summary = _assert_interrupted(
+        tmp_path, planned=int(json.loads((tmp_path / "r.json").read_text())["summary"]["planned"])
+    )
+    assert summary["total"] > 0
+
+
+def test_a_worker_killed_by_sigkill_makes_its_case_an_error_and_the_run_ends(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    for number in range(30):
+        _scenario(folder, f"fine-{number:02}")
+    _scenario(folder, "z-stuck", "stuck:pixel")  # last: run by a worker, not by the parent's warm-up case
+    marker = tmp_path / "stuck.pid"
+    args = ["run", folder, "--workers", "2", "--force-workers", "--timeout", "0", "--json", tmp_path / "r.json"]
+    proc = _start(args, tmp_path, STUCK_MARKER=str(marker))
+    _wait_for(lambda: marker.exists() and marker.read_text() != "", proc, "a worker reaching the stuck case")
+    worker = int(marker.read_text())
+    assert worker != proc.pid
+    os.kill(worker, signal.SIGKILL)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out + err
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["summary"]["total"] == report["summary"]["planned"] == 31
+    assert report["summary"]["passed"] == 30 and report["run"]["workers"] == 2
+    (lost,) = [c for c in report["cases"] if c["outcome"] == "error"]
+    assert lost["scenario"] == "z-stuck"
+    assert lost["message"] == "worker process lost (killed by SIGKILL) while running this case"
