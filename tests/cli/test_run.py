@@ -62,7 +62,8 @@ def test_same_seed_same_report(tmp_path: Path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert attestlab("run", CATALOG / "known-issues", "--seed", "9", "--json", a).code == 0
     # Worker processes are forked: not from inside pytest's own worker, from a real command.
-    assert attestlab_process("run", CATALOG / "known-issues", "--seed", "9", "--json", b, "--workers", "2").code == 0
+    both = ("--workers", "2", "--force-workers")  # a plan this small would otherwise run in one process
+    assert attestlab_process("run", CATALOG / "known-issues", "--seed", "9", "--json", b, *both).code == 0
 
     def strip(path: Path) -> list[dict[str, object]]:
         cases = json.loads(path.read_text())["cases"]
