@@ -54,4 +54,4 @@ if __name__ == "__main__":
     from harness.cli import main
 
     sys.argv[0] = "attestlab"
-    main()
+    sys.exit(main())

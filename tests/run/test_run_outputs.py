@@ -16,7 +16,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from run_cli import CATALOG, ROOT, attestlab
+
+from tests.helpers import CATALOG, ROOT, attestlab
 
 SMALL = CATALOG / "security"
 
