@@ -21,7 +21,7 @@ from pathlib import Path
 
 from harness import snapshots
 from harness.bundled import catalog_dir
-from harness.errors import InputError
+from harness.errors import InputError, SourceError
 from harness.interrupts import DEFAULT_CASE_TIMEOUT, CaseDeadline, Interrupts, case_deadline
 from harness.matrix import CaseDevice, MatrixDevice, SourceDevice, shard
 from harness.pool import WorkerPool
@@ -252,7 +252,7 @@ def execute(
         for case in itertools.islice(cases, 1):
             yield run_one(p, case, seed, timeout)
         rest = list(cases)
-        snapshots.prefetch(scenario_sources(p.scenarios))  # read once, before the workers fork
+        _prefetch(p, timeout)
         chunk = max(1, min(64, len(rest) // (workers * 8)))
         pool = WorkerPool(
             p, rest, seed=seed, workers=workers, timeout=timeout, run_one=run_one, lost=lost_case, chunk=chunk
@@ -261,6 +261,18 @@ def execute(
         return
     for case in cases:
         yield run_one(p, case, seed, timeout)
+
+
+def _prefetch(p: Plan, timeout: float | None) -> None:
+    """Read the scenarios' sources once, before the workers fork (:func:`snapshots.prefetch`),
+    each under the case deadline: a stuck source must not hang the run in the parent."""
+    for spec, base in scenario_sources(p.scenarios):
+        try:
+            with case_deadline(timeout):
+                snapshots.prefetch([(spec, base)])
+        except CaseDeadline:
+            error = SourceError(f"{spec}: no answer within {timeout:g}s (--timeout)")
+            snapshots.remember(spec, error, base=base)
 
 
 def _finish(reporters: Sequence[Reporter], summary: Summary, broken: Reporter | None) -> AttestlabError | None:

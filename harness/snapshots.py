@@ -55,6 +55,11 @@ def device(spec: str | SourceSpec, *, base: Path | None = None) -> AnyDevice:
     return copy.deepcopy(snapshot)
 
 
+def remember(spec: str | SourceSpec, error: AttestlabError, *, base: Path | None = None) -> None:
+    """Record that a source could not be read (its read passed the run's deadline)."""
+    _snapshots[_key(spec, base)] = error
+
+
 def prefetch(specs: Iterable[tuple[str, Path | None]]) -> None:
     """Read these sources now (before workers fork); failures wait for their cases."""
     for spec, base in specs:

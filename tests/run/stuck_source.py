@@ -45,8 +45,12 @@ class Stuck(TransportBase):
         self._theirs.close()
 
 
+#: The registry entry of ``stuck:NAME``.
+KIND = sources.Kind("stuck:NAME", lambda spec, options: Stuck(spec), "android")
+
+
 def register() -> None:
-    sources.KINDS["stuck"] = ("stuck:NAME", Stuck)
+    sources.KINDS["stuck"] = KIND
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from stuck_source import Stuck
+from stuck_source import KIND
 
 from harness import sources
 from tests.helpers import ORGS, ROOT, attestlab
@@ -66,7 +66,7 @@ def _start(args: list[str | Path], cwd: Path, **env: str) -> subprocess.Popen[st
 
 
 def test_a_hung_case_is_an_error_case_when_its_deadline_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sources.KINDS, "stuck", ("stuck:NAME", Stuck))
+    monkeypatch.setitem(sources.KINDS, "stuck", KIND)
     folder = tmp_path / "s"
     _scenario(folder, "a-fine")
     # Warm up first (imports, the name pool): on a busy machine a cold first case takes seconds.
@@ -133,23 +133,46 @@ def test_sigterm_ends_a_run_with_its_reports_and_exit_143(tmp_path: Path) -> Non
     assert summary["total"] > 0
 
 
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to find the workers")
 def test_a_worker_killed_by_sigkill_makes_its_case_an_error_and_the_run_ends(tmp_path: Path) -> None:
-    folder = tmp_path / "s"
-    for number in range(30):
-        _scenario(folder, f"fine-{number:02}")
-    _scenario(folder, "z-stuck", "stuck:pixel")  # last: run by a worker, not by the parent's warm-up case
-    marker = tmp_path / "stuck.pid"
-    args = ["run", folder, "--workers", "2", "--force-workers", "--timeout", "0", "--json", tmp_path / "r.json"]
-    proc = _start(args, tmp_path, STUCK_MARKER=str(marker))
-    _wait_for(lambda: marker.exists() and marker.read_text() != "", proc, "a worker reaching the stuck case")
-    worker = int(marker.read_text())
-    assert worker != proc.pid
-    os.kill(worker, signal.SIGKILL)
+    matrix = tmp_path / "m.yaml"
+    models = [f"Lab {i}" for i in range(40)]
+    matrix.write_text(yaml.safe_dump({"cross": [{"platform": ["android", "ios"], "model": models}]}))
+    report = tmp_path / "r.json"
+    args = ["run", "--matrix", matrix, "--seed", "3", "--workers", "2", "--force-workers", "--json", report]
+    proc = _start(args, tmp_path)
+
+    def working() -> bool:  # both workers started, and cases are coming back
+        written = sum(p.stat().st_size for p in tmp_path.glob(".r.json.*.part"))
+        return len(_children(proc.pid)) == 2 and written > 4000
+
+    _wait_for(working, proc, "workers running cases")
+    os.kill(_children(proc.pid)[0], signal.SIGKILL)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, out + err
-    report = json.loads((tmp_path / "r.json").read_text())
-    assert report["summary"]["total"] == report["summary"]["planned"] == 31
-    assert report["summary"]["passed"] == 30 and report["run"]["workers"] == 2
-    (lost,) = [c for c in report["cases"] if c["outcome"] == "error"]
-    assert lost["scenario"] == "z-stuck"
+    data = json.loads(report.read_text())
+    summary = data["summary"]
+    assert summary["total"] == summary["planned"] > 1000  # the run went on to its end
+    assert not summary["interrupted"] and data["run"]["workers"] == 2
+    (lost,) = [c for c in data["cases"] if c["outcome"] == "error"]
     assert lost["message"] == "worker process lost (killed by SIGKILL) while running this case"
+    assert summary["passed"] == summary["total"] - 1
+
+
+def test_a_stuck_source_read_before_the_workers_start_has_the_deadline_too(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    _scenario(folder, "a-fine")
+    _scenario(folder, "b-stuck", "stuck:pixel")
+    _scenario(folder, "c-fine")
+    args = ["run", folder, "--workers", "2", "--force-workers", "--timeout", "1", "--json", tmp_path / "r.json"]
+    proc = _start(args, tmp_path)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out + err
+    cases = {c["scenario"]: c for c in json.loads((tmp_path / "r.json").read_text())["cases"]}
+    assert cases["a-fine"]["outcome"] == cases["c-fine"]["outcome"] == "passed"
+    assert cases["b-stuck"]["outcome"] == "error"
+    assert cases["b-stuck"]["message"] == "stuck:pixel: no answer within 1s (--timeout)"
