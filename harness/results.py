@@ -59,6 +59,10 @@ class CaseResult:
     #: Scenario file (relative to the catalog or as given) and tags, for grouping in reports.
     file: str = ""
     tags: list[str] = field(default_factory=list)
+    #: The scenario's platform and EMM (``intune``, ``workspace_one``, ``none``): what the HTML
+    #: grid filters on. Empty for a file that did not load.
+    platform: str = ""
+    emm: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +75,8 @@ class CaseResult:
             "duration_s": round(self.duration_s, 6),
             "file": self.file,
             "tags": self.tags,
+            "platform": self.platform,
+            "emm": self.emm,
         }
 
     @classmethod
@@ -97,6 +103,8 @@ class CaseResult:
             float(data.get("duration_s", 0.0)),
             data.get("file", ""),
             list(data.get("tags", [])),
+            str(data.get("platform", "")),
+            str(data.get("emm", "")),
         )
 
 

@@ -1,12 +1,16 @@
 """The HTML report: one self-contained page with a scenario x device grid.
 
 Rows are scenarios grouped by folder (or, for a file outside any folder, by its first tag),
-columns are devices. Each cell shows its outcome as a colour and a word, the final decision's
-reason beneath, every decision and mismatch on hover (``title``), and links to the case's
-expandable ``<details>`` (steps, expected vs actual, remediation provider and link) further down.
-Cells carry ``data-scenario``, ``data-device``, ``data-outcome`` (and ``data-file``) so tests and
-scripts find them. Inline CSS, no script, no external asset: the file can be attached to a
-ticket or archived by CI and still read.
+columns are devices in natural order (``Pixel 2`` before ``Pixel 10``). Each cell shows its
+outcome as a colour and a word, the final decision's reason beneath, every decision and mismatch
+on hover (``title``); a click on it opens the case's details (steps, decisions, reasons,
+findings, remediation) in a panel at once. The header row and the scenario column stay in place
+while a 60-device grid scrolls; filters by platform, EMM, outcome and tag hide the other rows;
+each row and each column has its totals. Cells carry ``data-scenario``, ``data-device``,
+``data-outcome``, ``data-case`` (and ``data-file``), rows ``data-platform``, ``data-emm``,
+``data-tags`` and ``data-outcomes``, so tests and scripts find them. Inline CSS and one inline
+script, no external asset: the file can be attached to a ticket or archived by CI and still be
+read; without scripts the cells still link to the details further down.
 
 Streaming: a case's details are rendered when it arrives and go to an anonymous scratch file;
 only the grid's small cells (outcome, reason, hover text, anchor) stay in memory until
@@ -17,7 +21,8 @@ only the grid's small cells (outcome, reason, hover text, anchor) stay in memory
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from html import escape
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
@@ -40,12 +45,25 @@ _LABEL = {
     CaseOutcome.ERROR: "ERROR",
 }
 
+#: The device column of files that did not load: no device ran them.
+LOAD_ERROR_DEVICE = "-"
+_LOAD_ERROR_LABEL = "file did not load"
+
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1a1a1a}
-table.grid{border-collapse:collapse}
-.grid th,.grid td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left}
-.grid thead th{background:#eee}
-.grid th.group{background:#dde;font-weight:bold}
+.scroll{overflow:auto;max-height:75vh;max-width:100%;border:1px solid #bbb}
+table.grid{border-collapse:separate;border-spacing:0}
+.grid th,.grid td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left;background:#fff}
+.grid thead th{background:#eee;position:sticky;top:0;z-index:2}
+.grid th[scope=row],.grid th.corner{position:sticky;left:0;z-index:1;background:#f7f7f7;white-space:nowrap}
+.grid thead th.corner{z-index:3;background:#eee}
+.grid th.group{background:#dde;font-weight:bold;position:sticky;left:0}
+.grid td[data-case]{cursor:pointer}
+.grid .total{font-weight:normal;color:#333;white-space:nowrap}
+.filters label{margin-right:1em}
+#panel{position:fixed;right:0;top:0;width:36em;max-width:50vw;height:100vh;overflow:auto;background:#fff;
+border-left:2px solid #1a1a1a;padding:1em;box-shadow:-4px 0 8px #0003;z-index:5}
+#panel[hidden]{display:none}
 .grid td small{display:block;color:#333}
 .grid td a,.badge{font-weight:bold;color:inherit}
 .o-passed{background:#c8efc8}.o-failed{background:#f6b8b8}.o-error{background:#f3c58a}
@@ -157,7 +175,84 @@ def _td(scenario: str, file: str, device: str, cells: list[_Cell]) -> str:
         for cell in cells
     )
     title = "\n\n".join(cell.title for cell in cells)
-    return f'<td class="o-{shown.value}" {keys} data-outcome="{shown.value}" title="{_e(title)}">{content}</td>'
+    worst = max(cells, key=lambda cell: _SEVERITY.index(cell.outcome))
+    return (
+        f'<td class="o-{shown.value}" {keys} data-outcome="{shown.value}" data-case="{worst.anchor}" '
+        f'title="{_e(title)}">{content}</td>'
+    )
+
+
+def natural_key(text: str) -> list[tuple[int, int | str]]:
+    """``Pixel 2`` before ``Pixel 10``, ``iPhone15,2`` before ``iPhone15,10``: digit runs compare
+    as numbers, the rest without case."""
+    return [(0, int(part)) if part.isdigit() else (1, part.casefold()) for part in _DIGITS.split(text) if part]
+
+
+def _device_label(device: str) -> str:
+    return _LOAD_ERROR_LABEL if device == LOAD_ERROR_DEVICE else device
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+#: Shows a clicked cell's details in the panel; filters rows. Plain DOM, no library, and no
+#: string from the report is ever evaluated: the panel receives a clone of the details node.
+_SCRIPT = """
+(function () {
+  var panel = document.getElementById('panel');
+  function show(id) {
+    var details = document.getElementById(id);
+    if (!details) { return; }
+    details.open = true;
+    var copy = details.cloneNode(true);
+    copy.removeAttribute('id');
+    copy.open = true;
+    panel.replaceChildren(panel.firstElementChild, copy);
+    panel.hidden = false;
+  }
+  document.querySelector('table.grid').addEventListener('click', function (event) {
+    var cell = event.target.closest('td[data-case]');
+    if (!cell) { return; }
+    event.preventDefault();
+    show(cell.dataset.case);
+  });
+  document.getElementById('panel-close').addEventListener('click', function () { panel.hidden = true; });
+  var selects = document.querySelectorAll('.filters select');
+  function apply() {
+    var wanted = {};
+    selects.forEach(function (s) { if (s.value) { wanted[s.name] = s.value; } });
+    document.querySelectorAll('table.grid tbody').forEach(function (body) {
+      var shown = 0;
+      body.querySelectorAll('tr[data-platform]').forEach(function (row) {
+        var ok = Object.keys(wanted).every(function (key) {
+          var have = (row.dataset[key] || '').split(' ');
+          return have.indexOf(wanted[key]) >= 0;
+        });
+        row.hidden = !ok;
+        shown += ok ? 1 : 0;
+      });
+      var group = body.querySelector('tr.group-row');
+      if (group) { group.hidden = shown === 0; }
+    });
+  }
+  selects.forEach(function (s) { s.addEventListener('change', apply); });
+}());
+"""
+
+
+def _total(outcomes: Counter[CaseOutcome]) -> str:
+    """``3/4`` passed (flaky counts as passed, as it did pass), with the full tally on hover."""
+    ran = sum(outcomes.values())
+    passed = outcomes[CaseOutcome.PASSED] + outcomes[CaseOutcome.FLAKY]
+    tally = ", ".join(f"{n} {o.value}" for o, n in sorted(outcomes.items(), key=lambda kv: _SEVERITY.index(kv[0])))
+    return f'<td class="total" title="{_e(tally)}">{passed}/{ran}</td>'
+
+
+class _Row(NamedTuple):
+    """What the grid keeps of a scenario besides its cells: what its filters match."""
+
+    platform: str
+    emm: str
+    tags: frozenset[str]
 
 
 class HtmlReporter:
@@ -170,7 +265,9 @@ class HtmlReporter:
         self._grid: defaultdict[tuple[str, str, str], defaultdict[str, list[_Cell]]] = defaultdict(
             lambda: defaultdict(list)
         )
-        self._devices: set[str] = set()
+        #: device -> the platform of its cases ("" for the load-error column), to order the columns.
+        self._devices: dict[str, str] = {}
+        self._rows: dict[tuple[str, str, str], _Row] = {}
         self._counts = Summary()
 
     def start(self, info: RunInfo) -> None:
@@ -183,8 +280,10 @@ class HtmlReporter:
         details.write(_case_details(case, anchor))
         reasons = [step.reason for step in case.steps if step.reason is not None]
         cell = _Cell(case.outcome, reasons[-1] if reasons else "", _hover(case), anchor)
-        self._grid[(_group(case), case.scenario, case.file)][case.device].append(cell)
-        self._devices.add(case.device)
+        key = (_group(case), case.scenario, case.file)
+        self._grid[key][case.device].append(cell)
+        self._rows.setdefault(key, _Row(case.platform, case.emm, frozenset(case.tags)))
+        self._devices.setdefault(case.device, case.platform)
         self._counts.count(case.outcome)
 
     def finish(self, summary: Summary) -> None:
@@ -193,10 +292,12 @@ class HtmlReporter:
         self._counts.received(summary)
         with details, out:
             out.write(self._head(info))
+            out.write(self._filters())
             self._write_table(out)
+            out.write('<aside id="panel" hidden><button id="panel-close" type="button">close</button></aside>\n')
             out.write("<h2>Cases</h2>\n")
             out.copy_from(details)
-            out.write("</body>\n</html>\n")
+            out.write(f"<script>{_SCRIPT}</script>\n</body>\n</html>\n")
 
     def _head(self, info: RunInfo) -> str:
         counts = self._counts
@@ -235,25 +336,65 @@ class HtmlReporter:
             banners.append("<strong>Partial</strong>: merged without some shards of the run.")
         return "".join(f'<p class="incomplete">{banner}</p>\n' for banner in banners)
 
+    def _filters(self) -> str:
+        """One select per facet, listing only the values this run has."""
+        seen = {cell.outcome for row in self._grid.values() for cells in row.values() for cell in cells}
+        facets = {
+            "platform": sorted({row.platform for row in self._rows.values() if row.platform}),
+            "emm": sorted({row.emm for row in self._rows.values() if row.emm}),
+            "outcomes": [o.value for o in _SEVERITY if o in seen],
+            "tags": sorted({tag for row in self._rows.values() for tag in row.tags}, key=natural_key),
+        }
+        labels = {"platform": "platform", "emm": "EMM", "outcomes": "outcome", "tags": "tag"}
+        selects = "".join(
+            f'<label>{labels[name]} <select name="{name}"><option value="">all</option>'
+            + "".join(f'<option value="{_e(v)}">{_e(v)}</option>' for v in values)
+            + "</select></label>"
+            for name, values in facets.items()
+        )
+        return f'<p class="filters">{selects}</p>\n'
+
     def _write_table(self, out: Output) -> None:
         """The grid, row by row (a 10,000-cell table is never built as one string)."""
-        devices = sorted(self._devices)
+        # Android's devices, then iOS's, each in natural order; the load-error column last.
+        devices = sorted(self._devices, key=lambda d: (d == LOAD_ERROR_DEVICE, self._devices[d] or "~", natural_key(d)))
         if not devices:
             out.write("<p>No case finished.</p>\n")
             return
-        header = "".join(f'<th scope="col">{_e(device)}</th>' for device in devices)
-        out.write(f'<table class="grid">\n<thead><tr><th>scenario</th>{header}</tr></thead>\n')
+        header = "".join(f'<th scope="col">{_e(_device_label(device))}</th>' for device in devices)
+        out.write(
+            '<div class="scroll"><table class="grid">\n'
+            f'<thead><tr><th class="corner">scenario</th>{header}<th scope="col">passed</th></tr></thead>\n'
+        )
+        per_device: dict[str, Counter[CaseOutcome]] = defaultdict(Counter)
         group = None
-        for key in sorted(self._grid):
+        for key in sorted(self._grid, key=lambda k: (natural_key(k[0]), natural_key(k[1]), k[2])):
             if key[0] != group:
                 out.write("</tbody>\n" if group is not None else "")
                 group = key[0]
-                out.write(f'<tbody><tr><th class="group" colspan="{len(devices) + 1}">{_e(group)}</th></tr>\n')
+                span = len(devices) + 2
+                out.write(f'<tbody><tr class="group-row"><th class="group" colspan="{span}">{_e(group)}</th></tr>\n')
             _, scenario, file = key
-            row = self._grid[key]
-            cells = "".join(_td(scenario, file, device, row.get(device, [])) for device in devices)
-            out.write(f'<tr><th scope="row" title="{_e(file)}">{_e(scenario)}</th>{cells}</tr>\n')
-        out.write("</tbody>\n</table>\n")
+            row, info = self._grid[key], self._rows[key]
+            outcomes: Counter[CaseOutcome] = Counter()
+            for device, cells in row.items():
+                for cell in cells:
+                    outcomes[cell.outcome] += 1
+                    per_device[device][cell.outcome] += 1
+            cells_html = "".join(_td(scenario, file, device, row.get(device, [])) for device in devices)
+            attributes = (
+                f'data-platform="{_e(info.platform)}" data-emm="{_e(info.emm)}" '
+                f'data-tags="{_e(" ".join(sorted(info.tags)))}" '
+                f'data-outcomes="{" ".join(sorted(o.value for o in outcomes))}"'
+            )
+            out.write(
+                f'<tr {attributes}><th scope="row" title="{_e(file)}">{_e(scenario)}</th>{cells_html}'
+                f"{_total(outcomes)}</tr>\n"
+            )
+        footer = "".join(_total(per_device[device]) for device in devices)
+        out.write(
+            f'</tbody>\n<tfoot><tr><th class="corner">passed</th>{footer}<td></td></tr></tfoot>\n</table></div>\n'
+        )
 
     def discard(self) -> None:
         if self._open is not None:

@@ -192,6 +192,8 @@ def new_result(scenario: Scenario, override: CaseDevice, outcome: CaseOutcome, m
         message=message,
         file=scenario.rel or scenario.path,
         tags=list(scenario.tags),
+        platform=scenario.platform.value,
+        emm=scenario.device.emm.provider if scenario.device.emm is not None else "none",
     )
 
 
