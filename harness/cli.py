@@ -23,6 +23,7 @@ from simulator.errors import AttestlabError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from harness.runner import Plan
     from harness.sources import SourceOptions
 
 app = typer.Typer(
@@ -153,7 +154,39 @@ def run(
     seed: Annotated[
         int | None, typer.Option(metavar="N", help="Seed for identities, keys and secrets (default: random, printed).")
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per case.")] = False,
+    keyword: Annotated[
+        str | None,
+        typer.Option("-k", metavar="EXPR", help="Only cases whose id matches, e.g. -k 'pixel and not hint'."),
+    ] = None,
+    marks: Annotated[
+        str | None,
+        typer.Option("-m", metavar="EXPR", help="Only scenarios whose tags match, e.g. -m 'known_issue and ios'."),
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", metavar="TAG", help="Only scenarios with this tag. Repeatable.")
+    ] = None,
+    exitfirst: Annotated[
+        bool, typer.Option("-x", "--exitfirst", help="Stop after the first failed or errored case.")
+    ] = False,
+    maxfail: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Stop after N failed or errored cases.")
+    ] = None,
+    collect_only: Annotated[
+        bool, typer.Option("--collect-only", help="List the cases that would run, and run none.")
+    ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, help="-v: a line per case and a FAILURES section; -vv: every case's steps."
+        ),
+    ] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
+    retries: Annotated[
+        int,
+        typer.Option(
+            min=0, metavar="N", help="Run an errored case again up to N times; one that then passes is flaky."
+        ),
+    ] = 0,
     adb_key: AdbKey = None,
 ) -> None:
     """Run attestation scenarios and report whether every expectation was met."""
@@ -170,10 +203,16 @@ def run(
     devices: list[MatrixDevice | SourceDevice] = [*(load_matrix(matrix) if matrix else [])]
     devices += [source_device(spec) for spec in device or []]
     files = runner.collect(paths or [])
-    plan = runner.plan(files, org=org_spec, matrix=devices or None, shard_of=shard_of)
+    from harness.select import Selection
+
+    selection = Selection.from_options(keyword, marks, tag)
+    plan = runner.plan(files, org=org_spec, matrix=devices or None, shard_of=shard_of, selection=selection)
+    if collect_only:
+        _print_collection(plan)
+        raise typer.Exit(0)
     seed = seed if seed is not None else secrets.randbelow(2**31)
     console = _summary_console(json_path, junit, html)
-    terminal = TerminalReporter(console, verbose=verbose)
+    terminal = TerminalReporter(console, verbosity=-1 if quiet else verbose)
     terminal.set_total(plan.planned)
     reporters: list[Reporter] = [terminal]
     reporters += [JsonReporter(json_path)] if json_path else []
@@ -181,11 +220,32 @@ def run(
     reporters += [HtmlReporter(html)] if html else []
     workers = runner.effective_workers(workers, len(plan.cases), force=force_workers)
     try:
-        summary = runner.run(plan, reporters, seed=seed, workers=workers, shard_label=shard, timeout=timeout or None)
+        summary = runner.run(
+            plan,
+            reporters,
+            seed=seed,
+            workers=workers,
+            shard_label=shard,
+            timeout=timeout or None,
+            retries=retries,
+            maxfail=1 if exitfirst else maxfail,
+        )
     except KeyboardInterrupt as exc:
         console.print("[yellow]interrupted: reports hold the cases that finished[/]")
         raise typer.Exit(getattr(exc, "exit_code", 130)) from None
     raise typer.Exit(0 if summary.ok else 1)
+
+
+def _print_collection(plan: Plan) -> None:
+    """``--collect-only``: the case ids, one a line, then the count (pytest's words)."""
+    from harness.cases import case_id
+
+    for error in plan.load_errors:
+        typer.echo(f"{error.id}  (does not load: {error.message})")
+    for si, di in plan.cases:
+        typer.echo(case_id(plan.scenarios[si], plan.devices[di]))
+    deselected = f" ({plan.deselected} deselected)" if plan.deselected else ""
+    typer.echo(f"{len(plan.cases)} case{'s' * (len(plan.cases) != 1)} collected{deselected}")
 
 
 def _summary_console(*reports: Path | None) -> Console:

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from harness.matrix import CaseDevice, MatrixDevice, SourceDevice
+    from harness.cases import CaseDevice
+    from harness.matrix import MatrixDevice, SourceDevice
     from harness.results import CaseResult
     from harness.scenarios.model import Scenario
     from simulator.clock import SimClock
@@ -150,7 +151,7 @@ class ScenarioFile(pytest.File):
 
 
 def _item_name(scenario: Scenario, device: CaseDevice) -> str:
-    from harness.scenarios.execute import case_id
+    from harness.cases import case_id
 
     return case_id(scenario, device)
 

@@ -114,9 +114,11 @@ class Summary:
 
     ``total`` and the outcome counts are the contract's (DESIGN.md §2) and count the cases a
     report holds. ``planned`` is how many cases the run was to have (``total < planned`` when it
-    stopped early), ``deselected`` how many scenarios the matrix had no device for (pytest's
-    word), ``interrupted`` whether it stopped before its end (Ctrl-C, SIGTERM, or a report that
-    could not be written), and ``partial`` whether a merged report lacks some shards.
+    stopped early), ``deselected`` how many were left out (pytest's word: a scenario the matrix
+    had no device for, a case ``-k``/``-m``/``--tag`` did not choose), ``interrupted`` whether
+    it stopped before its end (Ctrl-C, SIGTERM, or a report that could not be written),
+    ``stopped`` why it ended early on purpose (``--maxfail``), and ``partial`` whether a merged
+    report lacks some shards.
     """
 
     total: int = 0
@@ -130,6 +132,7 @@ class Summary:
     deselected: int = 0
     interrupted: bool = False
     partial: bool = False
+    stopped: str = ""
 
     def count(self, outcome: CaseOutcome) -> None:
         self.total += 1
@@ -161,6 +164,7 @@ class Summary:
         self.deselected = run.deselected
         self.interrupted = run.interrupted
         self.partial = run.partial
+        self.stopped = run.stopped
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ case deadlines) is :mod:`harness.interrupts`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import os
@@ -21,15 +22,17 @@ from pathlib import Path
 
 from harness import snapshots
 from harness.bundled import catalog_dir
+from harness.cases import CaseDevice, expand
 from harness.errors import InputError, SourceError
 from harness.interrupts import DEFAULT_CASE_TIMEOUT, CaseDeadline, Interrupts, case_deadline
-from harness.matrix import CaseDevice, MatrixDevice, SourceDevice, shard
+from harness.matrix import MatrixDevice, SourceDevice, shard
 from harness.pool import WorkerPool
 from harness.report import Reporter
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
-from harness.scenarios.execute import case_id, new_result, run_case, scenario_sources
+from harness.scenarios.execute import new_result, run_case, scenario_sources
 from harness.scenarios.loader import parse_scenario, read_scenario_doc
 from harness.scenarios.model import Scenario
+from harness.select import Selection
 from simulator.errors import AttestlabError
 from simulator.verifier.orgfile import OrgSpec
 
@@ -146,6 +149,7 @@ def plan(
     org: OrgSpec | None = None,
     matrix: Sequence[MatrixDevice | SourceDevice] | None = None,
     shard_of: tuple[int, int] | None = None,
+    selection: Selection | None = None,
 ) -> Plan:
     """Load every file (a file that fails to load is an error case, unless it is the only one;
     so is a second scenario of the same name, which would make case ids collide)."""
@@ -174,22 +178,11 @@ def plan(
         scenarios.append(replace(scenario, rel=files[file]))
     if not scenarios and not errors:
         raise InputError(f"no scenario among {', '.join(map(str, files))} (only org or matrix files)")
-    # Index 0 is "the scenario's own device": the only one without a matrix, and the only one a
-    # scenario reading its device from a capture runs on.
-    devices: list[CaseDevice] = [None, *(matrix or [])]
-    cases = [
-        (si, di)
-        for si, scenario in enumerate(scenarios)
-        for di, device in enumerate(devices)
-        if (device is None) == (not matrix or scenario.device.source is not None)
-        and (device is None or device.platform is scenario.platform)
-    ]
-    deselected = len(scenarios) - len({si for si, _ in cases})
-    fingerprint = _fingerprint(scenarios, errors, devices)
+    fingerprint = _fingerprint(scenarios, errors, [None, *(matrix or [])])
+    expansion = expand(scenarios, matrix, selection=selection, shard_of=shard_of)
+    devices, cases, deselected = expansion.devices, expansion.cases, expansion.deselected
     if shard_of is not None:
-        index, total = shard_of
-        cases = shard(cases, index, total, key=lambda c: case_id(scenarios[c[0]], devices[c[1]]))
-        errors = shard(errors, index, total, key=lambda e: e.id)
+        errors = shard(errors, *shard_of, key=lambda e: e.id)
     return Plan(scenarios, devices, cases, errors, deselected, fingerprint, tuple(companions))
 
 
@@ -221,7 +214,28 @@ def effective_workers(requested: int, cases: int, *, force: bool = False) -> int
     return max(1, workers)
 
 
-def run_one(p: Plan, case: tuple[int, int], seed: int, timeout: float | None) -> CaseResult:
+def run_one(p: Plan, case: tuple[int, int], seed: int, timeout: float | None, retries: int = 0) -> CaseResult:
+    """One case under its deadline, and again up to ``retries`` times while it is an ``error``.
+
+    Only errors are retried: an error is the run's trouble (a device that dropped, a source that
+    timed out), a failure is the system under test answering wrongly, and retrying that away
+    would hide it. A case that passes on a retry is ``flaky``, with what went wrong before, as
+    Firebase Test Lab's ``--num-flaky-test-attempts`` reports it.
+    """
+    result = _attempt(p, case, seed, timeout)
+    errors: list[str] = []
+    while result.outcome is CaseOutcome.ERROR and len(errors) < retries:
+        errors.append(result.message)
+        result = _attempt(p, case, seed, timeout)
+    if errors and result.outcome is CaseOutcome.PASSED:
+        result.outcome = CaseOutcome.FLAKY
+        result.message = f"passed on attempt {len(errors) + 1} of {retries + 1}; first: {errors[0]}"
+    elif errors:
+        result.message = f"{result.message} (after {len(errors) + 1} attempts)"
+    return result
+
+
+def _attempt(p: Plan, case: tuple[int, int], seed: int, timeout: float | None) -> CaseResult:
     """One case under its deadline (an ``error`` case when it passes)."""
     scenario, device = p.scenarios[case[0]], p.devices[case[1]]
     started = time.perf_counter()
@@ -241,7 +255,7 @@ def lost_case(p: Plan, case: tuple[int, int], why: str) -> CaseResult:
 
 
 def execute(
-    p: Plan, *, seed: int, workers: int = 1, timeout: float | None = DEFAULT_CASE_TIMEOUT
+    p: Plan, *, seed: int, workers: int = 1, timeout: float | None = DEFAULT_CASE_TIMEOUT, retries: int = 0
 ) -> Iterator[CaseResult]:
     """Yield case results as they finish (load errors first), in this process or in ``workers``
     worker processes. With workers, the first case runs here before they start: they are forked
@@ -250,17 +264,18 @@ def execute(
     cases = iter(p.cases)
     if workers > 1:
         for case in itertools.islice(cases, 1):
-            yield run_one(p, case, seed, timeout)
+            yield run_one(p, case, seed, timeout, retries)
         rest = list(cases)
         _prefetch(p, timeout)
         chunk = max(1, min(64, len(rest) // (workers * 8)))
+        one = functools.partial(run_one, retries=retries)
         pool = WorkerPool(
-            p, rest, seed=seed, workers=workers, timeout=timeout, run_one=run_one, lost=lost_case, chunk=chunk
+            p, rest, seed=seed, workers=workers, timeout=timeout, run_one=one, lost=lost_case, chunk=chunk
         )
         yield from pool.results()
         return
     for case in cases:
-        yield run_one(p, case, seed, timeout)
+        yield run_one(p, case, seed, timeout, retries)
 
 
 def _prefetch(p: Plan, timeout: float | None) -> None:
@@ -298,11 +313,14 @@ def run(
     workers: int = 1,
     shard_label: str | None = None,
     timeout: float | None = DEFAULT_CASE_TIMEOUT,
+    retries: int = 0,
+    maxfail: int | None = None,
 ) -> Summary:
     """Execute a plan into the reporters with ``workers`` processes (as given: see
     :func:`effective_workers`). Reports are finished whatever happens: after Ctrl-C or SIGTERM
     (then :class:`RunInterrupted` is raised), and when one report cannot be written (its error
-    is raised once the others are written)."""
+    is raised once the others are written). With ``maxfail``, the run stops after that many
+    failed or errored cases (``-x``: 1) and the reports say it stopped early."""
     summary = Summary(planned=p.planned, deselected=p.deselected)
     started = time.perf_counter()
     info = RunInfo(
@@ -324,7 +342,7 @@ def run(
     broken: Reporter | None = None
     with Interrupts(immediate=workers > 1) as interrupts:
         try:
-            for result in execute(p, seed=seed, workers=workers, timeout=timeout):
+            for result in execute(p, seed=seed, workers=workers, timeout=timeout, retries=retries):
                 summary.count(result.outcome)
                 with interrupts.held():
                     for reporter in reporters:
@@ -332,6 +350,9 @@ def run(
                         reporter.add(result)
                     broken = None
                 interrupts.check()
+                if maxfail is not None and summary.failed + summary.errors >= maxfail:
+                    summary.stopped = f"stopped after {maxfail} failed or errored case{'s' * (maxfail > 1)} (--maxfail)"
+                    break
         except BaseException:
             summary.interrupted = True
             raise

@@ -332,6 +332,8 @@ class HtmlReporter:
                 f"<strong>Interrupted</strong>: {counts.total} of {counts.planned} planned cases ran; "
                 "the others are not in this report."
             )
+        if counts.stopped:
+            banners.append(f"<strong>Stopped</strong>: {_e(counts.stopped)}; {counts.total} of {counts.planned} ran.")
         if counts.partial:
             banners.append("<strong>Partial</strong>: merged without some shards of the run.")
         return "".join(f'<p class="incomplete">{banner}</p>\n' for banner in banners)

@@ -4,9 +4,12 @@ While the run goes: a rich progress bar when the console is a terminal and the r
 (more than :data:`PROGRESS_THRESHOLD` cases), otherwise one character per case (``.`` passed,
 ``F`` failed, ``E`` error, ``s`` skipped, ``R`` flaky — pytest-rerunfailures' letter for a test
 that passed on a rerun) wrapped at :data:`LINE_WIDTH` columns, which reads well in CI logs. With
-``verbose``, a line per case instead. At the end: a ``short test summary info`` section with one
-line per failed or errored case (``FAILED <id> - step 2 (line 14) sign_in: reason: expected
-managed, got hint_mismatch``), a note when the run stopped early, and the totals line
+``verbosity`` 1 (``-v``), a line per case instead and, before the summary, a ``FAILURES``
+section with each failing case's steps, decisions, findings and remediation; at 2 (``-vv``) that
+section shows every case; at -1 (``-q``) no progress is printed, only the end. At the end: a
+``short test summary info`` section with one line per failed or errored case (``FAILED <id> -
+step 2 (line 14) sign_in: reason: expected managed, got hint_mismatch``), a note when the run
+stopped early, and the totals line
 (``== 3 failed, 27 passed, 1 error in 0.42s ==``): red when something failed or errored,
 yellow when nothing passed (all skipped, or nothing ran), green otherwise.
 
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from harness.report.text import one_line, problem
+from harness.report.text import case_details, one_line, problem
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
 
 if TYPE_CHECKING:
@@ -76,9 +79,11 @@ def _totals_colour(summary: Summary) -> str:
 class TerminalReporter:
     """Prints progress and the final summary of a run on ``console``."""
 
-    def __init__(self, console: Console, verbose: bool = False) -> None:
+    def __init__(self, console: Console, verbosity: int = 0) -> None:
         self.console = console
-        self.verbose = verbose
+        self.verbosity = verbosity
+        #: The cases the FAILURES section describes (at -v: failed and errored ones only).
+        self._described: list[CaseResult] = []
         self._expected: int | None = None
         self._progress: Progress | None = None
         self._column = 0
@@ -116,7 +121,11 @@ class TerminalReporter:
         self._counts.count(outcome)
         if outcome in _SUMMARY_LABEL:
             self._failures.append((outcome, one_line(case.id), one_line(problem(case))))
-        if self.verbose:
+        if self.verbosity >= 2 or (self.verbosity == 1 and outcome in _SUMMARY_LABEL):
+            self._described.append(case)
+        if self.verbosity < 0:
+            pass
+        elif self.verbosity > 0:
             self.console.print(
                 Text.assemble(
                     one_line(case.id),
@@ -156,6 +165,12 @@ class TerminalReporter:
         if self._column:
             self._flush_line()
         self._counts.received(summary)
+        if self._described:
+            self.console.rule("FAILURES" if self.verbosity == 1 else "CASES", characters="=")
+            for case in self._described:
+                self.console.rule(Text(one_line(case.id)), characters="_", style=_STYLE[case.outcome])
+                for line in case_details(case)[1:]:
+                    self.console.print(Text(line), soft_wrap=True)
         if self._failures:
             self.console.rule("short test summary info", characters="=")
             for outcome, case_id, reason in self._failures:
@@ -168,7 +183,7 @@ class TerminalReporter:
                 )
         planned = max(self._counts.planned, self._expected or 0)
         if self._counts.interrupted or self._counts.total < planned:
-            why = "interrupted" if self._counts.interrupted else "run stopped"
+            why = "interrupted" if self._counts.interrupted else self._counts.stopped or "run stopped"
             self.console.print(Text(f"!! {why}: {self._counts.total} of {planned} planned cases ran !!", "yellow"))
         colour = _totals_colour(self._counts)
         self.console.rule(Text(totals(self._counts), colour), characters="=", style=colour)

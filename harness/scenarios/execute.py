@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import attacks, diagnose, snapshots
+from harness.cases import CaseDevice, case_id, device_label
 from harness.errors import InputError
-from harness.matrix import CaseDevice, SourceDevice, simulated_label, source_label
+from harness.matrix import SourceDevice
 from harness.results import CaseOutcome, CaseResult, StepResult
 from harness.scenarios.loader import SECRET_REF
 from harness.scenarios.model import DeviceSpec, EMMSpec, Expectation, Scenario, Step
@@ -41,18 +42,6 @@ from simulator.verdict import Decision, Finding
 from simulator.verifier.orgfile import build_org
 
 STEP_SECONDS = 60.0
-
-
-def device_label(spec: DeviceSpec, override: CaseDevice) -> str:
-    if override is not None:
-        return override.label
-    if spec.source is not None:
-        return source_label(spec.source)
-    return simulated_label(spec.platform, spec.model, spec.os_version)
-
-
-def case_id(scenario: Scenario, override: CaseDevice) -> str:
-    return f"{scenario.name}[{device_label(scenario.device, override)}]"
 
 
 @dataclass

@@ -25,9 +25,9 @@ def output(term: Console, plain: bool = True) -> str:
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text) if plain else text
 
 
-def run(cases: list[CaseResult], total: int | None = None, verbose: bool = False) -> str:
+def run(cases: list[CaseResult], total: int | None = None, verbosity: int = 0) -> str:
     term = console()
-    reporter = TerminalReporter(term, verbose=verbose)
+    reporter = TerminalReporter(term, verbosity=verbosity)
     reporter.set_total(len(cases) if total is None else total)
     drive(reporter, cases)
     return output(term)
@@ -68,7 +68,7 @@ def test_hostile_text_prints_literally_and_harmlessly() -> None:
 
 
 def test_verbose_prints_a_line_per_case() -> None:
-    lines = run(make_cases()[:3], verbose=True).splitlines()
+    lines = run(make_cases()[:3], verbosity=1).splitlines()
     assert lines[2:5] == [
         "android/basic.yaml::pixel-8 PASSED",
         "android/hint.yaml::pixel-8 FAILED",
@@ -84,7 +84,7 @@ def test_interrupted_run_says_so() -> None:
 
 def test_progress_bar_on_a_terminal_for_long_runs() -> None:
     term = console(force_terminal=True)
-    reporter = TerminalReporter(term, verbose=False)
+    reporter = TerminalReporter(term)
     reporter.set_total(60)
     drive(reporter, [make_cases()[0]] * 59 + [make_cases()[1]])
     text = output(term)
@@ -96,7 +96,7 @@ def test_progress_bar_on_a_terminal_for_long_runs() -> None:
 
 def test_short_runs_on_a_terminal_print_characters() -> None:
     term = console(force_terminal=True)
-    reporter = TerminalReporter(term, verbose=False)
+    reporter = TerminalReporter(term)
     reporter.set_total(3)
     drive(reporter, [make_cases()[0]] * 3)
     assert "..." in output(term)
