@@ -40,6 +40,7 @@ def test_report_follows_the_contract(tmp_path: Path) -> None:
         "deselected": 0,
         "interrupted": False,
         "partial": False,
+        "stopped": "",
     }
     for case in report["cases"]:
         assert case.keys() >= CASE_KEYS
