@@ -1,0 +1,126 @@
+"""Benchmark of a device matrix through the pytest plugin and through ``attestlab run`` (issue 11).
+
+The bundled catalog over a generated matrix of simulated devices (real model ids and OS versions,
+grown until there are at least ``--cases`` cases, as a lab grows its device list), run four ways
+in subprocesses, as users start them:
+
+- ``attestlab run --matrix M --workers 1`` and ``--workers 2 --force-workers``;
+- ``pytest scenarios/ --attestlab-matrix M -n 0`` and ``-n 2`` (the plugin, with pytest-xdist).
+
+Goals, each against a yardstick measured in the same run:
+
+- plugin overhead: (pytest -n 0 wall - attestlab run --workers 1 wall) / cases <= 2 ms per case;
+- speed-up with two workers >= 1.6x, for ``attestlab run`` and for pytest.
+
+Prints one JSON line and a human summary; exits 1 when a goal is missed.
+
+    python benchmarks/bench_matrix.py [--cases 4000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ANDROID_MODELS = ["Pixel 6", "Pixel 7", "Pixel 8", "Pixel 9", "SM-S911B", "SM-A525F", "SM-G991B", "moto g84"]
+ANDROID_VERSIONS = ["11", "12", "13", "14", "15"]
+IOS_MODELS = ["iPhone14,5", "iPhone15,2", "iPhone15,4", "iPhone16,1", "iPhone17,3"]
+IOS_VERSIONS = ["16.7", "17.6.1", "18.1", "18.3", "18.5"]
+
+
+def plan_size(matrix: Path) -> int:
+    sys.path.insert(0, str(ROOT))
+    from harness import runner
+    from harness.matrix import load_matrix
+
+    return len(runner.plan(runner.collect([]), matrix=load_matrix(matrix)).cases)
+
+
+def build_matrix(workdir: Path, cases: int) -> tuple[Path, int]:
+    """The smallest matrix (devices added model by model) giving at least ``cases`` cases."""
+    android = list(itertools.product(ANDROID_MODELS, ANDROID_VERSIONS))
+    ios = list(itertools.product(IOS_MODELS, IOS_VERSIONS))
+    path = workdir / "matrix.yaml"
+    for count in range(1, max(len(android), len(ios)) + 1):
+        devices = [f"platform=android,model={m},version={v}" for m, v in android[:count]]
+        devices += [{"platform": "ios", "model": m, "version": v} for m, v in ios[:count]]
+        path.write_text(yaml.safe_dump({"devices": devices}))
+        size = plan_size(path)
+        if size >= cases:
+            return path, size
+    raise SystemExit(f"the generated matrix reaches only {size} cases; lower --cases")
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=4000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        matrix, cases = build_matrix(work, args.cases)
+        env_python = [sys.executable]
+        run = [*env_python, "-m", "harness.cli", "run", "--matrix", str(matrix), "--seed", "1", "-q"]
+        pytest = [
+            *env_python, "-m", "pytest", str(ROOT / "scenarios"), "--attestlab-matrix", str(matrix),
+            "-p", "harness.pytest_plugin", "-p", "no:cacheprovider", "-p", "no:faker", "-q",
+            "--rootdir", str(ROOT), "-c", os.devnull,
+        ]
+        seconds = {
+            "run_w1": timed([*run, "--workers", "1"], work),
+            "run_w2": timed([*run, "--workers", "2", "--force-workers"], work),
+            "pytest_n0": timed([*pytest, "-n", "0"], work),
+            "pytest_n2": timed([*pytest, "-n", "2"], work),
+        }
+    overhead_ms = (seconds["pytest_n0"] - seconds["run_w1"]) / cases * 1000
+    speedup_run = seconds["run_w1"] / seconds["run_w2"]
+    speedup_pytest = seconds["pytest_n0"] / seconds["pytest_n2"]
+    goals = {
+        "plugin_overhead_ms_per_case<=2": overhead_ms <= 2.0,
+        "run_speedup>=1.6": speedup_run >= 1.6,
+        "pytest_speedup>=1.6": speedup_pytest >= 1.6,
+    }
+    print(
+        json.dumps(
+            {
+                "bench": "matrix",
+                "cases": cases,
+                "seconds": {k: round(v, 2) for k, v in seconds.items()},
+                "plugin_overhead_ms_per_case": round(overhead_ms, 3),
+                "speedup_run": round(speedup_run, 2),
+                "speedup_pytest": round(speedup_pytest, 2),
+                "goals": goals,
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                "load": round(os.getloadavg()[0], 2),
+            }
+        )
+    )
+    print(
+        f"{cases} cases: run {seconds['run_w1']:.1f}s / {seconds['run_w2']:.1f}s (x{speedup_run:.2f}), "
+        f"pytest {seconds['pytest_n0']:.1f}s / {seconds['pytest_n2']:.1f}s (x{speedup_pytest:.2f}), "
+        f"plugin overhead {overhead_ms:.2f} ms/case"
+    )
+    return 0 if all(goals.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
