@@ -178,7 +178,7 @@ def open_ios(udid: str) -> IOSDeviceTransport:
     pair_folder = _pair_records_folder()
     folder = Path(pair_folder.name) if isinstance(pair_folder, tempfile.TemporaryDirectory) else pair_folder
     try:
-        chosen_udid, chosen = _run(loop, _choose(udid), timeout, f"ios:{udid}")
+        chosen_udid, chosen = _run(loop, _choose(udid), timeout, f"ios:{udid}" if udid else "ios")
         lockdown = _run(loop, _connect(chosen_udid, folder), timeout, f"ios:{chosen_udid}")
     except BaseException:
         loop.close()
@@ -303,11 +303,12 @@ def _translate(exc: Exception, what: str) -> SourceError:
             fix = _FIXES.get(cls.__name__)
             if fix is not None:
                 error = getattr(exc, "error", None)
-                said = f" ({error})" if isinstance(error, str) and error.isidentifier() else ""
-                return SourceError(f"{what}: {type(exc).__name__}{said}: {fix.format(usbmuxd=_usbmuxd_label())}")
-        return SourceError(f"{what}: pymobiledevice3 failed ({type(exc).__name__})")
+                said = f" (lockdownd: {error})" if isinstance(error, str) and error.isidentifier() else ""
+                return SourceError(f"{what}: {fix.format(usbmuxd=_usbmuxd_label())}{said}")
+        return SourceError(f"{what}: pymobiledevice3 failed (--debug shows why)")
     if isinstance(exc, OSError):
-        return SourceError(f"{what}: {type(exc).__name__}: lost the connection to usbmuxd or the device; retry")
+        reason = f" ({exc.strerror})" if exc.strerror else ""
+        return SourceError(f"{what}: lost the connection to usbmuxd or the device{reason}; retry")
     if isinstance(exc, (asyncio.IncompleteReadError, EOFError)):
         return SourceError(f"{what}: the connection closed mid-answer: check the cable and retry")
-    return SourceError(f"{what}: unexpected failure in pymobiledevice3 ({type(exc).__name__})")
+    return SourceError(f"{what}: unexpected failure in pymobiledevice3 (--debug shows why)")
