@@ -79,7 +79,7 @@ def main() -> int:
         work = Path(tmp)
         matrix, cases = build_matrix(work, args.cases)
         env_python = [sys.executable]
-        run = [*env_python, "-m", "harness.cli", "run", "--matrix", str(matrix), "--seed", "1", "-q"]
+        run = [*env_python, "-m", "harness", "run", "--matrix", str(matrix), "--seed", "1", "-q"]
         pytest = [
             *env_python, "-m", "pytest", str(ROOT / "scenarios"), "--attestlab-matrix", str(matrix),
             "-p", "harness.pytest_plugin", "-p", "no:cacheprovider", "-p", "no:faker", "-q",
