@@ -33,10 +33,22 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-ANDROID_MODELS = ["Pixel 6", "Pixel 7", "Pixel 8", "Pixel 9", "SM-S911B", "SM-A525F", "SM-G991B", "moto g84"]
-ANDROID_VERSIONS = ["11", "12", "13", "14", "15"]
-IOS_MODELS = ["iPhone14,5", "iPhone15,2", "iPhone15,4", "iPhone16,1", "iPhone17,3"]
-IOS_VERSIONS = ["16.7", "17.6.1", "18.1", "18.3", "18.5"]
+ANDROID_MODELS = [
+    "Pixel 6", "Pixel 7", "Pixel 8", "Pixel 9", "Pixel 9 Pro", "SM-S911B", "SM-S921B", "SM-A525F", "SM-A546B",
+    "SM-G991B", "moto g84", "CPH2581",
+]  # fmt: skip
+ANDROID_VERSIONS = ["10", "11", "12", "13", "14", "15", "16"]
+IOS_MODELS = [
+    "iPhone14,2",
+    "iPhone14,5",
+    "iPhone14,7",
+    "iPhone15,2",
+    "iPhone15,4",
+    "iPhone16,1",
+    "iPhone17,1",
+    "iPhone17,3",
+]
+IOS_VERSIONS = ["16.7", "17.5", "17.6.1", "18.0", "18.1", "18.3", "18.5"]
 
 
 def plan_size(matrix: Path) -> int:
@@ -81,9 +93,23 @@ def main() -> int:
         env_python = [sys.executable]
         run = [*env_python, "-m", "harness", "run", "--matrix", str(matrix), "--seed", "1", "-q"]
         pytest = [
-            *env_python, "-m", "pytest", str(ROOT / "scenarios"), "--attestlab-matrix", str(matrix),
-            "-p", "harness.pytest_plugin", "-p", "no:cacheprovider", "-p", "no:faker", "-q",
-            "--rootdir", str(ROOT), "-c", os.devnull,
+            *env_python,
+            "-m",
+            "pytest",
+            str(ROOT / "scenarios"),
+            "--attestlab-matrix",
+            str(matrix),
+            "-p",
+            "harness.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:faker",
+            "-q",
+            "--rootdir",
+            str(ROOT),
+            "-c",
+            os.devnull,
         ]
         seconds = {
             "run_w1": timed([*run, "--workers", "1"], work),
