@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,11 +87,29 @@ def source_device(spec: str) -> SourceDevice:
 CaseDevice = MatrixDevice | SourceDevice | None
 
 
+_PAIR_START = re.compile(r",(?=\s*\w+\s*=)")
+_VERSION = re.compile(r"\d{1,2}(\.\d{1,2}){0,2}")
+#: Major versions a phone of the platform can run: Android 4 (the first with work profiles' ancestor,
+#: multi-user) to 16; iOS 9 to 26. A version outside them is a typo or the other platform's.
+_MAJORS = {Platform.ANDROID: range(4, 17), Platform.IOS: range(9, 27)}
+
+
+def _check_version(platform: Platform, version: str, where: str) -> None:
+    name = "Android" if platform is Platform.ANDROID else "iOS"
+    majors = _MAJORS[platform]
+    if not _VERSION.fullmatch(version) or int(version.split(".")[0]) not in majors:
+        raise InputError(
+            f"{where}: version {version!r} is not an {name} version "
+            f"({name} {majors.start} to {majors.stop - 1}, e.g. {'14' if name == 'Android' else '17.6.1'})"
+        )
+
+
 def parse_device_spec(spec: str | dict[str, Any], *, where: str) -> MatrixDevice:
     """``platform=android,model=Pixel 8,version=14`` (or the mapping) -> MatrixDevice."""
     if isinstance(spec, str):
         fields: dict[str, Any] = {}
-        for part in filter(None, (p.strip() for p in spec.split(","))):
+        # A comma starts a new pair only before ``key=``: model ids such as iPhone15,2 keep theirs.
+        for part in filter(None, (p.strip() for p in _PAIR_START.split(spec))):
             key, sep, value = part.partition("=")
             if not sep:
                 raise InputError(f"{where}: {part!r} is not key=value")
@@ -108,6 +127,8 @@ def parse_device_spec(spec: str | dict[str, Any], *, where: str) -> MatrixDevice
     if platform not in ("android", "ios"):
         raise InputError(f"{where}: platform must be android or ios, got {platform!r}")
     version = fields.get("version", fields.get("os_version"))
+    if version is not None:
+        _check_version(Platform(platform), str(version), where)
     return MatrixDevice(
         Platform(platform),
         str(fields["model"]) if "model" in fields else None,
