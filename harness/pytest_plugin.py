@@ -63,9 +63,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "device: runs on a real device (skipped when it is absent)")
     config.addinivalue_line("markers", "attestlab: an attestlab scenario item")
-    if config.getoption("attestlab_device") and getattr(config.option, "dist", "no") == "load":
-        # A phone in the matrix: keep each device's items on one worker (xdist_group).
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        # An xdist worker: it parsed the command line before any hook ran (``-n 2`` alone leaves
+        # ``dist`` at "no" there) and took ``loadgroup`` from that, so it would not append the
+        # ``@group`` suffix that LoadGroupScheduling groups on; the controller says what it chose.
+        if workerinput.get(_LOADGROUP_KEY):
+            config.option.loadgroup = True
+    elif _has_physical_device(config) and getattr(config.option, "dist", "no") == "load":
+        # A phone in the matrix: keep each device's items on one worker (xdist_group). xdist's
+        # own pytest_cmdline_main (tryfirst) has already turned ``-n N`` into "load"; its
+        # scheduler is made from ``dist`` only later, in pytest_runtestloop.
         config.option.dist = "loadgroup"
+
+
+_LOADGROUP_KEY = "attestlab_loadgroup"
+
+
+def _has_physical_device(config: pytest.Config) -> bool:
+    return any(spec.partition(":")[0] in PHYSICAL_KINDS for spec in config.getoption("attestlab_device"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist (controller): tell each worker to tag grouped items, as ``--dist loadgroup`` would."""
+    node.workerinput[_LOADGROUP_KEY] = node.config.getoption("dist") == "loadgroup"
 
 
 def marker_name(tag: str) -> str:
@@ -77,8 +99,10 @@ class _Matrix:
     """The devices of this pytest run, read once (a live source is opened at collection)."""
 
     def __init__(self, config: pytest.Config) -> None:
+        from harness import snapshots
         from harness.matrix import load_matrix, source_device
         from harness.sources import parse_spec
+        from simulator.errors import AttestlabError
 
         self.devices: list[MatrixDevice | SourceDevice] = []
         self.absent: dict[str, str] = {}
@@ -86,10 +110,18 @@ class _Matrix:
         if matrix:
             self.devices += load_matrix(matrix)
         for spec in config.getoption("attestlab_device"):
+            # An absent phone skips its items, it does not stop collection: one that cannot be
+            # opened at all, or a live one (its platform known from its kind) that cannot be read.
             try:
-                self.devices.append(source_device(spec))
-            except Exception as exc:  # an absent phone skips its items, it does not stop collection
+                device = source_device(spec)
+                snapshot = snapshots.take(device.spec)
+            except Exception as exc:
                 self.absent[parse_spec(spec).label] = str(exc)
+                continue
+            if isinstance(snapshot, AttestlabError):
+                self.absent[device.label] = str(snapshot)
+            else:
+                self.devices.append(device)
         org = config.getoption("attestlab_org")
         self.org: OrgSpec | None = None
         if org:

@@ -1,0 +1,213 @@
+"""The plugin under pytest-xdist: the catalog on a matrix, and virtual adb phones as live devices.
+
+Each test runs a real inner pytest in a subprocess (``runpytest_subprocess``) with ``-n 2``, so
+the workers, the scheduler and the ``xdist_group`` handling are xdist's own. The live phones are
+:mod:`simulator.adbd` servers built from bundled Android captures, reached over loopback both
+directly (``adb:HOST:PORT``) and through a private real ``adb`` server (``adb-server:SERIAL``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Imported before any in-process inner session (see test_scenario_items.py): pytester restores
+# sys.modules after each one, and a second import of PyYAML's C loader breaks its constructors.
+import harness.readers
+import harness.runner
+import harness.scenarios.execute  # noqa: F401
+from harness.virtual_phone import phone_from_capture
+from simulator.adbd import AdbdServer
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "scenarios"
+CAPTURES = ROOT / "fixtures" / "captures" / "android"
+#: The org the bundled captures are judged against (fixtures/README.md).
+CAPTURES_ORG = ROOT / "fixtures" / "orgs" / "captures.yaml"
+ADB = shutil.which("adb")
+PLUGIN = ["-p", "harness.pytest_plugin", "-p", "no:cacheprovider"]
+
+#: Records which xdist worker set each item up (on the worker itself: the controller only
+#: replays reports, and inherits the outer run's PYTEST_XDIST_WORKER).
+WORKER_LOG = """\
+import json, os
+
+def pytest_runtest_setup(item):
+    worker = getattr(item.config, "workerinput", {}).get("workerid", "-")
+    with open(os.path.join(os.path.dirname(__file__), "workers.jsonl"), "a") as out:
+        out.write(json.dumps([worker, item.nodeid]) + "\\n")
+"""
+
+#: Three checks written for a phone enrolled with Intune and holding intune-android's key: what
+#: ``attestlab inspect capture:DIR --org fixtures/orgs/captures.yaml`` says of the two captures
+#: used below ("Verdict: MANAGED (managed), matched intune-android"), and what the simulated
+#: device of the scenario is.
+LIVE_SCENARIOS = {
+    "managed": """\
+name: live-managed
+tags: [android, live]
+org: {org}
+device:  # simulated on a matrix device; a live device is read instead
+  platform: android
+  okta_verify: work
+  emm: {{provider: intune, config: {{managementHint: "${{secret:intune-android}}"}}}}
+steps:
+  - sign_in:
+    expect: {{decision: managed, reason: managed}}
+""",
+    "inventory": """\
+name: live-inventory
+tags: [android, live]
+org: {org}
+device:  # simulated on a matrix device; a live device is read instead
+  platform: android
+  okta_verify: work
+  emm: {{provider: intune, config: {{managementHint: "${{secret:intune-android}}"}}}}
+steps:
+  - check_inventory:
+    expect: {{status: not_managed}}
+  - sign_in:
+    expect: {{decision: managed}}
+  - check_inventory:
+    expect: {{status: managed}}
+""",
+    "rotated": """\
+name: live-rotated-key
+tags: [android, live]
+org: {org}
+device:  # simulated on a matrix device; a live device is read instead
+  platform: android
+  okta_verify: work
+  emm: {{provider: intune, config: {{managementHint: "${{secret:intune-android}}"}}}}
+steps:
+  - reset_secret: intune-android
+  - sign_in:
+    expect: {{decision: not_managed, reason: hint_mismatch}}
+""",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_matrix_of_simulated_devices_runs_the_catalog_on_two_workers(pytester: pytest.Pytester) -> None:
+    matrix = pytester.makefile(
+        ".yml",
+        matrix="cross:\n"
+        "  - {platform: android, model: [Pixel 8, Galaxy S24], version: ['14', '15']}\n"
+        "  - {platform: ios, model: [iPhone 15], version: ['17', '18']}\n",
+    )
+    result = pytester.runpytest_subprocess(*PLUGIN, "-n", "2", "-q", str(CATALOG), "--attestlab-matrix", str(matrix))
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    collected = pytester.runpytest_inprocess(
+        *PLUGIN, "--collect-only", "-q", str(CATALOG), "--attestlab-matrix", str(matrix)
+    )
+    ids = [line for line in collected.outlines if "::" in line]
+    assert result.parseoutcomes()["passed"] == len(ids)
+    for label in ("Pixel 8 · Android 14", "Galaxy S24 · Android 15", "iPhone 15 · iOS 17", "iPhone 15 · iOS 18"):
+        assert any(i.endswith(f"[{label}]") for i in ids), label
+    # Scenarios that read their device from a capture keep it; the others run once per device.
+    assert any("capture-fully-managed.yaml" in i and "[capture:" in i for i in ids)
+    assert not any(i.endswith("[Android]") or i.endswith("[iOS]") for i in ids)
+
+
+@pytest.fixture
+def phones() -> Iterator[list[AdbdServer]]:
+    """Three virtual phones from two managed captures (the third is reached through adb's server)."""
+    servers = [
+        AdbdServer(phone_from_capture(CAPTURES / name)).start()
+        for name in ("pixel6-android12-intune-abx", "galaxy-s24-android15-intune-abx", "pixel6-android12-intune-abx")
+    ]
+    try:
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
+def adb_server(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A private adb server (free port, pytester's temp HOME), killed at the end."""
+    if ADB is None:
+        pytest.skip("no adb client on PATH (.ci/run installs Debian's adb package)")
+    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(free_port()))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(pytester.path / "config"))
+    monkeypatch.delenv("ADB_SERVER_SOCKET", raising=False)
+    monkeypatch.delenv("ANDROID_SERIAL", raising=False)
+    try:
+        yield
+    finally:
+        subprocess.run([ADB, "kill-server"], capture_output=True, timeout=30, check=False)
+
+
+def _live_files(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(WORKER_LOG)
+    for name, text in LIVE_SCENARIOS.items():
+        pytester.makefile(".yaml", **{name: text.format(org=CAPTURES_ORG)})
+
+
+def test_virtual_adb_phones_as_live_devices_keep_each_phone_on_one_worker(
+    pytester: pytest.Pytester, adb_server: None, phones: list[AdbdServer]
+) -> None:
+    assert ADB is not None
+    _live_files(pytester)
+    direct, other, served = phones
+    subprocess.run([ADB, "connect", served.spec], capture_output=True, timeout=30, check=True)
+    devices = [f"adb:{direct.spec}", f"adb:{other.spec}", f"adb-server:{served.spec}"]
+    absent = f"adb:127.0.0.1:{free_port()}"  # nobody listens there
+    args = [arg for spec in [*devices, absent] for arg in ("--attestlab-device", spec)]
+    result = pytester.runpytest_subprocess(*PLUGIN, "-n", "2", "-rs", "-v", *args)
+    result.assert_outcomes(passed=len(LIVE_SCENARIOS) * len(devices), skipped=len(LIVE_SCENARIOS))
+    result.stdout.fnmatch_lines(
+        [f"*SKIPPED*live-managed[[]{absent}[]]*", f"SKIPPED [[]3[]] *device absent: {absent}: cannot connect*"]
+    )
+
+    ran: dict[str, set[str]] = {}
+    for line in (pytester.path / "workers.jsonl").read_text().splitlines():
+        worker, nodeid = json.loads(line)
+        device = nodeid.split("[", 1)[1].split("]", 1)[0]
+        ran.setdefault(device, set()).add(worker)
+    assert set(ran) == {*devices, absent}
+    for device in devices:
+        assert len(ran[device]) == 1 and ran[device] <= {"gw0", "gw1"}, (device, ran[device])
+    # The phones were not all put on one worker: the groups spread, only a phone's own items stay.
+    assert len(set().union(*(ran[d] for d in devices))) == 2, ran
+
+
+def test_device_items_are_marked_device_and_deselected_by_not_device(
+    pytester: pytest.Pytester, phones: list[AdbdServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(pytester.path / "config"))
+    _live_files(pytester)
+    pytester.makefile(
+        ".yaml", simulated=LIVE_SCENARIOS["managed"].format(org=CAPTURES_ORG).replace("live-", "simulated-")
+    )
+    absent = f"adb:127.0.0.1:{free_port()}"
+    args = ["--attestlab-device", f"adb:{phones[0].spec}", "--attestlab-device", absent]
+    matrix = pytester.makefile(".yml", matrix="devices: [{platform: android, model: Pixel 8, version: '14'}]\n")
+    devices = pytester.runpytest_inprocess(*PLUGIN, "--collect-only", "-q", "-m", "device", *args)
+    device_ids = [line for line in devices.outlines if "::" in line]
+    assert len(device_ids) == 2 * (len(LIVE_SCENARIOS) + 1), device_ids  # every file, on the phone and the absent one
+    assert all(f"[adb:{phones[0].spec}]" in i or f"[{absent}]" in i for i in device_ids)
+    not_device = pytester.runpytest_inprocess(
+        *PLUGIN, "--collect-only", "-q", "-m", "not device", *args, "--attestlab-matrix", str(matrix)
+    )
+    kept = [line for line in not_device.outlines if "::" in line]
+    assert len(kept) == len(LIVE_SCENARIOS) + 1 and all(i.endswith("[Pixel 8 · Android 14]") for i in kept), kept
+    not_device.stdout.fnmatch_lines(
+        [f"{len(kept)}/{len(kept) + len(device_ids)} tests collected ({len(device_ids)} deselected)*"]
+    )
+    ran = pytester.runpytest_subprocess(
+        *PLUGIN, "-n", "2", "-q", "-m", "not device", *args, "--attestlab-matrix", str(matrix)
+    )
+    ran.assert_outcomes(passed=len(kept))
+    assert {json.loads(line)[1] for line in (pytester.path / "workers.jsonl").read_text().splitlines()} == set(kept)
