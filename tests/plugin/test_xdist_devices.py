@@ -48,9 +48,7 @@ def pytest_runtest_setup(item):
 #: ``attestlab inspect capture:DIR --org fixtures/orgs/captures.yaml`` says of the two captures
 #: used below ("Verdict: MANAGED (managed), matched intune-android"), and what the simulated
 #: device of the scenario is.
-LIVE_SCENARIOS = {
-    "managed": """\
-name: live-managed
+LIVE_HEAD = """\
 tags: [android, live]
 org: {org}
 device:  # simulated on a matrix device; a live device is read instead
@@ -58,39 +56,16 @@ device:  # simulated on a matrix device; a live device is read instead
   okta_verify: work
   emm: {{provider: intune, config: {{managementHint: "${{secret:intune-android}}"}}}}
 steps:
-  - sign_in:
-    expect: {{decision: managed, reason: managed}}
-""",
-    "inventory": """\
-name: live-inventory
-tags: [android, live]
-org: {org}
-device:  # simulated on a matrix device; a live device is read instead
-  platform: android
-  okta_verify: work
-  emm: {{provider: intune, config: {{managementHint: "${{secret:intune-android}}"}}}}
-steps:
-  - check_inventory:
-    expect: {{status: not_managed}}
-  - sign_in:
-    expect: {{decision: managed}}
-  - check_inventory:
-    expect: {{status: managed}}
-""",
-    "rotated": """\
-name: live-rotated-key
-tags: [android, live]
-org: {org}
-device:  # simulated on a matrix device; a live device is read instead
-  platform: android
-  okta_verify: work
-  emm: {{provider: intune, config: {{managementHint: "${{secret:intune-android}}"}}}}
-steps:
-  - reset_secret: intune-android
-  - sign_in:
-    expect: {{decision: not_managed, reason: hint_mismatch}}
-""",
+"""
+LIVE_STEPS = {
+    "managed": "  - sign_in:\n    expect: {{decision: managed, reason: managed}}\n",
+    "inventory": "  - check_inventory:\n    expect: {{status: not_managed}}\n"
+    "  - sign_in:\n    expect: {{decision: managed}}\n"
+    "  - check_inventory:\n    expect: {{status: managed}}\n",
+    "rotated-key": "  - reset_secret: intune-android\n"
+    "  - sign_in:\n    expect: {{decision: not_managed, reason: hint_mismatch}}\n",
 }
+LIVE_SCENARIOS = {name: f"name: live-{name}\n{LIVE_HEAD}{steps}" for name, steps in LIVE_STEPS.items()}
 
 
 def free_port() -> int:
