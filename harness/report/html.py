@@ -185,14 +185,14 @@ def _td(scenario: str, file: str, device: str, cells: list[_Cell]) -> str:
 def natural_key(text: str) -> list[tuple[int, int | str]]:
     """``Pixel 2`` before ``Pixel 10``, ``iPhone15,2`` before ``iPhone15,10``: digit runs compare
     as numbers, the rest without case."""
-    return [(0, int(part)) if part.isdigit() else (1, part.casefold()) for part in _DIGITS.split(text) if part]
+    return [(0, int(part)) if _DIGITS.fullmatch(part) else (1, part.casefold()) for part in _DIGITS.split(text) if part]
 
 
 def _device_label(device: str) -> str:
     return _LOAD_ERROR_LABEL if device == LOAD_ERROR_DEVICE else device
 
 
-_DIGITS = re.compile(r"(\d+)")
+_DIGITS = re.compile(r"([0-9]+)")  # ASCII digits only: "¹" is a digit to str.isdigit, not to int()
 
 #: Shows a clicked cell's details in the panel; filters rows. Plain DOM, no library, and no
 #: string from the report is ever evaluated: the panel receives a clone of the details node.

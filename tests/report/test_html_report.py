@@ -221,3 +221,15 @@ def test_any_text_lands_in_its_cell(tmp_path: Path, scenario: str, device: str, 
     cell = page(tmp_path, [case]).cells[(printable(scenario), printable(device))]
     assert cell.attrs["data-outcome"] == "passed"
     assert cell.text == "passed" + printable(reason)
+
+
+def test_devices_sort_naturally_whatever_their_digits() -> None:
+    from harness.report.html import natural_key
+
+    assert sorted(["Pixel 10", "Pixel 2", "iPhone15,10", "iPhone15,2", "Gerät ¹"], key=natural_key) == [
+        "Gerät ¹",
+        "iPhone15,2",
+        "iPhone15,10",
+        "Pixel 2",
+        "Pixel 10",
+    ]
