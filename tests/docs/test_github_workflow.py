@@ -12,9 +12,6 @@ from __future__ import annotations
 import glob
 import re
 import shlex
-import shutil
-import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,11 +21,11 @@ import yaml
 from harness.cli import main
 from harness.virtual_phone import phone_from_capture
 from simulator.adbd import AdbdServer
+from tests.live_android.phones import ADB, AdbServer
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "docs" / "ci" / "github-actions.yml"
 CAPTURE = ROOT / "fixtures" / "captures" / "android" / "emulator-android14-testdpc"
-ADB = shutil.which("adb")
 
 
 def workflow() -> dict:
@@ -69,33 +66,24 @@ def test_the_workflow_shards_run_on_emulators_and_merge() -> None:
     assert any(line.startswith("attestlab report merge") for line in attestlab_lines(jobs["report"]))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def adb_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """A private adb server (free port, temp HOME), killed at the end; its env is the test's."""
+def adb_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AdbServer]:
+    """A private real adb server (the live-Android tests' own), which the commands find through
+    ``ANDROID_ADB_SERVER_PORT``; killed at the end."""
     if ADB is None:
         pytest.skip("no adb client on PATH (.ci/run installs Debian's adb package)")
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {"HOME": str(home), "ANDROID_ADB_SERVER_PORT": str(_free_port())}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    server = AdbServer(tmp_path / "home")
+    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(server.port))
     monkeypatch.delenv("ADB_SERVER_SOCKET", raising=False)
     try:
-        yield env
+        yield server
     finally:
-        subprocess.run([ADB, "kill-server"], capture_output=True, timeout=30, check=False)
+        server.kill()
 
 
 def test_the_workflow_commands_run_as_written(
-    adb_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    adb_server: AdbServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert ADB is not None
     jobs = workflow()["jobs"]
     shards = jobs["devices"]["strategy"]["matrix"]["shard"]
     out = tmp_path / "out"
@@ -104,7 +92,7 @@ def test_the_workflow_commands_run_as_written(
     # shards are of one run (same device label) as they are on Actions.
     server = AdbdServer(phone_from_capture(CAPTURE)).start()
     try:
-        subprocess.run([ADB, "connect", server.spec], capture_output=True, timeout=30, check=True)
+        adb_server("connect", server.spec)  # the first connect offers the key, which the phone allows
         for shard in shards:
             values = {"matrix.shard": str(shard), "strategy.job-total": str(len(shards)), "github.run_number": "7"}
             for line in attestlab_lines(jobs["devices"]):
