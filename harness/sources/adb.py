@@ -7,7 +7,10 @@ module only when an ``adb:`` source is opened. adb-shell's behaviour this module
   :class:`_Tcp` raises on EOF, so a dropped phone is noticed at once (and re-connected);
 * its exceptions share no base and raw ``OSError``s leak (DOMAIN.md §8): :meth:`AdbTransport._translate`
   turns them into :class:`~harness.errors.SourceError` lines with the fix;
-* ``shell()`` and ``pull()`` buffer without bound: output goes through a bounded sink instead.
+* ``shell()`` buffers without bound: output goes through a bounded sink instead;
+* ``pull()`` opens a sync session per file and knows no STA2, so one missing file ends the
+  session: files are pulled as ``adb pull`` does, all in one session (:class:`_AdbStream`,
+  the one user of adb-shell's private stream calls).
 
 The RSA key is the one adb itself would use if given (``--adb-key ~/.android/adbkey``), else
 attestlab's own under the user's config directory (``$XDG_CONFIG_HOME/attestlab/adbkey``,
@@ -17,7 +20,6 @@ created on first use, private key mode 0600): the phone asks once to trust it.
 from __future__ import annotations
 
 import base64
-import io
 import os
 import socket
 import struct
@@ -26,14 +28,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from adb_shell import constants
 from adb_shell import exceptions as adb_errors
 from adb_shell.adb_device import AdbDevice
+from adb_shell.adb_message import AdbMessage
 from adb_shell.auth.keygen import ANDROID_PUBKEY_MODULUS_SIZE, ANDROID_RSAPUBLICKEY_STRUCT, get_user_info
 from adb_shell.transport.tcp_transport import TcpTransport
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from harness.errors import SourceError
+from harness.sources import sync_client
 from harness.sources.android_live import AndroidLiveTransport, Bounded, Deadline, Dropped, SourceOptions
 from harness.sources.transport import Answer
 
@@ -131,11 +136,14 @@ def _own_key() -> Path:
 
 class _Tcp(TcpTransport):  # type: ignore[misc]
     """adb-shell's TCP transport, but a closed socket is a dropped connection, not silence, and
-    connecting has its own timeout (adb-shell uses the read timeout)."""
+    connecting has its own timeout (adb-shell uses the read timeout). While ``handshake`` is a
+    buffer, what the device sends is kept there too: adb-shell drops the device's CNXN banner,
+    which says what the device can do (``features=...``)."""
 
     def __init__(self, host: str, port: int, connect_s: float) -> None:
         super().__init__(host, port)
         self.connect_s = connect_s
+        self.handshake: bytearray | None = None
 
     def connect(self, transport_timeout_s: float | None) -> None:
         super().connect(self.connect_s)
@@ -144,19 +152,33 @@ class _Tcp(TcpTransport):  # type: ignore[misc]
         data: bytes = super().bulk_read(numbytes, transport_timeout_s)
         if not data:
             raise Dropped("the device closed the connection")
+        if self.handshake is not None:
+            self.handshake += data
         return data
 
 
-class _Sink(io.BytesIO):
-    """What adb-shell's ``pull`` writes into, bounded in size and time."""
+#: An ADB packet header: command, arg0, arg1, data length, data checksum, magic.
+PACKET_HEADER = struct.Struct("<6I")
+CNXN = int.from_bytes(b"CNXN", "little")
 
-    def __init__(self, bounded: Bounded) -> None:
-        super().__init__()
-        self.bounded = bounded
 
-    def write(self, data: Any) -> int:
-        self.bounded.add(bytes(data))
-        return len(data)
+def device_features(handshake: bytes) -> frozenset[str]:
+    """The features in the device's last CNXN banner among the packets of ``handshake``
+    (``device::ro.product.name=..;..;features=shell_v2,stat_v2,..``); none when absent, as
+    ``adb`` assumes for an old adbd."""
+    banner = b""
+    position = 0
+    while position + PACKET_HEADER.size <= len(handshake):
+        command, _, _, length = PACKET_HEADER.unpack_from(handshake, position)[:4]
+        start = position + PACKET_HEADER.size
+        if command == CNXN:
+            banner = handshake[start : start + length]
+        position = start + length
+    _, _, properties = banner.decode("utf-8", "replace").partition("::")
+    for field in properties.rstrip("\0").split(";"):
+        if field.startswith("features="):
+            return frozenset(filter(None, field.removeprefix("features=").split(",")))
+    return frozenset()
 
 
 class AdbTransport(AndroidLiveTransport):
@@ -168,16 +190,21 @@ class AdbTransport(AndroidLiveTransport):
         super().__init__(spec, options)
         self.host, self.port = host, port
         self._device: Any = None
+        self._features: frozenset[str] = frozenset()
 
     def _connect(self) -> None:
         signer = load_key(self.options.adb_key)
-        device = AdbDevice(_Tcp(self.host, self.port, self.limits.connect_s))
+        tcp = _Tcp(self.host, self.port, self.limits.connect_s)
+        tcp.handshake = bytearray()
+        device = AdbDevice(tcp)
         device.connect(
             rsa_keys=[signer],
             transport_timeout_s=self.limits.read_s,
             auth_timeout_s=self.limits.auth_s,
             read_timeout_s=self.limits.read_s,
         )
+        self._features = device_features(bytes(tcp.handshake))
+        tcp.handshake = None
         self._device = device
 
     def _disconnect(self) -> None:
@@ -192,19 +219,16 @@ class AdbTransport(AndroidLiveTransport):
             sink.add(chunk)
 
     def _pull(self, paths: Sequence[str], deadline: Deadline) -> list[Answer]:
-        answers = []
-        for path in paths:
-            sink = Bounded(f"{self.spec}: pull {path}", self.limits.max_bytes, deadline)
-            try:
-                self._device.pull(
-                    path, _Sink(sink), transport_timeout_s=self.limits.read_s, read_timeout_s=self.limits.read_s
-                )
-            except adb_errors.AdbCommandFailureException as exc:  # sync FAIL: adbd's reason
-                reason = str(exc).removeprefix("Command failed: ")
-                answers.append(Answer(f"adb: error: failed to pull '{path}': remote {reason}\n".encode(), 1))
-                continue
-            answers.append(Answer(bytes(sink.data), 0))
-        return answers
+        """All files in one sync session where adbd allows it, as ``adb pull`` does
+        (:mod:`.sync_client`): adb-shell's ``pull`` opens a session per file and knows no STA2."""
+        return sync_client.pull_files(
+            lambda: _AdbStream(self._device, self.limits.read_s),
+            paths,
+            stat_v2="stat_v2" in self._features,
+            spec=self.spec,
+            max_bytes=self.limits.max_bytes,
+            deadline=deadline,
+        )
 
     def _translate(self, exc: Exception, connecting: bool) -> Exception | None:
         where = f"{self.spec}"
@@ -226,6 +250,56 @@ class AdbTransport(AndroidLiveTransport):
         if isinstance(exc, adb_errors.AdbConnectionError):
             return Dropped("not connected")
         return None
+
+
+class _AdbStream:
+    """One ``sync:`` stream over adb-shell's connection, as :class:`~.sync_client.SyncStream`.
+
+    adb-shell has no public call for a stream that stays open across requests, so this is the
+    one place that uses its private ones (``AdbDevice._open``, ``_read_until``, ``_clse``,
+    ``_io_manager.send``, ``_maxdata``; adb-shell's version is pinned to the range they were
+    checked in, pyproject.toml). ADB streams are flow-controlled: each WRTE waits for the
+    device's OKAY, and each WRTE of the device is acknowledged (``_read_until`` does).
+    """
+
+    def __init__(self, device: Any, read_s: float) -> None:
+        self._device = device
+        self._buffer = bytearray()
+        self._closed = False
+        self._info = device._open(b"sync:", read_s, read_s, None)
+
+    def send(self, data: bytes) -> None:
+        step = self._device._maxdata
+        for start in range(0, len(data), step):
+            message = AdbMessage(constants.WRTE, self._info.local_id, self._info.remote_id, data[start : start + step])
+            self._device._io_manager.send(message, self._info)
+            while self._next() != constants.OKAY:
+                pass  # the device's answer may come before its OKAY: kept in the buffer
+
+    def read_exact(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            self._next()
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def _next(self) -> bytes:
+        command, data = self._device._read_until([constants.OKAY, constants.WRTE, constants.CLSE], self._info)
+        if command == constants.CLSE:
+            self._closed = True
+            raise Dropped("the device closed the sync stream early")
+        if command == constants.WRTE:
+            self._buffer += data
+        return bytes(command)
+
+    def __enter__(self) -> _AdbStream:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        # After QUIT or a FAIL adbd closes the stream: close ours and wait for its CLSE, as
+        # ``adb`` waits for the orderly shutdown. After an error the connection is dropped anyway.
+        if exc_type is None and not self._closed:
+            self._device._clse(self._info)
 
 
 def open_adb(spec: str, target: str, options: SourceOptions) -> AdbTransport:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import struct
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -25,6 +24,7 @@ from adbutils import AdbClient
 from adbutils.errors import AdbError, AdbTimeout
 
 from harness.errors import SourceError
+from harness.sources import sync_client
 from harness.sources.android_live import AndroidLiveTransport, Bounded, Deadline, Dropped, SourceOptions
 from harness.sources.transport import Answer
 
@@ -32,15 +32,6 @@ SOCKET_ENV = "ADB_SERVER_SOCKET"
 PORT_ENV = "ANDROID_ADB_SERVER_PORT"
 DEFAULT_PORT = 5037
 CHUNK = 64 * 1024
-#: ``sync_stat_v2``: id, error (the device's errno), dev, ino, mode, nlink, uid, gid, size, atime, mtime, ctime.
-STAT_V2 = struct.Struct("<4sIQQIIIIQqqq")
-#: Linux errno values as the device reports them (the host's own numbering may differ).
-LINUX_ERRORS = {
-    1: "Operation not permitted",
-    2: "No such file or directory",
-    13: "Permission denied",
-    20: "Not a directory",
-}
 
 
 def server_address() -> tuple[str, int]:
@@ -121,51 +112,20 @@ class AdbServerTransport(AndroidLiveTransport):
                 sink.add(chunk)
 
     def _pull(self, paths: Sequence[str], deadline: Deadline) -> list[Answer]:
-        """All files in one sync session, as ``adb pull`` does: STA2 first where the device has
-        ``stat_v2`` (a missing or refused file is then answered without ending the session),
-        then RECV. adbd ends the session after a FAIL: the files after one get a new session."""
-        answers: list[Answer] = []
-        while len(answers) < len(paths):
-            with _closing(self._service("sync:")) as connection:
-                for path in paths[len(answers) :]:
-                    answers.append(self._pull_one(connection, path, deadline))
-                    if answers[-1].status != 0 and not self._stat_failed(answers[-1]):
-                        break
-                else:
-                    connection.conn.sendall(b"QUIT" + struct.pack("<I", 0))
-        return answers
+        """All files in sync sessions of one server connection each (:mod:`.sync_client`)."""
+        return sync_client.pull_files(
+            self._sync_session,
+            paths,
+            stat_v2=self._stat_v2,
+            spec=self.spec,
+            max_bytes=self.limits.max_bytes,
+            deadline=deadline,
+        )
 
-    def _pull_one(self, connection: Any, path: str, deadline: Deadline) -> Answer:
-        encoded = path.encode()
-        if self._stat_v2:
-            connection.conn.sendall(b"STA2" + struct.pack("<I", len(encoded)) + encoded)
-            reply = _exact(connection, STAT_V2.size)
-            kind, error = STAT_V2.unpack(reply)[:2]
-            if kind != b"STA2":
-                raise SourceError(f"{self.spec}: pull {path}: not a sync answer ({kind!r})")
-            if error:
-                reason = LINUX_ERRORS.get(error, f"error {error}")
-                return Answer(f"adb: error: failed to stat remote object '{path}': {reason}\n".encode(), 1)
-        connection.conn.sendall(b"RECV" + struct.pack("<I", len(encoded)) + encoded)
-        return self._receive(connection, path, Bounded(f"{self.spec}: pull {path}", self.limits.max_bytes, deadline))
-
-    @staticmethod
-    def _stat_failed(answer: Answer) -> bool:
-        return answer.data.startswith(b"adb: error: failed to stat")
-
-    def _receive(self, connection: Any, path: str, sink: Bounded) -> Answer:
-        """One RECV's DATA chunks up to DONE, or its FAIL (then adbd's reason, status 1)."""
-        while True:
-            header = _exact(connection, 8)
-            kind, size = header[:4], struct.unpack("<I", header[4:])[0]
-            if kind == b"DONE":
-                return Answer(bytes(sink.data), 0)
-            if kind == b"FAIL":
-                reason = _exact(connection, min(size, 4096)).decode("utf-8", "replace")
-                return Answer(f"adb: error: failed to pull '{path}': remote {reason}\n".encode(), 1)
-            if kind != b"DATA" or size > 64 * 1024:
-                raise SourceError(f"{self.spec}: pull {path}: not a sync answer ({kind!r}, {size} bytes)")
-            sink.add(_exact(connection, size))
+    @contextlib.contextmanager
+    def _sync_session(self) -> Iterator[sync_client.SyncStream]:
+        with _closing(self._service("sync:")) as connection:
+            yield _SocketStream(connection)
 
     def _refused(self, message: str) -> SourceError:
         fix = next((fix for needle, fix in FIXES if needle in message), "check `adb devices`")
@@ -199,10 +159,19 @@ def _closing(connection: Any) -> Iterator[Any]:
         _close(connection)
 
 
-def _exact(connection: Any, size: int) -> bytes:
-    data = connection.read_exact(size) if size else b""
-    assert isinstance(data, bytes)
-    return data
+class _SocketStream:
+    """A server connection switched to ``sync:``, as :class:`~.sync_client.SyncStream`."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def send(self, data: bytes) -> None:
+        self.connection.conn.sendall(data)
+
+    def read_exact(self, size: int) -> bytes:
+        data = self.connection.read_exact(size) if size else b""
+        assert isinstance(data, bytes)
+        return data
 
 
 def open_adb_server(spec: str, serial: str, options: SourceOptions) -> AdbServerTransport:

@@ -25,7 +25,7 @@ from typing import Self
 
 from simulator.adbd import wire
 from simulator.adbd.auth import AuthPolicy
-from simulator.adbd.connection import Connection
+from simulator.adbd.connection import FEATURES, Connection
 from simulator.adbd.phone import Phone
 from simulator.errors import AdbProtocolError
 
@@ -43,12 +43,15 @@ class AdbdServer:
         host: str = "127.0.0.1",
         port: int = 0,
         version: int = wire.VERSION_SKIP_CHECKSUM,
+        features: tuple[str, ...] = FEATURES,
     ) -> None:
         self.phone = phone
         self.auth = auth or AuthPolicy()
         self.host = host
         self.port = port
         self.version = version
+        #: What the CNXN banner advertises (``()``: an old adbd, without ``stat_v2``).
+        self.features = features
         #: Counters over all connections (for tests and benchmarks).
         self.connections = 0
         self.opens = 0
@@ -85,7 +88,7 @@ class AdbdServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self._open[writer] = asyncio.current_task()
-        connection = Connection(self.phone, self.auth, version=self.version)
+        connection = Connection(self.phone, self.auth, version=self.version, features=self.features)
         sock = writer.get_extra_info("socket")
         try:
             while data := await reader.read(_READ_SIZE):
