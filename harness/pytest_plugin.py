@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from harness.scenarios.model import Scenario
     from simulator.clock import SimClock
     from simulator.device import AnyDevice
+    from simulator.factory import Factory
     from simulator.okta_verify.agent import OktaVerify
     from simulator.secret import Secret
     from simulator.verifier import Org
@@ -321,7 +322,18 @@ def attestlab_secrets(_attestlab_built_org: tuple[Org, dict[str, Secret]]) -> di
 
 
 @pytest.fixture
-def attestlab_device(request: pytest.FixtureRequest, attestlab_rng: random.Random) -> AnyDevice:
+def attestlab_factory(attestlab_rng: random.Random, attestlab_clock: SimClock) -> Factory:
+    """Builds more of the simulated world on the test's RNG and clock: ``.org(**options)`` (an
+    org without configurations), ``.device(platform)`` (a fresh phone), and
+    ``.provision(platform, EMM, ...)`` (a phone an EMM provisioned for an org's new
+    configuration, Okta Verify enrolled: see :class:`simulator.factory.Factory`)."""
+    from simulator.factory import Factory
+
+    return Factory(attestlab_rng, attestlab_clock)
+
+
+@pytest.fixture
+def attestlab_device(request: pytest.FixtureRequest, attestlab_factory: Factory) -> AnyDevice:
     """The phone under test, as the :mod:`simulator.device` model.
 
     By default a fresh simulated Android phone with nothing installed (an EMM's ``apply`` then
@@ -329,12 +341,11 @@ def attestlab_device(request: pytest.FixtureRequest, attestlab_rng: random.Rando
     (``capture:DIR``, ``adb:HOST:PORT``, ...) to read a real device; ``--attestlab-device SOURCE``
     does the same for every test. A device that cannot be read skips the test, saying why.
     """
-    from simulator.device import Platform, generate_identity, new_device
+    from simulator.device import Platform
 
     wanted: str = getattr(request, "param", None) or next(iter(request.config.getoption("attestlab_device")), "android")
     if wanted in (Platform.ANDROID.value, Platform.IOS.value):
-        platform = Platform(wanted)
-        return new_device(platform, generate_identity(platform, attestlab_rng))
+        return attestlab_factory.device(wanted)
     from harness.readers import read_source
     from simulator.errors import AttestlabError
 

@@ -88,6 +88,8 @@ class EMM(ABC):
 
     provider: ClassVar[str]
     mdm_profile_name: ClassVar[str]
+    #: Where this EMM's users enroll: what an admin gives as the org's "Enrollment link".
+    enrollment_link: ClassVar[str]
 
     configuration: Mapping[str, Any] = field(default_factory=dict)
     android_mode: AndroidMode = AndroidMode.WORK_PROFILE

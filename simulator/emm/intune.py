@@ -39,6 +39,7 @@ ANDROID_DEVICE_POLICY = (
 class Intune(EMM):
     provider: ClassVar[str] = "Microsoft Intune"
     mdm_profile_name: ClassVar[str] = "Management Profile"
+    enrollment_link: ClassVar[str] = "https://portal.manage.microsoft.com/"  # the Company Portal website
 
     enrollment_type: EnrollmentType = EnrollmentType.MANAGED_DEVICES
     #: Okta Verify is a required app (installed automatically) rather than available.

@@ -31,6 +31,7 @@ class WorkspaceOne(EMM):
 
     provider: ClassVar[str] = "Workspace ONE UEM"
     mdm_profile_name: ClassVar[str] = "Workspace ONE MDM Profile"
+    enrollment_link: ClassVar[str] = "https://getwsone.com/"  # Intelligent Hub's download page
 
     delivery: Delivery = Delivery.AUTOMATIC
     managed_access: bool = True

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import jwt
 import pytest
 
 from simulator.device import Platform
 from simulator.emm import EMM, Delivery, EnrollmentType, Intune, WorkspaceOne
 from simulator.emm.lookups import find_unresolved
+from simulator.factory import Factory
 from simulator.ids import MANAGEMENT_HINT
 from simulator.verdict import ADDITIONAL_SETUP_REQUIRED, Outcome, Reason
 
-#: The ``provision`` fixture (tests/simulator/conftest.py); it returns a ``Setup``.
-Provision = Callable[..., Any]
 
-
-def test_managed_happy_path(provision: Provision, platform_emm: tuple[Platform, type[EMM]]) -> None:
+def test_managed_happy_path(attestlab_factory: Factory, platform_emm: tuple[Platform, type[EMM]]) -> None:
     platform, emm_cls = platform_emm
-    s = provision(platform, emm_cls)
+    s = attestlab_factory.provision(platform, emm_cls)
 
     decision = s.chain.sign_in()
 
@@ -34,12 +29,12 @@ def test_managed_happy_path(provision: Provision, platform_emm: tuple[Platform, 
 
 
 def test_the_response_carries_the_hint_in_device_attestation(
-    provision: Provision, platform_emm: tuple[Platform, type[EMM]]
+    attestlab_factory: Factory, platform_emm: tuple[Platform, type[EMM]]
 ) -> None:
     """What goes on the wire: the enrolled key's algorithm (ES256 on iOS, RS256 on Android), its
     kid, the claims of ``OktaJWTPayload`` and the hint under deviceAttestation."""
     platform, emm_cls = platform_emm
-    s = provision(platform, emm_cls)
+    s = attestlab_factory.provision(platform, emm_cls)
     agent = s.chain.agents[0]
     attempt = s.org.start_sign_in(platform)
     assert attempt.challenge is not None
@@ -64,10 +59,10 @@ def test_the_response_carries_the_hint_in_device_attestation(
     assert payload["deviceSignals"]["deviceAttestation"][MANAGEMENT_HINT] == s.secret.reveal()
 
 
-def test_key_with_wrong_case_is_no_hint(provision: Provision, platform_emm: tuple[Platform, type[EMM]]) -> None:
+def test_key_with_wrong_case_is_no_hint(attestlab_factory: Factory, platform_emm: tuple[Platform, type[EMM]]) -> None:
     """ "The key-value pair is case-sensitive": ``managementhint`` is not read at all."""
     platform, emm_cls = platform_emm
-    s = provision(platform, emm_cls, configuration=lambda secret: {"managementhint": secret})
+    s = attestlab_factory.provision(platform, emm_cls, configuration=lambda secret: {"managementhint": secret})
 
     decision = s.chain.sign_in()
 
@@ -87,9 +82,9 @@ def test_key_with_wrong_case_is_no_hint(provision: Provision, platform_emm: tupl
     ids=["ws1", "intune"],
 )
 def test_unresolved_lookup_arrives_literal_and_mismatches(
-    provision: Provision, platform: Platform, emm_cls: type[EMM], placeholder: str
+    attestlab_factory: Factory, platform: Platform, emm_cls: type[EMM], placeholder: str
 ) -> None:
-    s = provision(platform, emm_cls, configuration=lambda secret: {MANAGEMENT_HINT: placeholder})
+    s = attestlab_factory.provision(platform, emm_cls, configuration=lambda secret: {MANAGEMENT_HINT: placeholder})
 
     delivered = s.chain.agents[0].management_hint()
     decision = s.chain.sign_in()
@@ -101,11 +96,13 @@ def test_unresolved_lookup_arrives_literal_and_mismatches(
 
 
 def test_hint_with_a_lone_surrogate_is_a_mismatch(
-    provision: Provision, platform_emm: tuple[Platform, type[EMM]]
+    attestlab_factory: Factory, platform_emm: tuple[Platform, type[EMM]]
 ) -> None:
     """Device input the org cannot encode as UTF-8 (JSON allows ``\\ud800``) must not crash it."""
     platform, emm_cls = platform_emm
-    s = provision(platform, emm_cls, configuration=lambda secret: {MANAGEMENT_HINT: secret[:-1] + "\ud800"})
+    s = attestlab_factory.provision(
+        platform, emm_cls, configuration=lambda secret: {MANAGEMENT_HINT: secret[:-1] + "\ud800"}
+    )
 
     assert s.chain.sign_in().reason is Reason.HINT_MISMATCH
 
@@ -116,17 +113,19 @@ def test_hint_with_a_lone_surrogate_is_a_mismatch(
     ids=["ws1", "intune"],
 )
 def test_resolved_lookup_reaches_the_device(
-    provision: Provision, platform: Platform, emm_cls: type[EMM], template: str
+    attestlab_factory: Factory, platform: Platform, emm_cls: type[EMM], template: str
 ) -> None:
     """The counterpart of the unresolved case: a known placeholder is replaced per device."""
-    s = provision(platform, emm_cls, configuration=lambda secret: {MANAGEMENT_HINT: f"{secret}-{template}"})
+    s = attestlab_factory.provision(
+        platform, emm_cls, configuration=lambda secret: {MANAGEMENT_HINT: f"{secret}-{template}"}
+    )
 
     assert s.chain.agents[0].management_hint() == f"{s.secret.reveal()}-{s.device.identity.serial}"
     assert s.chain.sign_in().reason is Reason.HINT_MISMATCH
 
 
-def test_configuration_not_sent_is_no_hint(provision: Provision, platform: Platform) -> None:
-    s = provision(platform, Intune, enrollment_type=EnrollmentType.MANAGED_APPS)
+def test_configuration_not_sent_is_no_hint(attestlab_factory: Factory, platform: Platform) -> None:
+    s = attestlab_factory.provision(platform, Intune, enrollment_type=EnrollmentType.MANAGED_APPS)
 
     decision = s.chain.sign_in()
 
@@ -134,19 +133,19 @@ def test_configuration_not_sent_is_no_hint(provision: Provision, platform: Platf
     assert s.chain.agents[0].managed_config() == {}
 
 
-def test_ws1_managed_access_does_not_decide_delivery(provision: Provision, platform: Platform) -> None:
+def test_ws1_managed_access_does_not_decide_delivery(attestlab_factory: Factory, platform: Platform) -> None:
     """Managed Access is about reaching the app through Workspace ONE, not its configuration."""
-    s = provision(platform, WorkspaceOne, managed_access=False)
+    s = attestlab_factory.provision(platform, WorkspaceOne, managed_access=False)
 
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
 def test_not_enrolled_in_okta_verify_is_not_registered(
-    provision: Provision, platform_emm: tuple[Platform, type[EMM]]
+    attestlab_factory: Factory, platform_emm: tuple[Platform, type[EMM]]
 ) -> None:
     """Okta Verify is installed and configured but has no account for this org."""
     platform, emm_cls = platform_emm
-    s = provision(platform, emm_cls, enroll=False)
+    s = attestlab_factory.provision(platform, emm_cls, enroll=False)
 
     decision = s.chain.sign_in()
 
@@ -155,8 +154,8 @@ def test_not_enrolled_in_okta_verify_is_not_registered(
     assert decision.access is False
 
 
-def test_okta_verify_not_delivered_is_app_not_installed(provision: Provision, platform: Platform) -> None:
-    s = provision(platform, WorkspaceOne, delivery=Delivery.ON_DEMAND)
+def test_okta_verify_not_delivered_is_app_not_installed(attestlab_factory: Factory, platform: Platform) -> None:
+    s = attestlab_factory.provision(platform, WorkspaceOne, delivery=Delivery.ON_DEMAND)
 
     assert s.chain.agents == []
     decision = s.chain.sign_in()
@@ -166,13 +165,13 @@ def test_okta_verify_not_delivered_is_app_not_installed(provision: Provision, pl
 
 
 def test_phones_use_app_and_universal_links_and_private_browsing_blocks_them(
-    provision: Provision, platform: Platform
+    attestlab_factory: Factory, platform: Platform
 ) -> None:
     """okta-signin-widget: APP_LINK on Android, UNIVERSAL_LINK on iOS (no loopback on phones);
     okta-help known issues: from Incognito the link opens no app."""
     from simulator.signin import Browser, default_browser
 
-    s = provision(platform, Intune)
+    s = attestlab_factory.provision(platform, Intune)
     attempt = s.org.start_sign_in(platform)
     assert attempt.challenge_method == {Platform.ANDROID: "APP_LINK", Platform.IOS: "UNIVERSAL_LINK"}[platform]
     private = Browser(default_browser(s.device).user, private=True)

@@ -7,19 +7,17 @@ profile; nothing answers when that profile has none (DOMAIN.md §3, §4; okta-si
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import jwt
 
 from simulator.device import AndroidDevice, AnyDevice, Platform
 from simulator.emm import EMM, Delivery, Intune, WorkspaceOne
+from simulator.factory import Factory
 from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_ANDROID
 from simulator.okta_verify import OktaVerify
 from simulator.signin import Browser
 from simulator.verdict import Outcome, Reason
-
-Provision = Callable[..., Any]
 
 #: Settings under which each EMM does not install Okta Verify in the work profile itself.
 NOT_DELIVERED: dict[type[EMM], dict[str, Any]] = {
@@ -41,8 +39,10 @@ def _response_payload(agent: OktaVerify, org: Any) -> dict[str, Any]:
     return payload
 
 
-def test_only_in_personal_profile(provision: Provision, emm_cls: type[EMM]) -> None:
-    s = provision(Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal, **NOT_DELIVERED[emm_cls])
+def test_only_in_personal_profile(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
+    s = attestlab_factory.provision(
+        Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal, **NOT_DELIVERED[emm_cls]
+    )
     work = s.device.work_profile
     assert work is not None and OKTA_VERIFY_ANDROID not in work.packages
     (agent,) = s.chain.agents
@@ -66,11 +66,11 @@ def test_only_in_personal_profile(provision: Provision, emm_cls: type[EMM]) -> N
     assert from_personal.remediation.provider == emm_cls.provider
 
 
-def test_in_both_profiles_each_browser_reaches_its_own_copy(provision: Provision, emm_cls: type[EMM]) -> None:
+def test_in_both_profiles_each_browser_reaches_its_own_copy(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
     """Known issue "Okta Verify is in a work and personal profile" (okta-help known-issues):
     Okta's fix, a browser in the work profile, works: the link opens the work copy, configured
     and managed. The personal browser opens the personal copy, which has no hint."""
-    s = provision(Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal)
+    s = attestlab_factory.provision(Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal)
     personal, work = s.chain.agents
     assert (personal.user_id, work.user_id) == (0, s.device.work_profile.id)
     assert work.management_hint() == s.secret.reveal()
@@ -88,9 +88,9 @@ def test_in_both_profiles_each_browser_reaches_its_own_copy(provision: Provision
 
 
 def test_removing_the_personal_copy_leaves_the_personal_browser_unanswered(
-    provision: Provision, emm_cls: type[EMM]
+    attestlab_factory: Factory, emm_cls: type[EMM]
 ) -> None:
-    s = provision(Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal)
+    s = attestlab_factory.provision(Platform.ANDROID, emm_cls, prepare=_user_installs_in_personal)
     assert s.chain.sign_in(Browser(0)).reason is Reason.APP_NOT_IN_WORK_PROFILE
 
     s.device.uninstall(OKTA_VERIFY_ANDROID, 0)
@@ -99,8 +99,8 @@ def test_removing_the_personal_copy_leaves_the_personal_browser_unanswered(
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
-def test_a_personal_browser_does_not_reach_the_work_copy(provision: Provision, emm_cls: type[EMM]) -> None:
-    s = provision(Platform.ANDROID, emm_cls)
+def test_a_personal_browser_does_not_reach_the_work_copy(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
+    s = attestlab_factory.provision(Platform.ANDROID, emm_cls)
 
     decision = s.chain.sign_in(Browser(0))
 
@@ -108,9 +108,9 @@ def test_a_personal_browser_does_not_reach_the_work_copy(provision: Provision, e
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
-def test_private_browsing_opens_no_app(provision: Provision, emm_cls: type[EMM]) -> None:
+def test_private_browsing_opens_no_app(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
     """okta-help known issue: in Incognito Okta Verify does not launch; outside it, it does."""
-    s = provision(Platform.ANDROID, emm_cls)
+    s = attestlab_factory.provision(Platform.ANDROID, emm_cls)
     work = s.device.work_profile
     assert work is not None
 
@@ -121,7 +121,7 @@ def test_private_browsing_opens_no_app(provision: Provision, emm_cls: type[EMM])
     assert s.chain.sign_in(Browser(work.id)).outcome is Outcome.MANAGED
 
 
-def test_secure_folder_copy_is_not_the_work_profile(provision: Provision, emm_cls: type[EMM]) -> None:
+def test_secure_folder_copy_is_not_the_work_profile(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
     """Samsung Secure Folder is a profile, but not the managed one: config never reaches it."""
 
     def in_secure_folder(device: AnyDevice) -> None:
@@ -129,7 +129,7 @@ def test_secure_folder_copy_is_not_the_work_profile(provision: Provision, emm_cl
         folder = device.add_secure_folder()
         device.install(OKTA_VERIFY_ANDROID, folder.id)
 
-    s = provision(Platform.ANDROID, emm_cls, prepare=in_secure_folder, **NOT_DELIVERED[emm_cls])
+    s = attestlab_factory.provision(Platform.ANDROID, emm_cls, prepare=in_secure_folder, **NOT_DELIVERED[emm_cls])
 
     decision = s.chain.sign_in(Browser(150))
 
@@ -137,9 +137,9 @@ def test_secure_folder_copy_is_not_the_work_profile(provision: Provision, emm_cl
     assert s.chain.agents[0].management_hint() is None
 
 
-def test_copy_installed_after_enrollment_joins_unenrolled(provision: Provision, emm_cls: type[EMM]) -> None:
+def test_copy_installed_after_enrollment_joins_unenrolled(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
     """A personal copy installed later has no account until it is added."""
-    s = provision(Platform.ANDROID, emm_cls)
+    s = attestlab_factory.provision(Platform.ANDROID, emm_cls)
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
     s.device.install(OKTA_VERIFY_ANDROID, 0)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from simulator.appconfig import AppConfig
 from simulator.device import AnyDevice, AppOrigin, IOSDevice, Platform
 from simulator.emm import EMM, EnrollmentType, IOSAppSettings, WorkspaceOne
+from simulator.factory import Factory
 from simulator.ids import MANAGEMENT_HINT, OKTA_SSO_EXTENSION_IOS, OKTA_VERIFY_IOS
 from simulator.verdict import Outcome, Reason
-
-Provision = Callable[..., Any]
 
 
 def _user_installs(device: AnyDevice) -> None:
@@ -19,8 +17,8 @@ def _user_installs(device: AnyDevice) -> None:
     device.install(OKTA_VERIFY_IOS, AppOrigin.USER)
 
 
-def test_user_installed_app_not_taken_over_is_not_managed(provision: Provision, emm_cls: type[EMM]) -> None:
-    s = provision(
+def test_user_installed_app_not_taken_over_is_not_managed(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
+    s = attestlab_factory.provision(
         Platform.IOS,
         emm_cls,
         prepare=_user_installs,
@@ -37,8 +35,8 @@ def test_user_installed_app_not_taken_over_is_not_managed(provision: Provision, 
     assert decision.remediation is not None and decision.remediation.provider == emm_cls.provider
 
 
-def test_user_installed_app_taken_over_is_managed(provision: Provision, emm_cls: type[EMM]) -> None:
-    s = provision(
+def test_user_installed_app_taken_over_is_managed(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
+    s = attestlab_factory.provision(
         Platform.IOS,
         emm_cls,
         prepare=_user_installs,
@@ -52,10 +50,10 @@ def test_user_installed_app_taken_over_is_managed(provision: Provision, emm_cls:
 
 
 def test_configuration_left_on_an_app_that_lost_management_is_not_read(
-    provision: Provision, emm_cls: type[EMM]
+    attestlab_factory: Factory, emm_cls: type[EMM]
 ) -> None:
     """iOS hands managed configuration to managed apps only, whatever is stored for the domain."""
-    s = provision(Platform.IOS, emm_cls)
+    s = attestlab_factory.provision(Platform.IOS, emm_cls)
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
     s.device.app(OKTA_VERIFY_IOS).origin = AppOrigin.USER
@@ -64,21 +62,23 @@ def test_configuration_left_on_an_app_that_lost_management_is_not_read(
     assert s.chain.sign_in().reason is Reason.APP_NOT_MANAGED
 
 
-def test_configuration_goes_to_the_app_only(provision: Provision, emm_cls: type[EMM]) -> None:
+def test_configuration_goes_to_the_app_only(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
     """Apple MDM app configuration targets managed apps (bundle ids); the SSO extension is not one."""
-    s = provision(Platform.IOS, emm_cls)
+    s = attestlab_factory.provision(Platform.IOS, emm_cls)
 
     assert set(s.device.managed_config) == {OKTA_VERIFY_IOS}
     assert s.device.config_for(OKTA_SSO_EXTENSION_IOS) == {}
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
-def test_hint_in_sso_extension_data_alone_is_managed(provision: Provision, emm_cls: type[EMM]) -> None:
+def test_hint_in_sso_extension_data_alone_is_managed(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
     """DOMAIN.md §6: the Credential SSO extension's extension data can carry the hint too."""
     no_app_config: dict[str, Any] = (
         {"send_configuration": False} if emm_cls is WorkspaceOne else {"enrollment_type": EnrollmentType.MANAGED_APPS}
     )
-    s = provision(Platform.IOS, emm_cls, ios=IOSAppSettings(hint_in_sso_extension=True), **no_app_config)
+    s = attestlab_factory.provision(
+        Platform.IOS, emm_cls, ios=IOSAppSettings(hint_in_sso_extension=True), **no_app_config
+    )
     extension = s.device.sso_extension()
 
     assert s.device.config_for(OKTA_VERIFY_IOS) == {}
@@ -87,9 +87,9 @@ def test_hint_in_sso_extension_data_alone_is_managed(provision: Provision, emm_c
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
-def test_app_config_wins_over_sso_extension_data(provision: Provision, emm_cls: type[EMM]) -> None:
+def test_app_config_wins_over_sso_extension_data(attestlab_factory: Factory, emm_cls: type[EMM]) -> None:
     """When both carry a hint, the app's own managed configuration is what Okta Verify sends."""
-    s = provision(Platform.IOS, emm_cls, ios=IOSAppSettings(hint_in_sso_extension=True))
+    s = attestlab_factory.provision(Platform.IOS, emm_cls, ios=IOSAppSettings(hint_in_sso_extension=True))
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
     s.device.managed_config[OKTA_VERIFY_IOS] = AppConfig({MANAGEMENT_HINT: "another-policy's-key"})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import plistlib
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -33,10 +32,10 @@ from simulator.emm.lookups import (
     ws1_values,
 )
 from simulator.errors import ConfigError
+from simulator.factory import Factory
 from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_ANDROID, OKTA_VERIFY_IOS
 from simulator.verdict import Outcome, Reason
 
-Provision = Callable[..., Any]
 SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
 
 IDENTITY = Identity(
@@ -109,8 +108,8 @@ def test_parse_android_json_errors(text: str, words: str) -> None:
     assert SECRET not in str(caught.value)
 
 
-def test_android_json_delivered_through_the_chain(provision: Provision) -> None:
-    s = provision(
+def test_android_json_delivered_through_the_chain(attestlab_factory: Factory) -> None:
+    s = attestlab_factory.provision(
         Platform.ANDROID,
         Intune,
         configuration=lambda secret: parse_android_json(ANDROID_JSON.replace(SECRET, secret), name="okta.json"),
@@ -144,8 +143,8 @@ IOS_XML = f"""<dict>
 </dict>"""
 
 
-def test_ios_xml_delivered_with_tokens_resolved(provision: Provision) -> None:
-    s = provision(
+def test_ios_xml_delivered_with_tokens_resolved(attestlab_factory: Factory) -> None:
+    s = attestlab_factory.provision(
         Platform.IOS,
         Intune,
         configuration=lambda secret: parse_intune_ios_xml(IOS_XML.replace(SECRET, secret).encode(), name="okta.xml"),
@@ -229,8 +228,8 @@ def test_find_unresolved(value: str, found: list[str]) -> None:
     assert find_unresolved(value) == found
 
 
-def test_custom_values_resolve_per_emm(provision: Provision, platform: Platform) -> None:
-    s = provision(
+def test_custom_values_resolve_per_emm(attestlab_factory: Factory, platform: Platform) -> None:
+    s = attestlab_factory.provision(
         platform,
         WorkspaceOne,
         configuration=lambda _: {MANAGEMENT_HINT: "{CustomAttribute3}"},
@@ -243,9 +242,11 @@ def test_custom_values_resolve_per_emm(provision: Provision, platform: Platform)
 # -- EMM settings -----------------------------------------------------------------------------
 
 
-def test_repush_replaces_the_whole_bundle(provision: Provision, platform: Platform) -> None:
+def test_repush_replaces_the_whole_bundle(attestlab_factory: Factory, platform: Platform) -> None:
     """``setApplicationRestrictions`` / a new ``Settings`` command replace, they do not merge."""
-    s = provision(platform, Intune, configuration=lambda secret: {MANAGEMENT_HINT: secret, "extra": "x"})
+    s = attestlab_factory.provision(
+        platform, Intune, configuration=lambda secret: {MANAGEMENT_HINT: secret, "extra": "x"}
+    )
 
     s.emm.configuration = {"other": "y"}
     s.emm.push(s.device)
@@ -253,21 +254,21 @@ def test_repush_replaces_the_whole_bundle(provision: Provision, platform: Platfo
     assert dict(s.chain.agents[0].managed_config()) == {"other": "y"}
 
 
-def test_ws1_ios_send_configuration_off(provision: Provision) -> None:
-    s = provision(Platform.IOS, WorkspaceOne, send_configuration=False)
+def test_ws1_ios_send_configuration_off(attestlab_factory: Factory) -> None:
+    s = attestlab_factory.provision(Platform.IOS, WorkspaceOne, send_configuration=False)
 
     assert s.device.managed_config == {}
     assert s.chain.sign_in().reason is Reason.NO_HINT
 
 
-def test_ws1_android_ignores_the_ios_send_configuration_switch(provision: Provision) -> None:
-    s = provision(Platform.ANDROID, WorkspaceOne, send_configuration=False)
+def test_ws1_android_ignores_the_ios_send_configuration_switch(attestlab_factory: Factory) -> None:
+    s = attestlab_factory.provision(Platform.ANDROID, WorkspaceOne, send_configuration=False)
 
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
-def test_emm_enrollment_marks_the_device(provision: Provision, platform: Platform, emm_cls: Any) -> None:
-    s = provision(platform, emm_cls)
+def test_emm_enrollment_marks_the_device(attestlab_factory: Factory, platform: Platform, emm_cls: Any) -> None:
+    s = attestlab_factory.provision(platform, emm_cls)
 
     if platform is Platform.ANDROID:
         work = s.device.work_profile
@@ -281,8 +282,8 @@ def test_emm_enrollment_marks_the_device(provision: Provision, platform: Platfor
 # -- Android device modes, controllers, paused profiles (issue 8) -----------------------------
 
 
-def test_intune_personally_owned_work_profile_is_run_by_company_portal(provision: Provision) -> None:
-    s = provision(Platform.ANDROID, Intune)
+def test_intune_personally_owned_work_profile_is_run_by_company_portal(attestlab_factory: Factory) -> None:
+    s = attestlab_factory.provision(Platform.ANDROID, Intune)
 
     work = s.device.work_profile
     assert work is not None and work.profile_owner == COMPANY_PORTAL
@@ -290,8 +291,8 @@ def test_intune_personally_owned_work_profile_is_run_by_company_portal(provision
 
 
 @pytest.mark.parametrize("emm_cls", [Intune, WorkspaceOne])
-def test_fully_managed_device_manages_okta_verify_in_user_0(provision: Provision, emm_cls: Any) -> None:
-    s = provision(Platform.ANDROID, emm_cls, android_mode=AndroidMode.FULLY_MANAGED)
+def test_fully_managed_device_manages_okta_verify_in_user_0(attestlab_factory: Factory, emm_cls: Any) -> None:
+    s = attestlab_factory.provision(Platform.ANDROID, emm_cls, android_mode=AndroidMode.FULLY_MANAGED)
 
     assert s.device.work_profile is None
     assert s.device.device_owner == s.emm.android_controller(AndroidMode.FULLY_MANAGED)
@@ -303,21 +304,25 @@ def test_fully_managed_device_manages_okta_verify_in_user_0(provision: Provision
         assert s.device.device_owner == ANDROID_DEVICE_POLICY
 
 
-def test_fully_managed_without_hint_is_no_hint_not_wrong_profile(provision: Provision) -> None:
-    s = provision(Platform.ANDROID, Intune, android_mode=AndroidMode.FULLY_MANAGED, configuration=lambda _: {})
+def test_fully_managed_without_hint_is_no_hint_not_wrong_profile(attestlab_factory: Factory) -> None:
+    s = attestlab_factory.provision(
+        Platform.ANDROID, Intune, android_mode=AndroidMode.FULLY_MANAGED, configuration=lambda _: {}
+    )
 
     assert s.chain.sign_in().reason is Reason.NO_HINT
 
 
 @pytest.mark.parametrize(("release", "device_owner"), [("10", True), ("14", False)])
-def test_cope_has_a_device_owner_only_before_android_11(provision: Provision, release: str, device_owner: bool) -> None:
+def test_cope_has_a_device_owner_only_before_android_11(
+    attestlab_factory: Factory, release: str, device_owner: bool
+) -> None:
     """Android 8-10 COPE: device owner plus work profile; from 11, an organization-owned work
     profile without a device owner (AOSP OwnersData ``isPoOrganizationOwnedDevice``)."""
 
     def set_release(device: Any) -> None:
         device.identity.os_version, device.identity.sdk = release, {"10": 29, "14": 34}[release]
 
-    s = provision(Platform.ANDROID, WorkspaceOne, android_mode=AndroidMode.COPE, prepare=set_release)
+    s = attestlab_factory.provision(Platform.ANDROID, WorkspaceOne, android_mode=AndroidMode.COPE, prepare=set_release)
 
     assert s.device.work_profile is not None
     assert (s.device.device_owner is not None) is device_owner
@@ -325,8 +330,8 @@ def test_cope_has_a_device_owner_only_before_android_11(provision: Provision, re
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
-def test_paused_work_profile_cannot_answer_until_work_apps_are_on(provision: Provision) -> None:
-    s = provision(Platform.ANDROID, Intune)
+def test_paused_work_profile_cannot_answer_until_work_apps_are_on(attestlab_factory: Factory) -> None:
+    s = attestlab_factory.provision(Platform.ANDROID, Intune)
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
     profile = s.device.pause_work_profile()
@@ -339,8 +344,8 @@ def test_paused_work_profile_cannot_answer_until_work_apps_are_on(provision: Pro
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
 
-def test_ws1_managed_access_does_not_gate_the_configuration(provision: Provision) -> None:
-    s = provision(Platform.ANDROID, WorkspaceOne, managed_access=False)
+def test_ws1_managed_access_does_not_gate_the_configuration(attestlab_factory: Factory) -> None:
+    s = attestlab_factory.provision(Platform.ANDROID, WorkspaceOne, managed_access=False)
 
     assert s.device.restrictions_for(10, OKTA_VERIFY_ANDROID)[MANAGEMENT_HINT] == s.secret.reveal()
 
@@ -349,8 +354,8 @@ def test_ws1_managed_access_does_not_gate_the_configuration(provision: Provision
 
 
 @pytest.mark.parametrize("emm_cls", [Intune, WorkspaceOne])
-def test_user_enrollment_never_takes_over_a_user_installed_app(provision: Provision, emm_cls: Any) -> None:
-    s = provision(
+def test_user_enrollment_never_takes_over_a_user_installed_app(attestlab_factory: Factory, emm_cls: Any) -> None:
+    s = attestlab_factory.provision(
         Platform.IOS,
         emm_cls,
         user_enrollment=True,
@@ -366,16 +371,18 @@ def test_user_enrollment_never_takes_over_a_user_installed_app(provision: Provis
 
 @pytest.mark.parametrize(("emm_cls", "lookup"), [(WorkspaceOne, "{DeviceSerialNumber}"), (Intune, "{{deviceid}}")])
 def test_user_enrollment_leaves_serial_and_udid_lookups_unresolved(
-    provision: Provision, emm_cls: Any, lookup: str
+    attestlab_factory: Factory, emm_cls: Any, lookup: str
 ) -> None:
-    s = provision(Platform.IOS, emm_cls, user_enrollment=True, configuration=lambda _: {MANAGEMENT_HINT: lookup})
+    s = attestlab_factory.provision(
+        Platform.IOS, emm_cls, user_enrollment=True, configuration=lambda _: {MANAGEMENT_HINT: lookup}
+    )
 
     assert s.device.config_for(OKTA_VERIFY_IOS)[MANAGEMENT_HINT] == lookup
     assert find_unresolved(lookup) == [lookup]
 
 
-def test_declaratively_managed_app_is_managed_but_absent_from_the_mdm_app_list(provision: Provision) -> None:
-    s = provision(Platform.IOS, WorkspaceOne, ios=IOSAppSettings(declarative=True))
+def test_declaratively_managed_app_is_managed_but_absent_from_the_mdm_app_list(attestlab_factory: Factory) -> None:
+    s = attestlab_factory.provision(Platform.IOS, WorkspaceOne, ios=IOSAppSettings(declarative=True))
 
     app = s.device.app(OKTA_VERIFY_IOS)
     assert app is not None and app.origin is AppOrigin.DECLARATIVE and app.managed

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from typing import Any
 
 from simulator.chain import Chain
 from simulator.device import AndroidDevice, Platform
 from simulator.emm import Intune
+from simulator.factory import Factory
 from simulator.ids import OKTA_VERIFY_ANDROID
 from simulator.keys import FreshKeys, KeyKind, KeyPool, PooledKeys, generate
 from simulator.okta_verify import InProcessVerifier, OktaVerify
-from simulator.verifier import Org
-
-Provision = Callable[..., Any]
 
 
 def test_a_world_never_gets_a_key_twice_and_worlds_reuse_the_pool() -> None:
@@ -28,25 +25,25 @@ def test_a_world_never_gets_a_key_twice_and_worlds_reuse_the_pool() -> None:
     assert len(pool) == 3  # ...so keys are generated once per process
 
 
-def test_every_holder_in_a_chain_has_its_own_key(provision: Provision) -> None:
+def test_every_holder_in_a_chain_has_its_own_key(attestlab_factory: Factory) -> None:
     """The org's key and each copy's device key differ, so none can sign as another."""
 
     def both_profiles(device: Any) -> None:
         assert isinstance(device, AndroidDevice)
         device.install(OKTA_VERIFY_ANDROID, 0)
 
-    s = provision(Platform.ANDROID, Intune, prepare=both_profiles)
+    s = attestlab_factory.provision(Platform.ANDROID, Intune, prepare=both_profiles)
     kids = [s.org.key.kid] + [a.enrollments[s.org.org_url].key.kid for a in s.chain.agents]
-    other = provision(Platform.ANDROID, Intune, org=s.org)  # a second phone of the same org
+    other = attestlab_factory.provision(Platform.ANDROID, Intune, org=s.org)  # a second phone of the same org
     kids += [a.enrollments[s.org.org_url].key.kid for a in other.chain.agents]
 
     assert len(kids) == len(set(kids)) == 4
 
 
-def test_default_key_types_and_the_android_setting(make_device: Callable[..., Any]) -> None:
-    rng = random.Random(3)
-    org = Org(rng=rng)
-    android, iphone = make_device(Platform.ANDROID), make_device(Platform.IOS)
+def test_default_key_types_and_the_android_setting(attestlab_factory: Factory) -> None:
+    rng = attestlab_factory.rng
+    org = attestlab_factory.org()
+    android, iphone = attestlab_factory.device(Platform.ANDROID), attestlab_factory.device(Platform.IOS)
     Intune(configuration={}).apply(android)
     Intune(configuration={}).apply(iphone)
 
@@ -58,8 +55,8 @@ def test_default_key_types_and_the_android_setting(make_device: Callable[..., An
     assert org.key.alg == "RS256"
 
 
-def test_an_agent_outside_a_chain_generates_its_own_keys(make_device: Callable[..., Any]) -> None:
-    iphone = make_device(Platform.IOS)
+def test_an_agent_outside_a_chain_generates_its_own_keys(attestlab_factory: Factory) -> None:
+    iphone = attestlab_factory.device(Platform.IOS)
     Intune(configuration={}).apply(iphone)
     agent = OktaVerify(iphone, rng=random.Random(1))
     assert isinstance(agent.keys, FreshKeys)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +9,7 @@ import pytest
 
 from simulator.device import Platform
 from simulator.emm import EMM, Intune, WorkspaceOne
+from simulator.factory import Factory
 from simulator.ids import MANAGEMENT_HINT
 from simulator.verdict import (
     ADDITIONAL_SETUP_REQUIRED,
@@ -21,17 +21,14 @@ from simulator.verdict import (
 )
 from simulator.verifier import MultipleConfigs, Org, Policy
 
-Provision = Callable[..., Any]
-MakeOrg = Callable[..., Org]
-
 # -- reset secret key ------------------------------------------------------------------------
 
 
 def test_reset_secret_unmanages_until_the_emm_pushes_the_new_key(
-    provision: Provision, platform_emm: tuple[Platform, type[EMM]]
+    attestlab_factory: Factory, platform_emm: tuple[Platform, type[EMM]]
 ) -> None:
     platform, emm_cls = platform_emm
-    s = provision(platform, emm_cls)
+    s = attestlab_factory.provision(platform, emm_cls)
     assert s.chain.sign_in().outcome is Outcome.MANAGED
 
     new = s.org.reset_secret(s.config.name)
@@ -50,8 +47,8 @@ def test_reset_secret_unmanages_until_the_emm_pushes_the_new_key(
     assert again.matched_config == s.config.name
 
 
-def test_old_key_never_matches_again_after_reset(provision: Provision, platform: Platform) -> None:
-    s = provision(platform, Intune)
+def test_old_key_never_matches_again_after_reset(attestlab_factory: Factory, platform: Platform) -> None:
+    s = attestlab_factory.provision(platform, Intune)
     s.org.reset_secret(s.config.name)
 
     assert not s.config.matches(s.secret.reveal())
@@ -74,13 +71,11 @@ def _two_configs(org: Org, platform: Platform) -> tuple[Any, Any, Any, Any]:
     return earliest, earliest_secret, later, later_secret
 
 
-def test_remediation_comes_from_the_earliest_configuration(
-    make_org: MakeOrg, provision: Provision, platform: Platform
-) -> None:
+def test_remediation_comes_from_the_earliest_configuration(attestlab_factory: Factory, platform: Platform) -> None:
     """The device is Intune's, but an unmanaged user is sent to Workspace ONE's enrollment."""
-    org = make_org()
+    org = attestlab_factory.org()
     earliest, _, later, _ = _two_configs(org, platform)
-    s = provision(platform, Intune, org=org, configuration=lambda secret: {})
+    s = attestlab_factory.provision(platform, Intune, org=org, configuration=lambda secret: {})
 
     decision = s.chain.sign_in()
 
@@ -102,17 +97,18 @@ def test_remediation_comes_from_the_earliest_configuration(
     ids=["any-match", "earliest-only"],
 )
 def test_hint_of_the_later_configuration(
-    make_org: MakeOrg,
-    provision: Provision,
+    attestlab_factory: Factory,
     platform_emm: tuple[Platform, type[EMM]],
     mode: MultipleConfigs,
     outcome: Outcome,
     reason: Reason,
 ) -> None:
     platform, emm_cls = platform_emm
-    org = make_org(multiple_configs=mode)
+    org = attestlab_factory.org(multiple_configs=mode)
     earliest, _, _, later_secret = _two_configs(org, platform)
-    s = provision(platform, emm_cls, org=org, configuration=lambda _: {MANAGEMENT_HINT: later_secret.reveal()})
+    s = attestlab_factory.provision(
+        platform, emm_cls, org=org, configuration=lambda _: {MANAGEMENT_HINT: later_secret.reveal()}
+    )
 
     decision = s.chain.sign_in()
 
@@ -128,10 +124,12 @@ def test_hint_of_the_later_configuration(
         assert decision.remediation.provider == WorkspaceOne.provider
 
 
-def test_earliest_only_still_accepts_the_earliest(make_org: MakeOrg, provision: Provision, platform: Platform) -> None:
-    org = make_org(multiple_configs=MultipleConfigs.EARLIEST_ONLY)
+def test_earliest_only_still_accepts_the_earliest(attestlab_factory: Factory, platform: Platform) -> None:
+    org = attestlab_factory.org(multiple_configs=MultipleConfigs.EARLIEST_ONLY)
     _, earliest_secret, _, _ = _two_configs(org, platform)
-    s = provision(platform, WorkspaceOne, org=org, configuration=lambda _: {MANAGEMENT_HINT: earliest_secret.reveal()})
+    s = attestlab_factory.provision(
+        platform, WorkspaceOne, org=org, configuration=lambda _: {MANAGEMENT_HINT: earliest_secret.reveal()}
+    )
 
     decision = s.chain.sign_in()
 
@@ -139,14 +137,14 @@ def test_earliest_only_still_accepts_the_earliest(make_org: MakeOrg, provision: 
     assert decision.matched_config == "ws1"
 
 
-def test_configurations_of_the_other_platform_do_not_count(
-    make_org: MakeOrg, provision: Provision, platform: Platform
-) -> None:
+def test_configurations_of_the_other_platform_do_not_count(attestlab_factory: Factory, platform: Platform) -> None:
     """An iOS secret on an Android phone (or the reverse) is a mismatch, and no finding."""
     other = Platform.IOS if platform is Platform.ANDROID else Platform.ANDROID
-    org = make_org()
+    org = attestlab_factory.org()
     _, other_secret = org.add_platform(other, "Jamf Pro", "https://jamf.example.com/enroll", created=FIRST)
-    s = provision(platform, Intune, org=org, configuration=lambda _: {MANAGEMENT_HINT: other_secret.reveal()})
+    s = attestlab_factory.provision(
+        platform, Intune, org=org, configuration=lambda _: {MANAGEMENT_HINT: other_secret.reveal()}
+    )
 
     decision = s.chain.sign_in()
 
@@ -164,15 +162,14 @@ def test_configurations_of_the_other_platform_do_not_count(
     ids=["other-platform-configured", "nothing-configured"],
 )
 def test_no_platform_configuration_is_an_error_page(
-    make_org: MakeOrg,
-    provision: Provision,
+    attestlab_factory: Factory,
     platform_emm: tuple[Platform, type[EMM]],
     other_platform_configured: bool,
     status: int,
     title: str,
 ) -> None:
     platform, emm_cls = platform_emm
-    s = provision(platform, emm_cls)
+    s = attestlab_factory.provision(platform, emm_cls)
     s.org.delete_platform(s.config.name)
     if other_platform_configured:
         other = Platform.IOS if platform is Platform.ANDROID else Platform.ANDROID
@@ -192,11 +189,11 @@ def test_no_platform_configuration_is_an_error_page(
 
 
 def test_no_platform_configuration_without_managed_policy_lets_the_user_in(
-    make_org: MakeOrg, provision: Provision, platform: Platform
+    attestlab_factory: Factory, platform: Platform
 ) -> None:
     """The error page is the policy's doing: a rule that does not require managed lets users in."""
-    org = make_org(policy=Policy(registered=True, managed=False))
-    s = provision(platform, Intune, org=org)
+    org = attestlab_factory.org(policy=Policy(registered=True, managed=False))
+    s = attestlab_factory.provision(platform, Intune, org=org)
     s.org.delete_platform(s.config.name)
 
     decision = s.chain.sign_in()
@@ -210,9 +207,9 @@ def test_no_platform_configuration_without_managed_policy_lets_the_user_in(
 # -- inventory status only updates at authentication ------------------------------------------
 
 
-def test_status_stale_until_sign_in(provision: Provision, platform_emm: tuple[Platform, type[EMM]]) -> None:
+def test_status_stale_until_sign_in(attestlab_factory: Factory, platform_emm: tuple[Platform, type[EMM]]) -> None:
     platform, emm_cls = platform_emm
-    s = provision(platform, emm_cls, configuration=lambda _: {})
+    s = attestlab_factory.provision(platform, emm_cls, configuration=lambda _: {})
     assert s.chain.inventory_status() is Outcome.NOT_MANAGED
     assert s.chain.sign_in().reason is Reason.NO_HINT
 
@@ -226,10 +223,10 @@ def test_status_stale_until_sign_in(provision: Provision, platform_emm: tuple[Pl
 
 
 def test_status_stays_managed_after_reset_until_sign_in(
-    provision: Provision, platform_emm: tuple[Platform, type[EMM]]
+    attestlab_factory: Factory, platform_emm: tuple[Platform, type[EMM]]
 ) -> None:
     platform, emm_cls = platform_emm
-    s = provision(platform, emm_cls)
+    s = attestlab_factory.provision(platform, emm_cls)
     s.chain.sign_in()
 
     s.org.reset_secret(s.config.name)

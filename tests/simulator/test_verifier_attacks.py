@@ -13,16 +13,17 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from simulator.clock import SimClock
 from simulator.device import Platform
 from simulator.emm import EMM, Intune
 from simulator.errors import EnrollmentRefused
+from simulator.factory import Factory
 from simulator.ids import MANAGEMENT_HINT
 from simulator.keys import FreshKeys, KeyKind
 from simulator.okta_verify import InProcessVerifier, OktaVerify
@@ -30,8 +31,6 @@ from simulator.okta_verify.agent import Enrollment
 from simulator.protocol import CHALLENGE_LIFETIME_S, LEEWAY_S, RESPONSE_TYP, b64url, sign_jws
 from simulator.verdict import Decision, Outcome, Reason
 from simulator.verifier import Org
-
-Provision = Callable[..., Any]
 
 
 @dataclass
@@ -59,8 +58,8 @@ def _answer(org: Org, agent: OktaVerify, platform: Platform) -> Answered:
 
 
 @pytest.fixture
-def managed(provision: Provision, platform: Platform) -> Any:
-    return provision(platform, Intune)
+def managed(attestlab_factory: Factory, platform: Platform) -> Any:
+    return attestlab_factory.provision(platform, Intune)
 
 
 @pytest.fixture
@@ -115,9 +114,9 @@ def test_genuine_response_is_accepted(answered: Answered) -> None:
 # -- altered and forged signatures ------------------------------------------------------------
 
 
-def test_tampered_device_signals_keep_the_signature(provision: Provision, platform: Platform) -> None:
+def test_tampered_device_signals_keep_the_signature(attestlab_factory: Factory, platform: Platform) -> None:
     """An unmanaged phone adds a stolen hint to its signed answer: the signature no longer fits."""
-    s = provision(platform, Intune, configuration=lambda _: {})
+    s = attestlab_factory.provision(platform, Intune, configuration=lambda _: {})
     a = _answer(s.org, s.chain.agents[0], platform)
     header, payload, signature = _parts(a.token)
     assert MANAGEMENT_HINT not in payload["deviceSignals"]["deviceAttestation"]
@@ -155,9 +154,9 @@ def test_signed_by_a_key_of_the_other_family(answered: Answered) -> None:
     _assert_invalid(answered.submit(forged), "algorithm")
 
 
-def test_signed_by_another_enrolled_device(provision: Provision, answered: Answered, platform: Platform) -> None:
+def test_signed_by_another_enrolled_device(attestlab_factory: Factory, answered: Answered, platform: Platform) -> None:
     """A second, genuinely enrolled phone signs the first phone's enrollment id: refused."""
-    other = provision(platform, Intune, org=answered.org)
+    other = attestlab_factory.provision(platform, Intune, org=answered.org)
     other_enrollment = other.chain.agents[0].enrollments[answered.org.org_url]
     assert other_enrollment.key.kid != answered.enrollment.key.kid
     _, payload, _ = _parts(answered.token)
@@ -328,15 +327,15 @@ def test_not_a_jwt(answered: Answered) -> None:
     ids=["inside-leeway", "past-leeway"],
 )
 def test_challenge_answered_late(
-    provision: Provision, platform: Platform, clock: Any, late_by: int, accepted: bool
+    attestlab_factory: Factory, platform: Platform, attestlab_clock: SimClock, late_by: int, accepted: bool
 ) -> None:
     """The org and Okta Verify share the injected clock; the answer is signed after the wait."""
-    s = provision(platform, Intune)
+    s = attestlab_factory.provision(platform, Intune)
     agent = s.chain.agents[0]
     attempt = s.org.start_sign_in(platform)
     enrollment, claims = agent.read_challenge(attempt.challenge)
 
-    clock.advance(late_by)
+    attestlab_clock.advance(late_by)
     status = s.org.submit(
         attempt.transaction_id,
         {"method": "signed_nonce", "challengeResponse": agent.sign_response(enrollment, claims)},
@@ -350,14 +349,14 @@ def test_challenge_answered_late(
 
 
 def test_expired_challenge_is_refused_by_okta_verify(
-    provision: Provision, platform_emm: tuple[Platform, type[EMM]], clock: Any
+    attestlab_factory: Factory, platform_emm: tuple[Platform, type[EMM]], attestlab_clock: SimClock
 ) -> None:
     """The user looks away before the link opens Okta Verify: the app itself refuses the stale
     challenge and posts nothing; the org, getting no answer, says invalid."""
     platform, emm_cls = platform_emm
-    s = provision(platform, emm_cls)
+    s = attestlab_factory.provision(platform, emm_cls)
     attempt = s.org.start_sign_in(platform)
-    clock.advance(CHALLENGE_LIFETIME_S + LEEWAY_S + 1)
+    attestlab_clock.advance(CHALLENGE_LIFETIME_S + LEEWAY_S + 1)
 
     answer = s.chain.answering().answer(attempt.challenge)
 
@@ -368,12 +367,10 @@ def test_expired_challenge_is_refused_by_okta_verify(
     assert s.chain.sign_in().outcome is Outcome.MANAGED  # a fresh challenge works
 
 
-def test_challenge_from_another_org_is_refused_by_okta_verify(
-    provision: Provision, make_org: Callable[..., Org], platform: Platform
-) -> None:
+def test_challenge_from_another_org_is_refused_by_okta_verify(attestlab_factory: Factory, platform: Platform) -> None:
     """Okta Verify only answers challenges signed by an org it is enrolled with."""
-    s = provision(platform, Intune)
-    rogue = make_org(org_url="https://rogue.okta.com")
+    s = attestlab_factory.provision(platform, Intune)
+    rogue = attestlab_factory.org(org_url="https://rogue.okta.com")
     rogue.add_platform(platform, "Rogue", "https://rogue.example.com/")
     attempt = rogue.start_sign_in(platform)
     assert attempt.challenge is not None and attempt.transaction_id is not None
@@ -384,10 +381,10 @@ def test_challenge_from_another_org_is_refused_by_okta_verify(
     assert rogue.result(attempt.transaction_id) is None
 
 
-def test_okta_verify_checks_the_orgs_signature_not_the_audience(provision: Provision, platform: Platform) -> None:
+def test_okta_verify_checks_the_orgs_signature_not_the_audience(attestlab_factory: Factory, platform: Platform) -> None:
     """``OktaBindJWT.validate`` checks the signature against the issuing org's keys; the
     challenge's ``aud`` is the org URL too (okta-signin-widget mocks), and is not checked."""
-    s = provision(platform, Intune)
+    s = attestlab_factory.provision(platform, Intune)
     agent = s.chain.agents[0]
     attempt = s.org.start_sign_in(platform)
     header, claims, _ = _parts(attempt.challenge)
