@@ -42,10 +42,7 @@ __all__ = [
 ]
 
 #: The EMMs attestlab emulates, with the enrollment link their admins would type.
-PROVIDERS: dict[type[EMM], str] = {
-    Intune: "https://portal.manage.microsoft.com/",
-    WorkspaceOne: "https://getwsone.com/",
-}
+PROVIDERS: dict[type[EMM], str] = {cls: cls.enrollment_link for cls in (Intune, WorkspaceOne)}
 _EPOCH = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 

@@ -24,6 +24,7 @@ from simulator.clock import SimClock
 from simulator.device import AnyDevice, Platform, generate_identity, new_device
 from simulator.emm import EMM
 from simulator.ids import MANAGEMENT_HINT
+from simulator.keys import KeyKind
 from simulator.secret import Secret
 from simulator.verifier import EndpointConfig, Org
 
@@ -94,10 +95,15 @@ class Factory:
         if prepare is not None:
             prepare(device)
         emm.apply(device)
-        chain = Chain(org, device, rng=self.rng, clock=self.clock)
+        return Provisioned(org, config, secret, emm, device, self.chain(org, device, enroll=enroll))
+
+    def chain(self, org: Org, device: AnyDevice, *, enroll: bool = True, key_kind: KeyKind | None = None) -> Chain:
+        """The chain between ``org`` and ``device`` (every copy of Okta Verify on it), each copy
+        enrolled with the org unless ``enroll=False``; ``key_kind`` overrides the platform's key."""
+        chain = Chain(org, device, rng=self.rng, clock=self.clock, key_kind=key_kind)
         if enroll:
             chain.enroll()
-        return Provisioned(org, config, secret, emm, device, chain)
+        return chain
 
 
 def _free_name(org: Org, emm_cls: type[EMM], platform: Platform) -> str:

@@ -6,6 +6,7 @@ Copy it next to your org file and run ``pytest --attestlab-org my-org.yaml``. Th
   verifier; ``attestlab_secrets``: the secret keys it reveals, by configuration name;
 - ``attestlab_device``: a simulated phone, or a real one read from a SOURCE;
 - ``attestlab_okta_verify``: Okta Verify as installed on that device;
+- ``attestlab_factory``: more orgs, phones, and phones an EMM provisioned (``.provision``);
 - ``attestlab_rng`` / ``attestlab_clock``: the seeded randomness and the simulated clock.
 """
 
@@ -15,8 +16,9 @@ import pytest
 
 from simulator.chain import Chain
 from simulator.device import AnyDevice, Platform
-from simulator.emm import Intune
-from simulator.verdict import Reason
+from simulator.emm import EMM, Intune, WorkspaceOne
+from simulator.factory import Factory
+from simulator.verdict import Outcome, Reason
 from simulator.verifier import Org
 
 
@@ -50,3 +52,33 @@ def test_okta_verify_on_a_captured_phone_holds_a_hint_the_org_no_longer_knows(
     hint = attestlab_okta_verify.management_hint()
     assert hint is not None
     assert attestlab_verifier.would_match(Platform.ANDROID, hint) is None
+
+
+def test_intune_added_for_ios_beside_the_orgs_config_leaves_remediation_to_the_earliest(
+    attestlab_verifier: Org, attestlab_factory: Factory
+) -> None:
+    """A second iOS configuration is added to your org, and an iPhone enrolled in it whose EMM
+    sends no configuration is sent to the enrollment of the org's earlier one."""
+    s = attestlab_factory.provision("ios", Intune, org=attestlab_verifier, configuration=lambda secret: {})
+    earliest = attestlab_verifier.configs_for(Platform.IOS)[0]
+
+    decision = s.chain.sign_in()
+
+    assert earliest.name != s.config.name
+    assert decision.reason is Reason.NO_HINT
+    assert decision.remediation is not None and decision.remediation.provider == earliest.provider
+
+
+@pytest.mark.parametrize("emm", [Intune, WorkspaceOne])
+@pytest.mark.parametrize("platform", ["android", "ios"])
+def test_after_a_key_reset_the_phone_is_managed_again_once_the_emm_pushes_the_new_key(
+    attestlab_factory: Factory, platform: str, emm: type[EMM]
+) -> None:
+    s = attestlab_factory.provision(platform, emm)  # a fresh org with one configuration
+    new = s.org.reset_secret(s.config.name)
+    assert s.chain.sign_in().reason is Reason.HINT_MISMATCH
+
+    s.emm.configuration = {"managementHint": new.reveal()}
+    s.emm.push(s.device)
+
+    assert s.chain.sign_in().outcome is Outcome.MANAGED

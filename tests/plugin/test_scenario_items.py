@@ -11,23 +11,15 @@ from pathlib import Path
 
 import pytest
 
-# Imported here, before any inner session: pytester restores sys.modules after each in-process
-# run, and a second import of PyYAML's C loader next to the first breaks its constructors.
-import harness.readers
-import harness.runner
-import harness.scenarios.execute  # noqa: F401
+from tests.plugin.inner import PLUGIN
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "scenarios"
 STANDARD_ORG = ROOT / "fixtures" / "orgs" / "standard.yaml"
 
-#: Inner sessions run in a temp dir without the project's addopts; the entry point has the module's
-#: name, so naming the plugin is harmless where it is installed and needed where it is not.
-PLUGIN = ["-p", "harness.pytest_plugin"]
-
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_inprocess(*PLUGIN, "-p", "no:cacheprovider", "-n", "0", *args)
+    return pytester.runpytest_inprocess(*PLUGIN, "-n", "0", *args)
 
 
 def scenario(name: str, *, reason: str = "managed", tags: str = "[android, demo-tag]") -> str:
@@ -109,6 +101,6 @@ def test_an_absent_device_skips_with_the_reason(pytester: pytest.Pytester, tmp_p
 
 
 def test_two_workers_run_the_catalog(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:cacheprovider", "-n", "2", "-q", str(CATALOG))
+    result = pytester.runpytest_subprocess(*PLUGIN, "-n", "2", "-q", str(CATALOG))
     assert result.ret == 0
     assert result.parseoutcomes()["passed"] >= 49

@@ -17,13 +17,9 @@ from pathlib import Path
 
 import pytest
 
-# Imported before any in-process inner session (see test_scenario_items.py): pytester restores
-# sys.modules after each one, and a second import of PyYAML's C loader breaks its constructors.
-import harness.readers
-import harness.runner
-import harness.scenarios.execute  # noqa: F401
 from harness.virtual_phone import phone_from_capture
 from simulator.adbd import AdbdServer
+from tests.plugin.inner import PLUGIN
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "scenarios"
@@ -31,7 +27,6 @@ CAPTURES = ROOT / "fixtures" / "captures" / "android"
 #: The org the bundled captures are judged against (fixtures/README.md).
 CAPTURES_ORG = ROOT / "fixtures" / "orgs" / "captures.yaml"
 ADB = shutil.which("adb")
-PLUGIN = ["-p", "harness.pytest_plugin", "-p", "no:cacheprovider"]
 
 #: Records which xdist worker set each item up (on the worker itself: the controller only
 #: replays reports, and inherits the outer run's PYTEST_XDIST_WORKER).

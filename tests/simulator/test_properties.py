@@ -23,10 +23,12 @@ from hypothesis import strategies as st
 from harness import strategies as al
 from harness.parsers.ios_plists import parse_intune_ios_xml
 from simulator.chain import Chain
-from simulator.device import JAVA_TRIMMED, AnyDevice, AppOrigin, IOSDevice, Platform, generate_identity, new_device
+from simulator.clock import SimClock
+from simulator.device import JAVA_TRIMMED, AnyDevice, AppOrigin, IOSDevice, Platform
 from simulator.emm import EMM, Intune, IOSAppSettings, WorkspaceOne
 from simulator.emm.intune import parse_android_json
 from simulator.errors import AttestlabError
+from simulator.factory import Factory
 from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_IOS
 from simulator.secret import Secret, redact
 from simulator.verdict import Decision, Outcome, Reason
@@ -38,7 +40,6 @@ from simulator.yamlfile import load_yaml
 PLATFORMS = (Platform.ANDROID, Platform.IOS)
 EMMS: tuple[type[EMM], ...] = (Intune, WorkspaceOne)
 COMBINATIONS = [(p, e) for p in PLATFORMS for e in EMMS]
-EPOCH = 1_767_607_200.0
 
 #: Exactly what "Use existing key" accepts, as the public strategy draws it.
 SECRETS = al.secrets()
@@ -48,8 +49,14 @@ EDIT_CHARS = st.one_of(st.characters(), st.sampled_from(["\ud800", "\udfff", " "
 PROPERTY = settings(max_examples=40, deadline=None)
 
 
-def _org(secret: str, rng: random.Random) -> Org:
-    org = Org(rng=rng, clock=lambda: EPOCH)
+def _factory() -> Factory:
+    """What ``attestlab_factory`` gives a test, made anew for each example: Hypothesis runs many
+    examples in one test call, and each must start from the same seed and time."""
+    return Factory(random.Random(0), SimClock())
+
+
+def _org(secret: str, lab: Factory) -> Org:
+    org = lab.org()
     for platform in PLATFORMS:
         org.add_platform(
             platform, "Provider", "https://enroll.example.com/", existing_key=secret, name=f"config-{platform.value}"
@@ -57,11 +64,9 @@ def _org(secret: str, rng: random.Random) -> Org:
     return org
 
 
-def _sign_in(org: Org, platform: Platform, emm: EMM, rng: random.Random) -> tuple[Decision, AnyDevice, Chain]:
-    device = new_device(platform, generate_identity(platform, rng))
-    emm.apply(device)
-    chain = Chain(org, device, rng=rng, clock=lambda: EPOCH)
-    chain.enroll()
+def _sign_in(org: Org, platform: Platform, emm: EMM, lab: Factory) -> tuple[Decision, AnyDevice, Chain]:
+    device = lab.device(platform, emm)
+    chain = lab.chain(org, device)
     return chain.sign_in(), device, chain
 
 
@@ -85,11 +90,11 @@ def one_char_edit(draw: st.DrawFn, value: str) -> str:
 @given(secret=SECRETS)
 def test_any_accepted_secret_round_trips_as_managed(secret: str) -> None:
     assert check_existing_key(secret).reveal() == secret
-    rng = random.Random(0)
-    org = _org(secret, rng)
+    lab = _factory()
+    org = _org(secret, lab)
 
     for platform, emm_cls in COMBINATIONS:
-        decision, _, chain = _sign_in(org, platform, emm_cls(configuration={MANAGEMENT_HINT: secret}), rng)
+        decision, _, chain = _sign_in(org, platform, emm_cls(configuration={MANAGEMENT_HINT: secret}), lab)
 
         assert decision.outcome is Outcome.MANAGED, (platform, emm_cls)
         assert decision.matched_config == f"config-{platform.value}"
@@ -102,12 +107,12 @@ def test_any_accepted_secret_round_trips_as_managed(secret: str) -> None:
 @PROPERTY
 @given(data=st.data(), secret=SECRETS)
 def test_one_character_change_of_the_value_is_a_mismatch(data: st.DataObject, secret: str) -> None:
-    rng = random.Random(0)
-    org = _org(secret, rng)
+    lab = _factory()
+    org = _org(secret, lab)
 
     for platform, emm_cls in COMBINATIONS:
         edited = data.draw(one_char_edit(secret), label=f"value for {platform.value}/{emm_cls.__name__}")
-        decision, _, _ = _sign_in(org, platform, emm_cls(configuration={MANAGEMENT_HINT: edited}), rng)
+        decision, _, _ = _sign_in(org, platform, emm_cls(configuration={MANAGEMENT_HINT: edited}), lab)
 
         if platform is Platform.ANDROID and edited.strip(JAVA_TRIMMED) == secret:
             # Android reads restrictions back trimmed (UserManagerService.readEntry): a space or
@@ -121,12 +126,12 @@ def test_one_character_change_of_the_value_is_a_mismatch(data: st.DataObject, se
 @PROPERTY
 @given(data=st.data(), secret=SECRETS)
 def test_one_character_change_of_the_key_is_not_managed(data: st.DataObject, secret: str) -> None:
-    rng = random.Random(0)
-    org = _org(secret, rng)
+    lab = _factory()
+    org = _org(secret, lab)
 
     for platform, emm_cls in COMBINATIONS:
         key = data.draw(one_char_edit(MANAGEMENT_HINT), label=f"key for {platform.value}/{emm_cls.__name__}")
-        decision, _, chain = _sign_in(org, platform, emm_cls(configuration={key: secret}), rng)
+        decision, _, chain = _sign_in(org, platform, emm_cls(configuration={key: secret}), lab)
 
         assert chain.agents[0].managed_config()[key] == secret  # delivered, under the wrong key
         assert decision.outcome is Outcome.NOT_MANAGED
@@ -197,16 +202,16 @@ def _dict(value: str) -> bytes:
 
 def _whole_flow_text(secret: str, caplog: pytest.LogCaptureFixture) -> str:
     """repr/str of every object that holds ``secret``, the logs of the flow, and error texts."""
-    rng = random.Random(0)
+    lab = _factory()
     caplog.clear()
     shown: list[object] = []
     with caplog.at_level(logging.DEBUG, logger="simulator"):
-        org = _org(secret, rng)
+        org = _org(secret, lab)
         shown += [org, *org.configs, Secret(secret)]
         for platform, emm_cls in COMBINATIONS:
             ios = IOSAppSettings(hint_in_sso_extension=True)  # the hint in a profile payload too
             emm = emm_cls(configuration={MANAGEMENT_HINT: secret, "domainName": secret}, ios=ios)
-            decision, device, chain = _sign_in(org, platform, emm, rng)
+            decision, device, chain = _sign_in(org, platform, emm, lab)
             agents = chain.agents
             shown += [emm, ios, device, device.identity, chain, decision, *agents]
             shown += [e for a in agents for e in a.enrollments.values()]
@@ -222,7 +227,7 @@ def _whole_flow_text(secret: str, caplog: pytest.LogCaptureFixture) -> str:
         )
         doc = load_yaml(spec_text, name="org.yaml")
         spec = parse_org_spec(doc.data, doc)
-        file_org, revealed = build_org(spec, rng=rng)
+        file_org, revealed = build_org(spec, rng=lab.rng)
         shown += [spec, *spec.endpoint_management, file_org, *revealed.values(), revealed]
         errors = list(_provoked_errors(secret))
     assert caplog.records, "the flow logs nothing: the log check would be vacuous"
@@ -247,9 +252,9 @@ def test_secret_never_appears_in_repr_logs_or_errors(secret: str, caplog: pytest
 def test_user_installed_ios_app_leaks_nothing_either(caplog: pytest.LogCaptureFixture) -> None:
     """An explicit case of the above for the path where the configuration is refused."""
     secret = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
-    rng = random.Random(0)
-    org = _org(secret, rng)
-    device = new_device(Platform.IOS, generate_identity(Platform.IOS, rng))
+    lab = _factory()
+    org = _org(secret, lab)
+    device = lab.device(Platform.IOS)
     assert isinstance(device, IOSDevice)
     device.install(OKTA_VERIFY_IOS, AppOrigin.USER)
     emm = WorkspaceOne(
@@ -257,9 +262,7 @@ def test_user_installed_ios_app_leaks_nothing_either(caplog: pytest.LogCaptureFi
     )
     with caplog.at_level(logging.DEBUG, logger="simulator"):
         emm.apply(device)
-        chain = Chain(org, device, rng=rng, clock=lambda: EPOCH)
-        chain.enroll()
-        decision = chain.sign_in()
+        decision = lab.chain(org, device).sign_in()
 
     assert decision.reason is Reason.APP_NOT_MANAGED
     assert caplog.records

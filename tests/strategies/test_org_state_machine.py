@@ -18,13 +18,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 
 from harness import strategies as al
-from simulator.chain import Chain
 from simulator.clock import SimClock
-from simulator.device import AndroidDevice, Platform, generate_identity, new_device
+from simulator.device import AndroidDevice, Platform
 from simulator.emm import Intune
+from simulator.factory import Factory
 from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_ANDROID
 from simulator.verdict import Outcome, Reason
-from simulator.verifier import Org
 
 
 @dataclass
@@ -43,21 +42,19 @@ class OrgAndPhone(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        rng = random.Random(0)
-        self.clock = SimClock()
-        self.org = Org(rng=rng, clock=self.clock)
+        lab = Factory(random.Random(0), SimClock())
+        self.clock = lab.clock
+        self.org = lab.org()
         self.configs: dict[str, ModelConfig] = {}
         self.created = 0
         self.delivered: str | None = None
         self.in_work_profile = True
         self.paused = False
         self.emm = Intune(configuration={})
-        device = new_device(Platform.ANDROID, generate_identity(Platform.ANDROID, rng))
+        device = lab.device(Platform.ANDROID, self.emm)
         assert isinstance(device, AndroidDevice)
         self.device = device
-        self.emm.apply(device)
-        self.chain = Chain(self.org, device, rng=rng, clock=self.clock)
-        self.chain.enroll()
+        self.chain = lab.chain(self.org, device)
 
     # -- the admin ---------------------------------------------------------------------------
 
