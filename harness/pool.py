@@ -11,7 +11,7 @@ handled the same way.
 
 Workers receive the plan once, at start (inherited by ``fork``, pickled under ``spawn``), then
 only chunks of (scenario, device) index pairs; each keeps two chunks in flight so that it never
-waits for the parent. Workers ignore SIGINT (a Ctrl-C on the terminal reaches the whole process
+waits for the parent, and chunks shrink as the queue drains so that the workers finish together. Workers ignore SIGINT (a Ctrl-C on the terminal reaches the whole process
 group; the parent decides) and die on SIGTERM, which is how the parent stops them.
 """
 
@@ -104,11 +104,17 @@ class WorkerPool:
         self._feed(worker)
         self._feed(worker)
 
+    def _chunk_now(self) -> int:
+        return max(1, min(self._chunk, len(self._queue) // (2 * self._size)))
+
     def _feed(self, worker: _Worker) -> None:
-        """Send the next chunk of the queue to ``worker``."""
+        """Send the next chunk of the queue to ``worker``: at most ``chunk`` cases, fewer as the
+        queue drains (a share of what is left, down to one case), so that the workers finish
+        together. With fixed chunks, the last ones held up to two chunks of the catalog's
+        slowest scenarios (the attacks, sorted last) while the other worker had nothing left."""
         if not self._queue:
             return
-        chunk = [self._queue.popleft() for _ in range(min(self._chunk, len(self._queue)))]
+        chunk = [self._queue.popleft() for _ in range(min(self._chunk_now(), len(self._queue)))]
         worker.assigned.extend(chunk)
         with contextlib.suppress(OSError):  # it died meanwhile: its sentinel says so, and the chunk is requeued
             worker.conn.send(chunk)
@@ -132,7 +138,7 @@ class WorkerPool:
                 result: CaseResult = worker.conn.recv()
                 worker.assigned.popleft()
                 worker.heard = time.monotonic()
-                if len(worker.assigned) <= self._chunk:
+                if len(worker.assigned) <= self._chunk_now():
                     self._feed(worker)
                 yield result
         except (EOFError, OSError):
