@@ -11,8 +11,9 @@ handled the same way.
 
 Workers receive the plan once, at start (inherited by ``fork``, pickled under ``spawn``), then
 only chunks of (scenario, device) index pairs; each keeps two chunks in flight so that it never
-waits for the parent, and chunks shrink as the queue drains so that the workers finish together. Workers ignore SIGINT (a Ctrl-C on the terminal reaches the whole process
-group; the parent decides) and die on SIGTERM, which is how the parent stops them.
+waits for the parent, and chunks shrink as the queue drains so that the workers finish together.
+Workers ignore SIGINT (a Ctrl-C on the terminal reaches the whole process group; the parent
+decides) and die on SIGTERM, which is how the parent stops them.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ from harness.cases import CaseDevice, expand
 from harness.errors import InputError, SourceError
 from harness.interrupts import DEFAULT_CASE_TIMEOUT, CaseDeadline, Interrupts, case_deadline
 from harness.matrix import MatrixDevice, SourceDevice, shard
-from harness.pool import WorkerPool
 from harness.report import Reporter
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
 from harness.scenarios.execute import new_result, run_case, scenario_sources
@@ -265,6 +264,8 @@ def execute(
     if workers > 1:
         for case in itertools.islice(cases, 1):
             yield run_one(p, case, seed, timeout, retries)
+        from harness.pool import WorkerPool  # multiprocessing: imported only by runs that use it
+
         rest = list(cases)
         _prefetch(p, timeout)
         chunk = max(1, min(64, len(rest) // (workers * 8)))

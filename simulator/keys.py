@@ -12,12 +12,19 @@ which never meet: a case builds its own org, and a verifier only ever checks key
 itself. Two orgs that must not trust each other's keys in one test share one source
 (``Org(keys=other.keys)``). :class:`FreshKeys` generates every key (from ``rng`` for P-256 keys,
 so seeded runs repeat them).
+
+The process's pool starts from the RSA keys of the user's cache (:mod:`simulator.usercache`)
+and stores there the ones it had to generate: a one-scenario run then generates none, where it
+generated two (~0.1 s of its start-up). Pooled keys never came from ``--seed`` (OpenSSL
+generates them) and no report shows one, so the cache changes nothing a seed reproduces.
 """
 
 from __future__ import annotations
 
+import base64
 import binascii
 import hashlib
+import json
 import random
 import threading
 from dataclasses import dataclass, field
@@ -26,6 +33,8 @@ from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from simulator import usercache
 
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 RSA_BITS = 2048
@@ -133,12 +142,46 @@ class FreshKeys:
         return generate(kind, self.rng)
 
 
-class KeyPool:
-    """Keys generated once per process and handed to many worlds, never twice to one."""
+#: The user-cache entry of the pool's RSA keys, and how many of them it keeps at most.
+RSA_CACHE_ENTRY = "rsa-2048-keys.v1.json"
+RSA_CACHE_MAX = 32
 
-    def __init__(self) -> None:
+
+def _cached_rsa_keys() -> list[SigningKey]:
+    """The RSA keys of the user's cache (none when it is absent or unusable)."""
+    payload = usercache.read(RSA_CACHE_ENTRY)
+    try:
+        ders = [base64.b64decode(der, validate=True) for der in json.loads(payload or b"[]")]
+        # Without OpenSSL's key check (~0.1 s a key here): the entry's digest vouches for the bytes.
+        keys = [serialization.load_der_private_key(d, None, unsafe_skip_rsa_key_validation=True) for d in ders]
+    except (ValueError, TypeError):  # a damaged or foreign entry: start again
+        return []
+    return [SigningKey.of(key) for key in keys if isinstance(key, rsa.RSAPrivateKey)]
+
+
+def _store_rsa_keys(keys: list[SigningKey]) -> None:
+    kept = [
+        base64.b64encode(
+            k.private.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ).decode("ascii")
+        for k in keys[:RSA_CACHE_MAX]
+    ]
+    usercache.write(RSA_CACHE_ENTRY, json.dumps(kept).encode("ascii"))
+
+
+class KeyPool:
+    """Keys generated once per process and handed to many worlds, never twice to one.
+
+    With ``cached``, the RSA keys start from the user's cache, and keys generated beyond it are
+    stored there (up to :data:`RSA_CACHE_MAX`).
+    """
+
+    def __init__(self, *, cached: bool = False) -> None:
         self._keys: dict[KeyKind, list[SigningKey]] = {kind: [] for kind in KeyKind}
         self._lock = threading.Lock()
+        self._cached = cached
 
     def key(self, kind: KeyKind, index: int) -> SigningKey:
         """The ``index``-th key of ``kind``, generating keys up to it when needed."""
@@ -146,16 +189,22 @@ class KeyPool:
         if index < len(keys):
             return keys[index]
         with self._lock:
+            cached = self._cached and kind is KeyKind.RSA
+            if cached and not keys:
+                keys.extend(_cached_rsa_keys())
+            known = len(keys)
             while len(keys) <= index:
                 keys.append(generate(kind))
+            if cached and known < len(keys) and known < RSA_CACHE_MAX:
+                _store_rsa_keys(keys)
         return keys[index]
 
     def __len__(self) -> int:
         return sum(len(keys) for keys in self._keys.values())
 
 
-#: The process's pool (worker processes each grow their own).
-POOL = KeyPool()
+#: The process's pool (worker processes each grow their own), backed by the user's cache.
+POOL = KeyPool(cached=True)
 
 
 class PooledKeys:

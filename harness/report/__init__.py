@@ -11,14 +11,33 @@ supplies the run's duration.
 
 from __future__ import annotations
 
-from typing import Protocol
+import importlib
+from typing import TYPE_CHECKING, Any, Protocol
 
-from harness.report.html import HtmlReporter
 from harness.report.json_report import JsonReporter
-from harness.report.junit import JUnitReporter
-from harness.report.merge import merge_json_reports, merge_reports
 from harness.report.terminal import TerminalReporter
 from harness.results import CaseResult, RunInfo, Summary
+
+if TYPE_CHECKING:
+    from harness.report.html import HtmlReporter
+    from harness.report.junit import JUnitReporter
+    from harness.report.merge import merge_json_reports, merge_reports
+
+#: Imported when first used (PEP 562): every run needs the terminal reporter, few the HTML
+#: grid, JUnit XML or merging, whose imports and regular expressions cost ~20 ms of start-up.
+_LAZY = {
+    "HtmlReporter": "harness.report.html",
+    "JUnitReporter": "harness.report.junit",
+    "merge_json_reports": "harness.report.merge",
+    "merge_reports": "harness.report.merge",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "HtmlReporter",

@@ -16,8 +16,10 @@ from harness.results import CaseOutcome, CaseResult, StepResult
 
 # What may be shown as is: tab, newline and the XML 1.0 ``Char`` production
 # (https://www.w3.org/TR/xml/#charsets) minus CR, DEL and the C1 controls, which terminals
-# interpret and HTML calls parse errors.
-_UNSAFE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# interpret and HTML calls parse errors. Written as the complement (the C0 controls but tab and
+# newline, DEL and C1, surrogates, U+FFFE/U+FFFF): the same set, and compiled in ~1 ms where
+# the negated class over the astral planes took ~20 ms of every run's start-up.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def printable(text: str) -> str:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError, ParseError
-from harness.parsers.ios_plists import parse_intune_ios_xml
 from harness.scenarios.model import (
     ACTIONS,
     ANDROID_PLACEMENTS,
@@ -291,6 +290,8 @@ def _emm(c: _Checker, value: Any, platform: Platform) -> EMMSpec:
                 c.typed(e["config_json"], (*path, "config_json"), str), name=c.doc.where((*path, "config_json"))
             )
         elif "config_xml" in e:
+            from harness.parsers.ios_plists import parse_intune_ios_xml  # plistlib, XML: ~15 ms of start-up
+
             xml = c.typed(e["config_xml"], (*path, "config_xml"), str).encode("utf-8")
             # Plain dicts and lists: ``${secret:NAME}`` is found and substituted by walks over
             # dict/list; the EMM's AppConfig gives string arrays back their tuple type.
