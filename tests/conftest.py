@@ -1,4 +1,4 @@
-"""What only this test suite needs: its Hypothesis profiles.
+"""What only this test suite needs: its Hypothesis profiles, virtual adb phones and real adb servers.
 
 Orgs, phones, provisioned chains, the seeded RNG and the simulated clock come from attestlab's
 own pytest plugin (``attestlab_factory``, ``attestlab_rng``, ``attestlab_clock``...:
@@ -7,9 +7,19 @@ docs/pytest.md), the fixtures users' tests get too.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.helpers import ADB, AdbServer
+
+if TYPE_CHECKING:
+    from simulator.adbd import AdbdServer, Phone
 
 # CI runs the same examples every time (a red build must be reproducible); developers' runs
 # explore new ones and keep failures in the local example database. Neither judges speed: on a
@@ -19,3 +29,37 @@ _UNTIMED = [HealthCheck.too_slow]
 settings.register_profile("dev", deadline=None, suppress_health_check=_UNTIMED)
 settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None, suppress_health_check=_UNTIMED)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture
+def adbd() -> Iterator[Callable[..., AdbdServer]]:
+    """``adbd(phone, auth=None, **options)``: a virtual phone (:mod:`simulator.adbd`) serving
+    adb on a free loopback port; ``phone`` may be a capture directory, which
+    :func:`harness.virtual_phone.phone_from_capture` turns into one. All are stopped at the end."""
+    from harness.virtual_phone import phone_from_capture
+    from simulator.adbd import AdbdServer
+
+    with contextlib.ExitStack() as servers:
+
+        def start(phone: Phone | Path, *args: Any, **options: Any) -> AdbdServer:
+            built = phone_from_capture(phone) if isinstance(phone, Path) else phone
+            return servers.enter_context(AdbdServer(built, *args, **options))
+
+        yield start
+
+
+@pytest.fixture
+def adb_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AdbServer]:
+    """A real adb server of the test's own (private HOME, free port), which attestlab and the adb
+    client find through ``ANDROID_ADB_SERVER_PORT``; killed at the end. Skipped where there is
+    no adb client."""
+    if ADB is None:
+        pytest.skip("no adb client on PATH (.ci/run installs Debian's adb package)")
+    server = AdbServer(tmp_path / "adb-home")
+    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(server.port))
+    monkeypatch.delenv("ADB_SERVER_SOCKET", raising=False)
+    monkeypatch.delenv("ANDROID_SERIAL", raising=False)
+    try:
+        yield server
+    finally:
+        server.kill()

@@ -1,5 +1,5 @@
-"""Helpers shared by the test folders: the repository's paths, the ``attestlab`` command and the
-catalog's secrets.
+"""Helpers shared by the test folders: the repository's paths, the ``attestlab`` command, the
+catalog's secrets and a real adb server of the test's own.
 
 A module rather than a conftest: conftest files are pytest's to import (under names that depend
 on how pytest was started), so tests import these names from here. ``pythonpath = ["."]`` in
@@ -11,6 +11,10 @@ pyproject.toml makes ``tests.helpers`` importable however the suite is started (
 streams: a CLI test then costs milliseconds instead of a Python start-up. ``attestlab_process(...)``
 starts the real command as a separate process, for the few tests that need one (signals, the
 installed script, start-up side effects).
+
+:class:`AdbServer` is the real ``adb`` client's server (Debian's ``adb``), started in the
+foreground (``adb nodaemon server``) on a free port with a private HOME, and killed by its pid
+whatever happens; the ``adb_server`` fixture (tests/conftest.py) gives a test one.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ import contextlib
 import importlib.util
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +39,7 @@ CATALOG = ROOT / "scenarios"
 FIXTURES = ROOT / "fixtures"
 CAPTURES = FIXTURES / "captures"
 ORGS = FIXTURES / "orgs"
+ADB = shutil.which("adb")
 
 
 #: Tests of the live iOS source need pymobiledevice3 (the ``[ios]`` extra); skipped, with the
@@ -49,6 +56,60 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class AdbServer:
+    """A real adb server of its own (``adb nodaemon server``) on a free port."""
+
+    def __init__(self, home: Path) -> None:
+        assert ADB is not None
+        self.port = free_port()
+        self.env = dict(os.environ, HOME=str(home), ANDROID_ADB_SERVER_PORT=str(self.port))
+        self.env.pop("ADB_SERVER_SOCKET", None)
+        self.env.pop("ANDROID_SERIAL", None)
+        home.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [ADB, "-P", str(self.port), "nodaemon", "server"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.kill()
+                    raise RuntimeError("the adb server did not start") from None
+                time.sleep(0.05)
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        """``adb ARGS`` through this server; with ``check``, a non-zero exit fails the test with
+        adb's output."""
+        assert ADB is not None
+        done = subprocess.run(
+            [ADB, "-P", str(self.port), *args], env=self.env, capture_output=True, timeout=30, check=False
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(f"adb {' '.join(args)}: {done.returncode}: {done.stdout!r} {done.stderr!r}")
+        return done
+
+    def __call__(self, *args: str) -> str:
+        """``adb ARGS`` through this server, whatever its exit: what it printed, as text."""
+        done = self.run(*args, check=False)
+        return (done.stdout + done.stderr).decode()
+
+    def connect(self, spec: str) -> str:
+        """``adb connect`` the phone and wait until the server has it as ``device``; its serial."""
+        self("connect", spec)
+        self("-s", spec, "wait-for-device")
+        return spec
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,19 +30,6 @@ def signer(adb_key: Path) -> Any:
     return sign_pythonrsa.PythonRSASigner(adb_key.with_suffix(".pub").read_text(), adb_key.read_text())
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[..., AdbdServer]]:
-    servers: list[AdbdServer] = []
-
-    def start(phone: Phone, auth: AuthPolicy | None = None) -> AdbdServer:
-        servers.append(AdbdServer(phone, auth).start())
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
 def connect(server: AdbdServer, signer: Any) -> Any:
     host, port = server.address
     device = adb_device.AdbDeviceTcp(host, port, default_transport_timeout_s=5)
@@ -50,8 +37,8 @@ def connect(server: AdbdServer, signer: Any) -> Any:
     return device
 
 
-def test_shell_batch_and_pull_as_root(phone: Phones, serve: Serve, signer: Any, tmp_path: Path) -> None:
-    server = serve(phone(RootAccess.ADBD))
+def test_shell_batch_and_pull_as_root(phone: Phones, adbd: Serve, signer: Any, tmp_path: Path) -> None:
+    server = adbd(phone(RootAccess.ADBD))
     device = connect(server, signer)
     try:
         out = device.shell("getprop ro.product.model; echo __rc=$?; pm list users; echo __rc=$?; false; echo __rc=$?")
@@ -67,8 +54,8 @@ def test_shell_batch_and_pull_as_root(phone: Phones, serve: Serve, signer: Any, 
     assert server.opens == 2
 
 
-def test_pull_refused_without_root(phone: Phones, serve: Serve, signer: Any, tmp_path: Path) -> None:
-    device = connect(serve(phone(RootAccess.SU)), signer)
+def test_pull_refused_without_root(phone: Phones, adbd: Serve, signer: Any, tmp_path: Path) -> None:
+    device = connect(adbd(phone(RootAccess.SU)), signer)
     try:
         with pytest.raises(adb_exceptions.AdbCommandFailureException, match="open failed: Permission denied"):
             device.pull(RES_10, str(tmp_path / "res.xml"))
@@ -79,12 +66,10 @@ def test_pull_refused_without_root(phone: Phones, serve: Serve, signer: Any, tmp
         device.close()
 
 
-def test_a_profile_added_to_the_model_shows_everywhere(
-    phone: Phones, serve: Serve, signer: Any, tmp_path: Path
-) -> None:
+def test_a_profile_added_to_the_model_shows_everywhere(phone: Phones, adbd: Serve, signer: Any, tmp_path: Path) -> None:
     served = phone(RootAccess.ADBD)
     served.device.users.pop(10)
-    server = serve(served)
+    server = adbd(served)
     device = connect(server, signer)
     try:
         assert [u.id for u in parse_users(device.shell("pm list users"), name="before")] == [0]
@@ -104,8 +89,8 @@ def test_a_profile_added_to_the_model_shows_everywhere(
         device.close()
 
 
-def test_several_connections_at_once(phone: Phones, serve: Serve, signer: Any) -> None:
-    server = serve(phone())
+def test_several_connections_at_once(phone: Phones, adbd: Serve, signer: Any) -> None:
+    server = adbd(phone())
 
     def read(index: int) -> str:
         device = connect(server, signer)
@@ -120,8 +105,8 @@ def test_several_connections_at_once(phone: Phones, serve: Serve, signer: Any) -
     assert server.connections == 8
 
 
-def test_unanswered_key_prompt_times_out(phone: Phones, serve: Serve, signer: Any) -> None:
-    server = serve(phone(), AuthPolicy(accept_new_keys=False))
+def test_unanswered_key_prompt_times_out(phone: Phones, adbd: Serve, signer: Any) -> None:
+    server = adbd(phone(), AuthPolicy(accept_new_keys=False))
     host, port = server.address
     device = adb_device.AdbDeviceTcp(host, port, default_transport_timeout_s=1)
     with pytest.raises(adb_exceptions.TcpTimeoutException):

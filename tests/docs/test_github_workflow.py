@@ -12,16 +12,15 @@ from __future__ import annotations
 import glob
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
 from harness.cli import main
-from harness.virtual_phone import phone_from_capture
 from simulator.adbd import AdbdServer
-from tests.live_android.phones import ADB, AdbServer
+from tests.helpers import AdbServer
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "docs" / "ci" / "github-actions.yml"
@@ -66,23 +65,8 @@ def test_the_workflow_shards_run_on_emulators_and_merge() -> None:
     assert any(line.startswith("attestlab report merge") for line in attestlab_lines(jobs["report"]))
 
 
-@pytest.fixture
-def adb_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AdbServer]:
-    """A private real adb server (the live-Android tests' own), which the commands find through
-    ``ANDROID_ADB_SERVER_PORT``; killed at the end."""
-    if ADB is None:
-        pytest.skip("no adb client on PATH (.ci/run installs Debian's adb package)")
-    server = AdbServer(tmp_path / "home")
-    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(server.port))
-    monkeypatch.delenv("ADB_SERVER_SOCKET", raising=False)
-    try:
-        yield server
-    finally:
-        server.kill()
-
-
 def test_the_workflow_commands_run_as_written(
-    adb_server: AdbServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    adb_server: AdbServer, adbd: Callable[[Path], AdbdServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     jobs = workflow()["jobs"]
     shards = jobs["devices"]["strategy"]["matrix"]["shard"]
@@ -90,18 +74,15 @@ def test_the_workflow_commands_run_as_written(
     monkeypatch.chdir(ROOT)
     # Every shard job's emulator is `emulator-5554`; here one virtual phone plays them all, so the
     # shards are of one run (same device label) as they are on Actions.
-    server = AdbdServer(phone_from_capture(CAPTURE)).start()
-    try:
-        adb_server("connect", server.spec)  # the first connect offers the key, which the phone allows
-        for shard in shards:
-            values = {"matrix.shard": str(shard), "strategy.job-total": str(len(shards)), "github.run_number": "7"}
-            for line in attestlab_lines(jobs["devices"]):
-                words = expand(line.replace("emulator-5554", server.spec), values, {"out/": out})
-                assert main(words[1:]) == 0, line
-        for line in attestlab_lines(jobs["report"]):
-            assert main(expand(line, {}, {"out/": out, "shards/": out})[1:]) == 0, line
-    finally:
-        server.stop()
+    server = adbd(CAPTURE)
+    adb_server("connect", server.spec)  # the first connect offers the key, which the phone allows
+    for shard in shards:
+        values = {"matrix.shard": str(shard), "strategy.job-total": str(len(shards)), "github.run_number": "7"}
+        for line in attestlab_lines(jobs["devices"]):
+            words = expand(line.replace("emulator-5554", server.spec), values, {"out/": out})
+            assert main(words[1:]) == 0, line
+    for line in attestlab_lines(jobs["report"]):
+        assert main(expand(line, {}, {"out/": out, "shards/": out})[1:]) == 0, line
     merged = (out / "merged.json").read_text()
     assert '"total": 3' in merged and '"passed": 3' in merged
     assert (out / "junit.xml").is_file() and (out / "grid.html").is_file()

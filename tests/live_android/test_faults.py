@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from simulator.adbd import AdbdServer
-from tests.helpers import CATALOG, attestlab, free_port
+from tests.helpers import CATALOG, AdbServer, attestlab, free_port
 from tests.live_android.fault_proxy import FaultProxy
-from tests.live_android.phones import ANDROID_CAPTURES, AdbServer
+from tests.live_android.phones import ANDROID_CAPTURES
 
 PHONE = next(p for p in ANDROID_CAPTURES if p.name == "pixel6-android12-intune-abx")
 
@@ -39,11 +39,11 @@ def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def proxy(serve: Callable[[Path], AdbdServer]) -> Iterator[Callable[..., FaultProxy]]:
+def proxy(adbd: Callable[[Path], AdbdServer]) -> Iterator[Callable[..., FaultProxy]]:
     proxies: list[FaultProxy] = []
 
     def start(fault: str | None, delay: float = 0.0) -> FaultProxy:
-        proxies.append(FaultProxy(serve(PHONE).address, fault, delay=delay))
+        proxies.append(FaultProxy(adbd(PHONE).address, fault, delay=delay))
         return proxies[-1]
 
     yield start

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from harness.sources.capture import Capture
-from tests.helpers import attestlab
-from tests.live_android.phones import ANDROID_CAPTURES, STANDARD_ORG, AdbServer
+from tests.helpers import AdbServer, attestlab
+from tests.live_android.phones import ANDROID_CAPTURES, STANDARD_ORG
 
 
 def judged(source: str, *args: str | Path) -> tuple[int, dict[str, Any]]:
@@ -33,9 +33,9 @@ def judged(source: str, *args: str | Path) -> tuple[int, dict[str, Any]]:
 
 
 @pytest.mark.parametrize("capture", ANDROID_CAPTURES, ids=lambda p: p.name)
-def test_adb_reads_what_the_capture_says(capture: Path, serve: Any, tmp_path: Path) -> None:
+def test_adb_reads_what_the_capture_says(capture: Path, adbd: Any, tmp_path: Path) -> None:
     expected = judged(f"capture:{capture}")
-    phone = serve(capture)
+    phone = adbd(capture)
     assert judged(f"adb:{phone.spec}") == expected
     recorded = tmp_path / "recorded"
     result = attestlab("capture", f"adb:{phone.spec}", "-o", recorded)
@@ -50,10 +50,10 @@ def test_adb_reads_what_the_capture_says(capture: Path, serve: Any, tmp_path: Pa
 
 @pytest.mark.parametrize("capture", ANDROID_CAPTURES, ids=lambda p: p.name)
 def test_adb_server_reads_what_the_capture_says(
-    capture: Path, serve: Any, adb_server: AdbServer, tmp_path: Path
+    capture: Path, adbd: Any, adb_server: AdbServer, tmp_path: Path
 ) -> None:
     expected = judged(f"capture:{capture}")
-    serial = adb_server.connect(serve(capture).spec)
+    serial = adb_server.connect(adbd(capture).spec)
     assert judged(f"adb-server:{serial}") == expected
     recorded = tmp_path / "recorded"
     result = attestlab("capture", f"adb-server:{serial}", "-o", recorded)

@@ -8,16 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from simulator.adbd import AdbdServer
-from tests.helpers import CATALOG, attestlab
-from tests.live_android.phones import ANDROID_CAPTURES, AdbServer
+from tests.helpers import CATALOG, AdbServer, attestlab
+from tests.live_android.phones import ANDROID_CAPTURES
 
 PHONE = next(p for p in ANDROID_CAPTURES if p.name == "galaxy-s23-android14-ws1-abx")
 
 
 def test_live_phones_run_next_to_simulated_ones(
-    serve: Callable[[Path], AdbdServer], adb_server: AdbServer, tmp_path: Path
+    adbd: Callable[[Path], AdbdServer], adb_server: AdbServer, tmp_path: Path
 ) -> None:
-    direct, served = serve(PHONE), serve(PHONE)
+    direct, served = adbd(PHONE), adbd(PHONE)
     serial = adb_server.connect(served.spec)
     matrix = tmp_path / "matrix.yaml"
     matrix.write_text("devices:\n  - platform=android,model=Pixel 8,version=14\n")

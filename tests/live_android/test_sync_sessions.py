@@ -8,7 +8,7 @@ missing file is answered by ``STA2`` and the session goes on; an adbd without it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -20,7 +20,7 @@ from simulator.adbd import AdbdServer, Phone, RootAccess
 from simulator.appconfig import AppConfig
 from simulator.device import AndroidDevice, Identity
 from simulator.ids import OKTA_VERIFY_ANDROID
-from tests.live_android.phones import AdbServer
+from tests.helpers import AdbServer
 
 CLOUDDPC = "com.google.android.apps.work.clouddpc/.receivers.CloudDeviceAdminReceiver"
 PERSONAL = f"/data/system/users/0/res_{OKTA_VERIFY_ANDROID}.xml"
@@ -48,20 +48,15 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def connect(kind: str, request: pytest.FixtureRequest) -> Iterator[Connect]:
-    servers: list[AdbdServer] = []
-
+def connect(kind: str, adbd: Callable[..., AdbdServer], request: pytest.FixtureRequest) -> Connect:
     def start(features: tuple[str, ...]) -> tuple[AdbdServer, str]:
-        servers.append(AdbdServer(two_profile_phone(), features=features).start())
-        server = servers[-1]
+        server = adbd(two_profile_phone(), features=features)
         if kind == "adb":
             return server, f"adb:{server.spec}"
         adb_server: AdbServer = request.getfixturevalue("adb_server")
         return server, f"adb-server:{adb_server.connect(server.spec)}"
 
-    yield start
-    for server in servers:
-        server.stop()
+    return start
 
 
 def pulled(

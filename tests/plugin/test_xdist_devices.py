@@ -9,16 +9,13 @@ directly (``adb:HOST:PORT``) and through a private real ``adb`` server (``adb-se
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from harness.virtual_phone import phone_from_capture
 from simulator.adbd import AdbdServer
+from tests.helpers import AdbServer, free_port
 from tests.plugin.inner import PLUGIN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +23,6 @@ CATALOG = ROOT / "scenarios"
 CAPTURES = ROOT / "fixtures" / "captures" / "android"
 #: The org the bundled captures are judged against (fixtures/README.md).
 CAPTURES_ORG = ROOT / "fixtures" / "orgs" / "captures.yaml"
-ADB = shutil.which("adb")
 
 #: Records which xdist worker set each item up (on the worker itself: the controller only
 #: replays reports, and inherits the outer run's PYTEST_XDIST_WORKER).
@@ -63,12 +59,6 @@ LIVE_STEPS = {
 LIVE_SCENARIOS = {name: f"name: live-{name}\n{LIVE_HEAD}{steps}" for name, steps in LIVE_STEPS.items()}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_a_matrix_of_simulated_devices_runs_the_catalog_on_two_workers(pytester: pytest.Pytester) -> None:
     matrix = pytester.makefile(
         ".yml",
@@ -91,32 +81,16 @@ def test_a_matrix_of_simulated_devices_runs_the_catalog_on_two_workers(pytester:
 
 
 @pytest.fixture
-def phones() -> Iterator[list[AdbdServer]]:
-    """Three virtual phones from two managed captures (the third is reached through adb's server)."""
-    servers = [
-        AdbdServer(phone_from_capture(CAPTURES / name)).start()
+def phones(
+    adbd: Callable[[Path], AdbdServer], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> list[AdbdServer]:
+    """Three virtual phones from two managed captures (the third is reached through adb's server);
+    attestlab's own adb key goes to the inner run's directory."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(pytester.path / "config"))
+    return [
+        adbd(CAPTURES / name)
         for name in ("pixel6-android12-intune-abx", "galaxy-s24-android15-intune-abx", "pixel6-android12-intune-abx")
     ]
-    try:
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
-
-
-@pytest.fixture
-def adb_server(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A private adb server (free port, pytester's temp HOME), killed at the end."""
-    if ADB is None:
-        pytest.skip("no adb client on PATH (.ci/run installs Debian's adb package)")
-    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(free_port()))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(pytester.path / "config"))
-    monkeypatch.delenv("ADB_SERVER_SOCKET", raising=False)
-    monkeypatch.delenv("ANDROID_SERIAL", raising=False)
-    try:
-        yield
-    finally:
-        subprocess.run([ADB, "kill-server"], capture_output=True, timeout=30, check=False)
 
 
 def _live_files(pytester: pytest.Pytester) -> None:
@@ -126,12 +100,11 @@ def _live_files(pytester: pytest.Pytester) -> None:
 
 
 def test_virtual_adb_phones_as_live_devices_keep_each_phone_on_one_worker(
-    pytester: pytest.Pytester, adb_server: None, phones: list[AdbdServer]
+    pytester: pytest.Pytester, adb_server: AdbServer, phones: list[AdbdServer]
 ) -> None:
-    assert ADB is not None
     _live_files(pytester)
     direct, other, served = phones
-    subprocess.run([ADB, "connect", served.spec], capture_output=True, timeout=30, check=True)
+    adb_server.connect(served.spec)
     devices = [f"adb:{direct.spec}", f"adb:{other.spec}", f"adb-server:{served.spec}"]
     absent = f"adb:127.0.0.1:{free_port()}"  # nobody listens there
     args = [arg for spec in [*devices, absent] for arg in ("--attestlab-device", spec)]
@@ -154,9 +127,8 @@ def test_virtual_adb_phones_as_live_devices_keep_each_phone_on_one_worker(
 
 
 def test_device_items_are_marked_device_and_deselected_by_not_device(
-    pytester: pytest.Pytester, phones: list[AdbdServer], monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, phones: list[AdbdServer]
 ) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(pytester.path / "config"))
     _live_files(pytester)
     pytester.makefile(
         ".yaml", simulated=LIVE_SCENARIOS["managed"].format(org=CAPTURES_ORG).replace("live-", "simulated-")
