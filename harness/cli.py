@@ -311,7 +311,7 @@ def capture(
     mdm: MdmFiles = None,
 ) -> None:
     """Read a device and write what it answered as a capture directory that capture:DIR replays."""
-    from harness.readers import read_device
+    from harness.readers import capture_redaction, read_device
     from harness.sources import open_source
     from harness.sources.mdm import load_mdm_files, with_mdm
     from harness.sources.recorder import Recorder
@@ -319,7 +319,7 @@ def capture(
     exports = load_mdm_files(mdm or ())  # recorded as the mdm.* answers they stand for
     with Recorder(with_mdm(open_source(source, options=_source_options(adb_key)), exports)) as recorder:
         device = read_device(recorder)
-    recorder.write(output)
+    recorder.write(output, capture_redaction(device))
     typer.echo(
         f"captured {len(recorder.answers)} answers from {source} ({device.platform.value}, "
         f"{device.identity.model or 'unknown model'}) -> {output}"

@@ -36,11 +36,13 @@ from harness.parsers.android_text import (
     parse_users,
     shell_refusal,
 )
+from harness.parsers.policy_values import redact_policy_values
 from harness.parsers.restrictions import parse_restrictions
 from harness.sources.transport import Answer, AskMany
 from simulator.appconfig import AppConfig
 from simulator.device import UNREAD_CONFIG, AndroidDevice, Identity, unread_user
 from simulator.ids import OKTA_VERIFY_ANDROID
+from simulator.secret import MIN_KEY_LENGTH, redact
 
 TESTDPC = "com.afwsamples.testdpc"
 
@@ -255,3 +257,47 @@ def _no_such_file(answer: Answer) -> bool:
     """The file is absent, as root sees it: adbd's ``open failed: No such file or directory``
     for a pull, ``cat: FILE: No such file or directory`` (status 1) through ``su``."""
     return answer.status == 1 and b"No such file or directory" in answer.data
+
+
+# -- what a capture may hold -----------------------------------------------------------------
+
+
+def reads_restrictions(request: str) -> bool:
+    """Whether ``request`` is one the restrictions are read from (a capture keeps its answer
+    whole: replaying it must give the same verdict, and that needs the hint)."""
+    return request.startswith(("pull /data/system/users/", "su ", "dumpsys activity --user "))
+
+
+def hints_of(device: AndroidDevice) -> set[str]:
+    """The ``managementHint`` values the device holds (any key case or spacing, as written and
+    trimmed), long enough to be told apart from ordinary words (a key has at least 8 characters)."""
+    hints: set[str] = set()
+    for user in device.users.values():
+        for key, value in user.restrictions.get(OKTA_VERIFY_ANDROID, AppConfig()).items():
+            if key.strip().lower() == "managementhint" and isinstance(value, str):
+                hints |= {v for v in (value, value.strip()) if len(v) >= MIN_KEY_LENGTH}
+    return hints
+
+
+def redact_for_capture(request: str, answer: Answer, hints: set[str]) -> Answer:
+    """``answer`` as a capture writes it: outside the restriction answers, the policy engine's
+    values in ``dumpsys device_policy`` (Android 14+) and any hint the device holds are
+    redacted, so that only the files the hint is read from hold it."""
+    if reads_restrictions(request):
+        return answer
+    data = answer.data
+    if request == DEVICE_POLICY and answer.status == 0:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None  # not dumpsys output (a replay would refuse it as well): left as it is
+        if text is not None:
+            redacted = redact_policy_values(text)
+            # The redaction must not change what the reader takes from this answer (the owners).
+            same = parse_device_policy(redacted, name=DEVICE_POLICY) == parse_device_policy(text, name=DEVICE_POLICY)
+            if not same:
+                raise SourceError(f"{DEVICE_POLICY}: the policy values could not be redacted safely (capture refused)")
+            data = redacted.encode("utf-8")
+    for hint in sorted(hints, key=len, reverse=True):
+        data = data.replace(hint.encode(), redact(hint).encode())
+    return Answer(data, answer.status)

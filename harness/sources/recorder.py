@@ -10,7 +10,7 @@ left out, as the capture format wants.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,12 +35,14 @@ class Recorder(Wrapper):
                 self.answers.setdefault(request, answer)
         return answers
 
-    def write(self, directory: str | Path) -> Path:
-        """The capture of everything answered so far."""
+    def write(self, directory: str | Path, redact: Callable[[str, Answer], Answer] | None = None) -> Path:
+        """The capture of everything answered so far, each answer passed through ``redact``
+        (what the capture may hold of it) when given."""
+        answers = [(r, redact(r, a) if redact else a) for r, a in self.answers.items()]
         return write_capture(
             directory,
             platform=self.platform,
             source=self.spec,
             captured_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            answers=list(self.answers.items()),
+            answers=answers,
         )
