@@ -14,16 +14,17 @@ SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
 HUB = "com.airwatch.androidagent/com.airwatch.agent.DeviceAdministratorReceiver"
 SP = " "
 
+#: Android 15's owner block (``OwnersData.dump``, no ``name=`` since 15), abridged around it.
 HEAD = f"""\
 Current Device Policy Manager state:
-  Immutable state:
-    mHasFeature=true
-    mIsWatch=false
   Profile Owner (User 10):{SP}
     admin=ComponentInfo{{{HUB}}}
-    name=Intelligent Hub
     package=com.airwatch.androidagent
     isOrganizationOwnedDevice=false
+
+  Enabled Device Admins (User 10, provisioningState: 5):
+    {HUB}:
+      uid=1010287
 
 """
 
