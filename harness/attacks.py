@@ -38,10 +38,11 @@ from simulator.verdict import Decision, Reason
 from simulator.verifier.org import Org
 
 #: The attacker's keys: a pool of its own, so never a key of any world (those come from
-#: :data:`simulator.keys.POOL`), and one key per type, generated once per process. A fresh
-#: RSA-2048 key per attack cost ~50 ms, about half the CPU of a run of the bundled catalog;
-#: every attack happens in a world of its own, so reusing the attacker's key hides nothing.
-_ATTACKER = KeyPool()
+#: :data:`simulator.keys.POOL`, cached in another entry), one key per type. A fresh RSA-2048 key
+#: per attack cost ~50 ms, about half the CPU of a run of the bundled catalog, and one per worker
+#: process most of what starting two workers cost; every attack happens in a world of its own,
+#: so reusing the attacker's key hides nothing.
+_ATTACKER = KeyPool(cache_entry="attacker-rsa-2048-keys.v1.json")
 
 
 def _attacker_key(kind: KeyKind) -> SigningKey:

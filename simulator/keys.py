@@ -142,14 +142,14 @@ class FreshKeys:
         return generate(kind, self.rng)
 
 
-#: The user-cache entry of the pool's RSA keys, and how many of them it keeps at most.
+#: The user-cache entry of the process pool's RSA keys, and how many keys an entry keeps at most.
 RSA_CACHE_ENTRY = "rsa-2048-keys.v1.json"
 RSA_CACHE_MAX = 32
 
 
-def _cached_rsa_keys() -> list[SigningKey]:
-    """The RSA keys of the user's cache (none when it is absent or unusable)."""
-    payload = usercache.read(RSA_CACHE_ENTRY)
+def _cached_rsa_keys(entry: str) -> list[SigningKey]:
+    """The RSA keys of a user-cache entry (none when it is absent or unusable)."""
+    payload = usercache.read(entry)
     try:
         ders = [base64.b64decode(der, validate=True) for der in json.loads(payload or b"[]")]
         # Without OpenSSL's key check (~0.1 s a key here): the entry's digest vouches for the bytes.
@@ -159,7 +159,7 @@ def _cached_rsa_keys() -> list[SigningKey]:
     return [SigningKey.of(key) for key in keys if isinstance(key, rsa.RSAPrivateKey)]
 
 
-def _store_rsa_keys(keys: list[SigningKey]) -> None:
+def _store_rsa_keys(entry: str, keys: list[SigningKey]) -> None:
     kept = [
         base64.b64encode(
             k.private.private_bytes(
@@ -168,20 +168,21 @@ def _store_rsa_keys(keys: list[SigningKey]) -> None:
         ).decode("ascii")
         for k in keys[:RSA_CACHE_MAX]
     ]
-    usercache.write(RSA_CACHE_ENTRY, json.dumps(kept).encode("ascii"))
+    usercache.write(entry, json.dumps(kept).encode("ascii"))
 
 
 class KeyPool:
     """Keys generated once per process and handed to many worlds, never twice to one.
 
-    With ``cached``, the RSA keys start from the user's cache, and keys generated beyond it are
-    stored there (up to :data:`RSA_CACHE_MAX`).
+    With ``cache_entry``, the RSA keys start from that entry of the user's cache, and keys
+    generated beyond it are stored there (up to :data:`RSA_CACHE_MAX`). Pools that must never
+    share a key use different entries (or none).
     """
 
-    def __init__(self, *, cached: bool = False) -> None:
+    def __init__(self, *, cache_entry: str | None = None) -> None:
         self._keys: dict[KeyKind, list[SigningKey]] = {kind: [] for kind in KeyKind}
         self._lock = threading.Lock()
-        self._cached = cached
+        self._entry = cache_entry
 
     def key(self, kind: KeyKind, index: int) -> SigningKey:
         """The ``index``-th key of ``kind``, generating keys up to it when needed."""
@@ -189,14 +190,14 @@ class KeyPool:
         if index < len(keys):
             return keys[index]
         with self._lock:
-            cached = self._cached and kind is KeyKind.RSA
-            if cached and not keys:
-                keys.extend(_cached_rsa_keys())
+            entry = self._entry if kind is KeyKind.RSA else None
+            if entry is not None and not keys:
+                keys.extend(_cached_rsa_keys(entry))
             known = len(keys)
             while len(keys) <= index:
                 keys.append(generate(kind))
-            if cached and known < len(keys) and known < RSA_CACHE_MAX:
-                _store_rsa_keys(keys)
+            if entry is not None and known < len(keys) and known < RSA_CACHE_MAX:
+                _store_rsa_keys(entry, keys)
         return keys[index]
 
     def __len__(self) -> int:
@@ -204,7 +205,7 @@ class KeyPool:
 
 
 #: The process's pool (worker processes each grow their own), backed by the user's cache.
-POOL = KeyPool(cached=True)
+POOL = KeyPool(cache_entry=RSA_CACHE_ENTRY)
 
 
 class PooledKeys:

@@ -58,31 +58,33 @@ def test_a_cache_that_cannot_be_written_is_no_cache(tmp_path: Path, monkeypatch:
     monkeypatch.setenv(usercache.DIR_ENV, str(blocker / "cache"))
     assert not usercache.write("entry", b"x")
     assert usercache.read("entry") is None
-    pool = KeyPool(cached=True)
+    pool = KeyPool(cache_entry=keys.RSA_CACHE_ENTRY)
     assert pool.key(KeyKind.RSA, 0).alg == "RS256"  # generated, and nothing fails
 
 
 def test_the_pool_starts_from_cached_rsa_keys_and_stores_new_ones(cache: Path) -> None:
-    first = KeyPool(cached=True)
+    first = KeyPool(cache_entry=keys.RSA_CACHE_ENTRY)
     made = [first.key(KeyKind.RSA, i).kid for i in range(2)]
     assert len(set(made)) == 2
     stored = json.loads(usercache.read(keys.RSA_CACHE_ENTRY) or b"")
     assert len(stored) == 2
 
-    second = KeyPool(cached=True)  # as in the next process
+    second = KeyPool(cache_entry=keys.RSA_CACHE_ENTRY)  # as in the next process
     assert [second.key(KeyKind.RSA, i).kid for i in range(2)] == made
     assert second.key(KeyKind.RSA, 2).kid not in made  # grown beyond the cache: a new key, stored
     assert len(json.loads(usercache.read(keys.RSA_CACHE_ENTRY) or b"")) == 3
 
-    assert KeyPool().key(KeyKind.RSA, 0).kid not in made  # an uncached pool (the attacker's) never shares
+    assert KeyPool().key(KeyKind.RSA, 0).kid not in made  # an uncached pool shares none...
+    assert KeyPool(cache_entry="other").key(KeyKind.RSA, 0).kid not in made  # ...nor one of another entry
 
 
 def test_a_damaged_key_entry_is_replaced(cache: Path) -> None:
     usercache.write(keys.RSA_CACHE_ENTRY, json.dumps(["bm90IGEga2V5"]).encode())  # base64 of "not a key"
-    pool = KeyPool(cached=True)
+    pool = KeyPool(cache_entry=keys.RSA_CACHE_ENTRY)
     key = pool.key(KeyKind.RSA, 0)
     assert key.alg == "RS256"
-    assert KeyPool(cached=True).key(KeyKind.RSA, 0).kid == key.kid  # the good key replaced the bad entry
+    again = KeyPool(cache_entry=keys.RSA_CACHE_ENTRY)
+    assert again.key(KeyKind.RSA, 0).kid == key.kid  # the good key replaced the bad entry
 
 
 def test_name_tables_come_from_the_cache_when_fakers_data_is_unchanged(cache: Path) -> None:
