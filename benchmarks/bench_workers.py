@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import platform
 import statistics
@@ -37,34 +36,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_matrix import build_matrix
+from bench_matrix import build_matrix, yardstick
 
 ROOT = Path(__file__).resolve().parent.parent
-YARDSTICK_LOOPS = 6_000_000
-
-
-def _spin(loops: int) -> None:
-    total = 0
-    for i in range(loops):
-        total += i
-    if total < 0:  # never: keeps the loop from being optimised away
-        print(total)
-
-
-def yardstick() -> float:
-    """Wall speed-up of a fixed pure-Python job split over two forked processes (vs one)."""
-    ctx = multiprocessing.get_context("fork")
-
-    def timed(parts: int) -> float:
-        started = time.perf_counter()
-        procs = [ctx.Process(target=_spin, args=(YARDSTICK_LOOPS // parts,)) for _ in range(parts)]
-        for proc in procs:
-            proc.start()
-        for proc in procs:
-            proc.join()
-        return time.perf_counter() - started
-
-    return timed(1) / timed(2)
 
 
 def run(matrix: Path, workers: int, cwd: Path) -> tuple[float, float]:
