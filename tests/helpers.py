@@ -23,12 +23,13 @@ import contextlib
 import importlib.util
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,20 @@ needs_ios_extra = pytest.mark.skipif(
     importlib.util.find_spec("pymobiledevice3") is None,
     reason="pymobiledevice3 (the [ios] extra) is not installed: pip install '.[ios]'",
 )
+
+
+def one_line(error: type[BaseException], call: Callable[[], object], *parts: str) -> str:
+    """The message of the ``error`` that ``call()`` raises, checked to be what the contracts ask
+    of bad input: one line, no exception class name, and naming each of ``parts`` (the file, the
+    line, the device...)."""
+    with pytest.raises(error) as caught:
+        call()
+    message = str(caught.value)
+    assert "\n" not in message, message
+    assert not re.search(r"\b[A-Z]\w*(Error|Exception)\b", message), message
+    for part in parts:
+        assert part in message, (part, message)
+    return message
 
 
 def free_port() -> int:

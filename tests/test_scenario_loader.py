@@ -27,7 +27,7 @@ from simulator.errors import AttestlabError
 from simulator.verdict import Reason
 from simulator.verifier.orgfile import parse_org_spec
 from simulator.yamlfile import load_yaml
-from tests.helpers import ROOT, attestlab, catalog_secrets
+from tests.helpers import ROOT, attestlab, catalog_secrets, one_line
 
 ORG = Path(__file__).resolve().parent.parent / "fixtures" / "orgs" / "standard.yaml"
 
@@ -64,11 +64,7 @@ def _line_of(text: str, needle: str) -> int:
 
 
 def _error(path: Path) -> str:
-    with pytest.raises(InputError) as info:
-        load_scenario(path)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
+    return one_line(InputError, lambda: load_scenario(path))
 
 
 def test_the_base_scenario_loads(folder: Path) -> None:

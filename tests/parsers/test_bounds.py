@@ -9,6 +9,8 @@ asserted here (benchmarks do that): on the old code these inputs ran for minutes
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness.errors import ParseError
@@ -18,16 +20,13 @@ from harness.parsers.ios_plists import MAX_DEPTH, parse_cloud_configuration, par
 from harness.parsers.restrictions import parse_restrictions
 from simulator.appconfig import AppConfig
 from simulator.restrictions_file import restrictions_to_abx
+from tests.helpers import one_line
 
 NAME = "capture: getprop"
 
 
-def one_line_error(call: object, *args: object, **kwargs: object) -> str:
-    with pytest.raises(ParseError) as caught:
-        call(*args, **kwargs)  # type: ignore[operator]
-    message = str(caught.value)
-    assert "\n" not in message and "Error" not in message  # no exception class names
-    return message
+def one_line_error(call: Callable[..., object], *args: object, **kwargs: object) -> str:
+    return one_line(ParseError, lambda: call(*args, **kwargs))
 
 
 # -- getprop: linear at the 8 MiB cap -------------------------------------------------------

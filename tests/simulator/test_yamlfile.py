@@ -13,6 +13,7 @@ import pytest
 
 from simulator.errors import ConfigError
 from simulator.yamlfile import MAX_DEPTH, MAX_NODES, MAX_YAML_BYTES, load_yaml, read_yaml_file
+from tests.helpers import one_line
 
 
 def laughs(levels: int = 9) -> str:
@@ -26,10 +27,8 @@ def laughs(levels: int = 9) -> str:
 
 
 def error(text: str) -> str:
-    with pytest.raises(ConfigError) as caught:
-        load_yaml(text, name="f.yaml")
-    message = str(caught.value)
-    assert "\n" not in message and message.startswith("f.yaml:")
+    message = one_line(ConfigError, lambda: load_yaml(text, name="f.yaml"))
+    assert message.startswith("f.yaml:")
     return message
 
 

@@ -17,6 +17,7 @@ import pytest
 from harness.errors import CaptureError
 from harness.readers import read_source
 from harness.sources.capture import INDEX, MAX_FILE_BYTES, MAX_INDEX_BYTES, Capture
+from tests.helpers import one_line
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "captures"
 ANDROID = FIXTURES / "android" / "pixel6-android12-intune-abx"
@@ -31,13 +32,7 @@ def one_entry_capture(tmp_path: Path, file: str = "getprop.txt") -> Path:
 
 
 def refused(capture: Path, *parts: str) -> str:
-    with pytest.raises(CaptureError) as caught:
-        Capture.load(capture).ask("getprop")
-    message = str(caught.value)
-    assert "\n" not in message
-    for part in parts:
-        assert part in message
-    return message
+    return one_line(CaptureError, lambda: Capture.load(capture).ask("getprop"), *parts)
 
 
 def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:

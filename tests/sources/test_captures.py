@@ -62,6 +62,7 @@ from simulator.verdict import Reason
 from simulator.verifier.configs import check_existing_key
 from simulator.verifier.org import Org
 from simulator.verifier.orgfile import load_org
+from tests.helpers import one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -700,13 +701,7 @@ def edit_index(directory: Path, change: Callable[[dict[str, Any]], None]) -> Non
 
 
 def capture_error(directory: Path, *named: str) -> str:
-    with pytest.raises(CaptureError) as caught:
-        read_source(f"capture:{directory}")
-    message = str(caught.value)
-    assert "\n" not in message
-    for part in named:
-        assert part in message
-    return message
+    return one_line(CaptureError, lambda: read_source(f"capture:{directory}"), *named)
 
 
 def test_missing_capture_json(tmp_path: Path) -> None:
@@ -791,10 +786,8 @@ def test_corrupt_abx_names_the_request_and_offset_not_the_secret(tmp_path: Path)
     data = path.read_bytes()
     secret = next(s for s in _published_secrets() if s.encode() in data)
     path.write_bytes(data[: data.index(secret.encode()) + 6])  # cut inside the hint's string
-    with pytest.raises(ParseError) as caught:
-        read_source(f"capture:{directory}")
-    message = str(caught.value)
-    assert "\n" not in message and request in message and re.search(r"offset \d+", message)
+    message = one_line(ParseError, lambda: read_source(f"capture:{directory}"), request)
+    assert re.search(r"offset \d+", message)
     assert secret[:6] not in message
 
 
