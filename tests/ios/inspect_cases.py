@@ -14,8 +14,10 @@ from harness.parsers.ios_plists import (
     managed_application_list_answer,
     mdm_profile_list_answer,
 )
-from simulator.device import AppOrigin, IOSDevice, Platform, generate_identity, new_device
+from simulator.clock import SimClock
+from simulator.device import AppOrigin, IOSDevice, Platform
 from simulator.emm import EMM
+from simulator.factory import Factory
 from simulator.ids import OKTA_VERIFY_IOS
 from tests.helpers import Result, attestlab
 from tests.ios.exports import SECRET, sso_profile
@@ -34,8 +36,10 @@ policy:
 """
 
 
-def iphone(emm: EMM | None = None, *, user_installed: bool = False) -> IOSDevice:
-    device = new_device(Platform.IOS, generate_identity(Platform.IOS, random.Random(7)))
+def iphone(emm: EMM | None = None, *, user_installed: bool = False, seed: int = 7) -> IOSDevice:
+    """A simulated iPhone (its identity from ``seed``), Okta Verify installed by the user first
+    when ``user_installed``, then enrolled by ``emm``."""
+    device = Factory(random.Random(seed), SimClock()).device(Platform.IOS)
     assert isinstance(device, IOSDevice)
     if user_installed:
         device.install(OKTA_VERIFY_IOS, AppOrigin.USER)

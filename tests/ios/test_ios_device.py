@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import plistlib
-import random
 from collections.abc import Callable
 from typing import Any
 
@@ -12,20 +11,18 @@ import pytest
 from harness.errors import SourceError
 from harness.parsers.ios_plists import parse_installed_apps, parse_lockdown_values, parse_profile_list
 from harness.sources import open_source, parse_spec
-from simulator.device import IOSDevice, Platform, generate_identity, new_device
+from simulator.device import IOSDevice
 from simulator.emm import WorkspaceOne
 from simulator.ids import OKTA_VERIFY_IOS
 from tests.helpers import needs_ios_extra
 from tests.ios.fake_usbmuxd import fake_device
+from tests.ios.inspect_cases import iphone
 
 pytestmark = needs_ios_extra
 
 
 def _iphone(seed: int = 1) -> IOSDevice:
-    device = new_device(Platform.IOS, generate_identity(Platform.IOS, random.Random(seed)))
-    assert isinstance(device, IOSDevice)
-    WorkspaceOne(configuration={"managementHint": "s3cr3t-Value~1"}).apply(device)
-    return device
+    return iphone(WorkspaceOne(configuration={"managementHint": "s3cr3t-Value~1"}), seed=seed)
 
 
 def test_reads_every_device_request_through_pymobiledevice3(serve: Callable[..., Any]) -> None:
