@@ -25,10 +25,21 @@ if TYPE_CHECKING:
 # explore new ones and keep failures in the local example database. Neither judges speed: on a
 # shared 2-core machine generation time says how busy the machine is, not how good a test is
 # (timing goals live in benchmarks/).
+#
+# Budgets: a property test states its examples for an ordinary run as
+# ``@settings(max_examples=examples(N))`` (tests/helpers.py), which scales N by the profile's
+# max_examples / 100. "dev" and "ci" keep Hypothesis' 100, so the suite fits its time goal;
+# "deep" (``HYPOTHESIS_PROFILE=deep python -m pytest``, for nightly or thorough runs) runs 20 times
+# as many examples with a fresh random seed and longer state-machine runs.
 _UNTIMED = [HealthCheck.too_slow]
-settings.register_profile("dev", deadline=None, suppress_health_check=_UNTIMED)
-settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None, suppress_health_check=_UNTIMED)
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=_UNTIMED)
+settings.register_profile(
+    "ci", max_examples=100, derandomize=True, print_blob=True, deadline=None, suppress_health_check=_UNTIMED
+)
+settings.register_profile(
+    "deep", max_examples=2000, stateful_step_count=100, print_blob=True, deadline=None, suppress_health_check=_UNTIMED
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture

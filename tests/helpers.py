@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import operator
 import os
 import re
 import shutil
@@ -34,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "scenarios"
@@ -212,3 +215,44 @@ def catalog_secrets() -> list[str]:
             ):
                 values.append(str(step["add_platform"]["secret"]))
     return sorted(set(values))
+
+
+def examples(ordinary: int) -> int:
+    """A property test's example budget: ``ordinary`` in a normal run, scaled by the loaded
+    Hypothesis profile (tests/conftest.py: ``max_examples`` 100 in "dev" and "ci", 2,000 in "deep",
+    so ``HYPOTHESIS_PROFILE=deep`` runs 20 times as many).
+
+    Read when the test module is imported, after conftest has loaded the profile. Use as
+    ``@settings(max_examples=examples(150))``: a bare number would override every profile.
+    """
+    return max(1, ordinary * settings.default.max_examples // 100)
+
+
+def spiced_texts(
+    alphabet: st.SearchStrategy[str], spice: st.SearchStrategy[str], max_size: int
+) -> st.SearchStrategy[str]:
+    """Strings of ``alphabet``, half of them with one ``spice`` character (markup, whitespace at an
+    edge, an astral character) spliced in.
+
+    Why not ``st.text(st.one_of(alphabet, spice))``: an alphabet that is a ``one_of`` makes
+    Hypothesis draw every character on its own, several times slower than a plain alphabet, and the
+    round-trip tests draw dozens of strings per example (most of their time went there).
+    """
+    plain = st.text(alphabet, max_size=max_size)
+    half = st.text(alphabet, max_size=max_size // 2)
+    return plain | st.builds(lambda head, middle, tail: head + middle + tail, half, spice, half)
+
+
+def words(first: str, rest: str, max_rest: int, min_rest: int = 0) -> st.SearchStrategy[str]:
+    """One character of ``first``, then ``min_rest`` to ``max_rest`` of ``rest``: the regex
+    ``[first][rest]{min_rest,max_rest}`` without ``st.from_regex``, which draws through a filter
+    and is many times slower (package names, bundle ids, property names)."""
+    return st.builds(operator.add, st.sampled_from(first), st.text(rest, min_size=min_rest, max_size=max_rest))
+
+
+def dotted(
+    head: st.SearchStrategy[str], segment: st.SearchStrategy[str], min_more: int, max_more: int
+) -> st.SearchStrategy[str]:
+    """``head`` then ``min_more`` to ``max_more`` ``.segment`` parts (``com.okta.mobile``)."""
+    parts = st.lists(segment, min_size=min_more, max_size=max_more)
+    return st.builds(lambda first, more: ".".join([first, *more]), head, parts)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from harness.errors import ParseError
 from harness.parsers.abx import MAX_INPUT_BYTES, decode, is_abx
 from simulator.abx import Element, encode
+from tests.helpers import examples, spiced_texts
 
 NAME = "res_com.okta.android.auth.xml"
 SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
@@ -166,10 +167,7 @@ def test_is_abx() -> None:
 # Round trip
 # ---------------------------------------------------------------------------------------------
 
-texts = st.text(
-    st.one_of(st.characters(exclude_categories=["Cs"]), st.sampled_from("\x00😀𝄞中é")),
-    max_size=40,
-)
+texts = spiced_texts(st.characters(exclude_categories=["Cs"]), st.sampled_from("\x00😀𝄞中é"), max_size=40)
 attribute_values = st.one_of(
     texts,
     st.booleans(),
@@ -178,26 +176,26 @@ attribute_values = st.one_of(
     st.binary(max_size=40),
     st.none(),
 )
-elements = st.recursive(
-    st.builds(
-        Element,
-        tag=texts,
-        attributes=st.dictionaries(texts, attribute_values, max_size=4),
-        text=st.none() | texts,
-    ),
-    lambda children: st.builds(
-        Element,
-        tag=texts,
-        attributes=st.dictionaries(texts, attribute_values, max_size=4),
-        children=st.lists(children, max_size=4).map(tuple),
-        text=st.none() | texts,
-    ),
-    max_leaves=30,
-)
 
 
-@settings(max_examples=200)
-@given(elements)
+def element_trees(depth: int = 4) -> st.SearchStrategy[Element]:
+    """Elements nested up to ``depth`` levels, attribute names unique by construction.
+
+    Built level by level rather than with ``st.recursive`` (which retries every draw past its leaf
+    limit) and attributes from lists of pairs rather than ``st.dictionaries`` (which redraws a name
+    already taken): those retries were most of this test's time.
+    """
+    attributes = st.lists(st.tuples(texts, attribute_values), max_size=4).map(dict)
+    leaves = st.builds(Element, tag=texts, attributes=attributes, text=st.none() | texts)
+    trees = leaves
+    for _ in range(depth):
+        children = st.lists(trees, max_size=4).map(tuple)
+        trees = leaves | st.builds(Element, tag=texts, attributes=attributes, children=children, text=st.none() | texts)
+    return trees
+
+
+@settings(max_examples=examples(200))
+@given(element_trees())
 @example(Element("", {"": ""}, text=""))
 @example(Element("r", children=(Element("e", text="\x00"), Element("e", text=None))))
 def test_round_trip(tree: Element) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.errors import ParseError
@@ -28,6 +28,7 @@ from harness.parsers.android_text import (
 )
 from simulator.appconfig import AppConfig
 from simulator.device import FLAG_QUIET_MODE, ProfileKind
+from tests.helpers import dotted, examples, words
 
 OKTA = "com.okta.android.auth"
 SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
@@ -142,18 +143,21 @@ def test_getprop_malformed(text: str, pattern: str) -> None:
         parse_getprop(text, name="getprop")
 
 
-_PROPERTY_NAMES = st.from_regex(r"[a-z][a-z0-9_.\-]{0,20}", fullmatch=True)
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_DIGITS = "0123456789"
+_PROPERTY_NAMES = words(_LOWER, _LOWER + _DIGITS + "_.-", max_rest=20)  # [a-z][a-z0-9_.\-]{0,20}
 _SINGLE_LINE = st.text(st.characters(exclude_characters="\r\n"), max_size=30)
 _CONTINUATION = _SINGLE_LINE.filter(lambda line: not line.startswith("["))
 
 
-@given(
-    st.dictionaries(
-        _PROPERTY_NAMES,
-        st.builds(lambda first, rest: "\n".join([first, *rest]), _SINGLE_LINE, st.lists(_CONTINUATION, max_size=3)),
-        min_size=1,
-    )
+_MULTI_LINE = st.builds(
+    lambda first, rest: "\n".join([first, *rest]), _SINGLE_LINE, st.lists(_CONTINUATION, max_size=3)
 )
+
+
+# Dicts from lists of pairs: unique keys by construction (st.dictionaries redraws taken keys).
+@settings(max_examples=examples(100))
+@given(st.lists(st.tuples(_PROPERTY_NAMES, _MULTI_LINE), min_size=1).map(dict))
 def test_getprop_round_trip(props: dict[str, str]) -> None:
     """Any value getprop can print unambiguously reads back exactly."""
     text = "".join(f"[{key}]: [{value}]\n" for key, value in props.items())
@@ -404,11 +408,18 @@ def test_packages_malformed(text: str, pattern: str) -> None:
         parse_packages(text, name="pm list packages")
 
 
-_PACKAGES = st.from_regex(r"[a-z][a-z0-9_]{0,8}(\.[a-zA-Z][a-zA-Z0-9_]{0,8}){0,4}", fullmatch=True)
+# [a-z][a-z0-9_]{0,8}(\.[a-zA-Z][a-zA-Z0-9_]{0,8}){0,4}
+_PACKAGES = dotted(
+    words(_LOWER, _LOWER + _DIGITS + "_", max_rest=8),
+    words(_LOWER + _LOWER.upper(), _LOWER + _LOWER.upper() + _DIGITS + "_", max_rest=8),
+    min_more=0,
+    max_more=4,
+)
 
 
+@settings(max_examples=examples(100))
 @given(
-    st.sets(_PACKAGES, max_size=8),
+    st.lists(_PACKAGES, max_size=8).map(set),
     st.booleans(),
     st.sampled_from(["", " versionCode:42", " uid:1010234", " versionCode:7  installer=null"]),
 )
@@ -836,6 +847,7 @@ _KEYS = st.text(st.characters(exclude_characters="\r\n"), min_size=1, max_size=2
 )
 
 
+@settings(max_examples=examples(100))
 @given(st.dictionaries(_KEYS, _SINGLE_LINE, min_size=1, max_size=6))
 def test_testdpc_round_trip(entries: dict[str, str]) -> None:
     """Whatever TestDPC's printf writes for one-line keys and values reads back exactly."""

@@ -27,7 +27,7 @@ from simulator.ids import (
     PAYLOAD_EXTENSIBLE_SSO,
     PAYLOAD_MDM,
 )
-from tests.helpers import one_line
+from tests.helpers import dotted, examples, one_line, words
 
 SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
 NAME = "captures/ipad-7/mdm.answer.plist"
@@ -757,7 +757,14 @@ TEXT = st.text(
     st.characters(blacklist_categories=("Cs", "Cc", "Cn"), whitelist_characters="\t\n"),
     max_size=12,
 )
-BUNDLE_IDS = st.from_regex(r"[a-z]{2,6}(\.[a-z0-9-]{1,8}){1,3}", fullmatch=True)
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+# [a-z]{2,6}(\.[a-z0-9-]{1,8}){1,3}
+BUNDLE_IDS = dotted(
+    words(_LOWER, _LOWER, min_rest=1, max_rest=5),
+    words(_LOWER + "0123456789-", _LOWER + "0123456789-", max_rest=7),
+    1,
+    3,
+)
 LEAVES = st.one_of(
     TEXT,
     st.booleans(),
@@ -766,19 +773,27 @@ LEAVES = st.one_of(
     st.binary(max_size=16),
     st.datetimes(datetime.datetime(1900, 1, 1), datetime.datetime(2100, 1, 1)).map(lambda d: d.replace(microsecond=0)),
 )
-CONFIGS = st.dictionaries(
-    TEXT,
-    st.recursive(
-        LEAVES,
-        lambda inner: st.one_of(
-            st.lists(TEXT, max_size=3),
-            st.lists(st.dictionaries(TEXT, inner, max_size=3), min_size=1, max_size=3),
-            st.dictionaries(TEXT, inner, max_size=3),
-        ),
-        max_leaves=8,
-    ),
-    max_size=4,
-).map(AppConfig)
+
+
+def unique_dicts(
+    keys: st.SearchStrategy[Any], values: st.SearchStrategy[Any], max_size: int
+) -> st.SearchStrategy[dict[Any, Any]]:
+    """Dicts from lists of pairs: keys unique by construction (``st.dictionaries`` redraws a key
+    already taken, and that retrying was much of these tests' time)."""
+    return st.lists(st.tuples(keys, values), max_size=max_size).map(dict)
+
+
+def config_values(depth: int = 3) -> st.SearchStrategy[Any]:
+    """Plist values up to ``depth`` containers deep, built level by level (``st.recursive``
+    retries every draw past its leaf limit)."""
+    values: st.SearchStrategy[Any] = LEAVES
+    for _ in range(depth):
+        inner = unique_dicts(TEXT, values, max_size=3)
+        values = st.one_of(LEAVES, st.lists(TEXT, max_size=3), st.lists(inner, min_size=1, max_size=3), inner)
+    return values
+
+
+CONFIGS = unique_dicts(TEXT, config_values(), max_size=4).map(AppConfig)
 PROFILES = st.builds(
     IOSProfile,
     identifier=BUNDLE_IDS,
@@ -791,7 +806,7 @@ PROFILES = st.builds(
 )
 
 
-MANAGED_CONFIGS = st.dictionaries(st.sampled_from(IOS_PREFERENCE_DOMAINS) | BUNDLE_IDS, CONFIGS)
+MANAGED_CONFIGS = unique_dicts(st.sampled_from(IOS_PREFERENCE_DOMAINS) | BUNDLE_IDS, CONFIGS, max_size=6)
 NO_CONFIG: st.SearchStrategy[dict[str, AppConfig]] = st.just({})
 
 
@@ -805,14 +820,15 @@ def devices(draw: st.DrawFn, managed_config: st.SearchStrategy[dict[str, AppConf
         udid=draw(TEXT),
         device_name=draw(TEXT),
     )
-    apps = draw(st.dictionaries(BUNDLE_IDS, st.tuples(TEXT, st.sampled_from(AppOrigin), st.booleans())))
+    apps = draw(unique_dicts(BUNDLE_IDS, st.tuples(TEXT, st.sampled_from(AppOrigin), st.booleans()), max_size=6))
     device = IOSDevice(
         identity,
         apps={b: IOSApp(b, version, origin, rejected) for b, (version, origin, rejected) in apps.items()},
         managed_config=draw(managed_config),
         supervised=draw(st.booleans()),
     )
-    for profile in draw(st.lists(PROFILES, max_size=4, unique_by=lambda p: p.identifier)):
+    # One profile per identifier, the last drawn winning (unique by construction, no redraws).
+    for profile in draw(st.lists(PROFILES, max_size=4).map(lambda drawn: {p.identifier: p for p in drawn}.values())):
         device.install_profile(profile)
     return device
 
@@ -820,7 +836,7 @@ def devices(draw: st.DrawFn, managed_config: st.SearchStrategy[dict[str, AppConf
 FORMATS = st.sampled_from([plistlib.FMT_XML, plistlib.FMT_BINARY])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40))
 @given(devices(), FORMATS)
 def test_round_trip_device_facts(device: IOSDevice, fmt: plistlib.PlistFormat) -> None:
     def through(answer: Any) -> bytes:
@@ -836,7 +852,7 @@ def test_round_trip_device_facts(device: IOSDevice, fmt: plistlib.PlistFormat) -
     assert [(p.identifier, p.display_name) for p in listed] == [(p.identifier, p.display_name) for p in device.profiles]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40))
 @given(devices(MANAGED_CONFIGS), FORMATS)
 def test_round_trip_mdm_facts(device: IOSDevice, fmt: plistlib.PlistFormat) -> None:
     def through(answer: Any) -> bytes:
@@ -1240,12 +1256,19 @@ def test_plist_with_two_values_is_refused() -> None:
     assert fail(ios.parse_cloud_configuration, data) == f"{NAME}: <plist> must hold exactly one value at top level"
 
 
-@settings(max_examples=300, deadline=None)
+# Serialised once: building the device and dumping its answers was most of each example's time.
+SERIALISED_SECRET_ANSWERS = [
+    (parser, plistlib.dumps(answer, fmt=fmt))
+    for parser, answer in secret_answers()
+    for fmt in (plistlib.FMT_XML, plistlib.FMT_BINARY)
+]
+
+
+@settings(max_examples=examples(300))
 @given(st.data())
 def test_mutated_answers_give_a_result_or_a_parse_error(data: st.DataObject) -> None:
-    parser, answer = data.draw(st.sampled_from(secret_answers()))
-    fmt = data.draw(FORMATS)
-    raw = bytearray(plistlib.dumps(answer, fmt=fmt))
+    parser, serialised = data.draw(st.sampled_from(SERIALISED_SECRET_ANSWERS))
+    raw = bytearray(serialised)
     for _ in range(data.draw(st.integers(1, 4))):
         raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
     try:

@@ -20,6 +20,7 @@ from harness.errors import ParseError
 from harness.parsers.restrictions import MAX_RESTRICTIONS_BYTES, parse_restrictions
 from simulator.appconfig import AppConfig
 from simulator.restrictions_file import restrictions_to_abx, restrictions_to_xml
+from tests.helpers import examples, spiced_texts
 
 NAME = "/data/system/users/10/res_com.okta.android.auth.xml"
 SECRET = "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ"
@@ -221,11 +222,17 @@ _XML_CHARS = st.characters(
     exclude_characters=[chr(c) for c in range(0x20) if c not in (9, 10, 13)] + ["\ufffe", "\uffff"],
 )
 _SPECIAL = st.sampled_from(["😀", "𝄞", "中", "é", "&", "<", '"', " ", "\n", "\t", "\r"])
-xml_texts = st.text(st.one_of(_XML_CHARS, _SPECIAL), max_size=20)
-abx_texts = st.text(st.one_of(st.characters(exclude_categories=["Cs"]), _SPECIAL), max_size=20)
+xml_texts = spiced_texts(_XML_CHARS, _SPECIAL, max_size=20)
+abx_texts = spiced_texts(st.characters(exclude_categories=["Cs"]), _SPECIAL, max_size=20)
 
 
-def configs(texts: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
+def configs(texts: st.SearchStrategy[str], depth: int = 3) -> st.SearchStrategy[dict[str, Any]]:
+    """Restrictions up to ``depth`` bundles deep (B in B, BA of B), keys unique by construction.
+
+    Built level by level rather than with ``st.recursive`` (which retries every draw that passes
+    its leaf limit) and with dicts from lists of pairs rather than ``st.dictionaries`` (which
+    redraws a key already taken): both retries made most of these tests' time.
+    """
     leaves = st.one_of(
         texts,
         st.booleans(),
@@ -233,12 +240,14 @@ def configs(texts: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
         st.lists(texts, max_size=4).map(tuple),
     )
 
-    def nest(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-        bundles = st.dictionaries(texts, children, max_size=4)
-        return bundles | st.lists(bundles, max_size=3)
+    def bundles(values: st.SearchStrategy[Any], size: int) -> st.SearchStrategy[dict[str, Any]]:
+        return st.lists(st.tuples(texts, values), max_size=size).map(dict)
 
-    values = st.recursive(leaves, nest, max_leaves=12)
-    return st.dictionaries(texts, values, max_size=6)
+    values = leaves
+    for _ in range(depth):
+        inner = bundles(values, 4)
+        values = st.one_of(leaves, inner, st.lists(inner, max_size=3))
+    return bundles(values, 6)
 
 
 def trimmed(value: Any) -> Any:
@@ -259,7 +268,7 @@ def check_round_trip(plain: dict[str, Any], write: Callable[[AppConfig], bytes])
     assert typed(parsed) == typed(AppConfig(trimmed(plain)))
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(configs(xml_texts))
 @example({"": "", "k": (), "b": {}, "l": [], "n": 0})
 @example({"k": "\U0001f600 x \U0001d11e", "a": ("", " ", "😀"), "BA": [{"x": [{}]}]})
@@ -267,14 +276,14 @@ def test_round_trip_xml(plain: dict[str, Any]) -> None:
     check_round_trip(plain, restrictions_to_xml)
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(configs(abx_texts))
 @example({"nul": "a\x00b", "ctl": "\x01\x7f", "k": (), "b": {}, "l": [], "bool": True})
 def test_round_trip_abx(plain: dict[str, Any]) -> None:
     check_round_trip(plain, restrictions_to_abx)
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(configs(xml_texts))
 def test_both_formats_read_the_same(plain: dict[str, Any]) -> None:
     config = AppConfig(plain)
