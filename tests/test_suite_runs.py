@@ -46,11 +46,24 @@ def test_plain_pytest_collects_from_another_directory(tmp_path: Path) -> None:
     assert "tests/cli/test_run.py::test_bundled_catalog_passes_with_every_report" in proc.stdout
 
 
-def test_fakers_pytest_plugin_is_not_loaded_into_the_suite(pytestconfig: pytest.Config) -> None:
-    """Faker registers a pytest11 plugin; the suite does not use it and pays for it in every
-    xdist worker (about 0.5 s CPU each), so pyproject.toml blocks it."""
-    assert not pytestconfig.pluginmanager.has_plugin("faker")
+def test_only_the_named_plugins_are_loaded_into_the_suite(pytestconfig: pytest.Config) -> None:
+    """pyproject.toml names the suite's plugins and turns autoloading off: Faker's, anyio's and
+    pytest-benchmark's plugins cost start-up in every xdist worker (anyio's imports trio), and
+    autoloading marks whole libraries for assertion rewriting (below)."""
+    manager = pytestconfig.pluginmanager
+    assert manager.has_plugin("xdist") and manager.has_plugin("hypothesispytest")
+    for unused in ("faker", "anyio", "benchmark", "platformdirs"):
+        assert not manager.has_plugin(unused), unused
     assert "faker.contrib.pytest.plugin" not in sys.modules
+
+
+def test_libraries_are_not_assertion_rewritten() -> None:
+    """Under PYTHONDONTWRITEBYTECODE pytest cannot cache rewritten modules, and rewriting all of
+    Hypothesis cost ~1 s of CPU in every pytest process; only the tests are rewritten."""
+    import hypothesis.core
+
+    assert type(hypothesis.core.__loader__).__name__ != "AssertionRewritingHook"
+    assert type(sys.modules[__name__].__loader__).__name__ == "AssertionRewritingHook"
 
 
 def test_no_test_imports_a_conftest() -> None:
