@@ -83,6 +83,10 @@ def shown(value: object) -> str:
     if isinstance(value, int | float):
         text = repr(value)
         return text if not could_be_secret(text) else f"'{redact(text)}'"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
     if not isinstance(value, str):
         return f"a {type(value).__name__}"
     if could_be_secret(value):

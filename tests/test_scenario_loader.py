@@ -190,7 +190,7 @@ def test_wrong_type(folder: Path) -> None:
     text = GOOD.replace(PLATFORM, PLATFORM + "  enrolled: maybe\n")
     path = _write(folder, text)
     message = _error(path)
-    assert message.startswith(f"{path}:{_line_of(text, 'enrolled')}: device.enrolled: expected bool, got str")
+    assert message.startswith(f"{path}:{_line_of(text, 'enrolled')}: device.enrolled: expected true or false, got a string")
 
 
 def test_unknown_attack_lists_the_attacks(folder: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from simulator.device import Platform
 from simulator.emm import AndroidMode, Delivery, EnrollmentType, IOSAppSettings
 from simulator.emm.intune import parse_android_json
 from simulator.errors import ConfigError, os_error_text
+from simulator.ids import ANDROID_DOMAIN_KEY, IOS_ORG_URL_KEY, MANAGEMENT_HINT
 from simulator.secret import could_be_secret, redact, shown
 from simulator.verdict import FindingCode, Outcome, Reason
 from simulator.verifier.configs import check_existing_key
@@ -90,7 +92,12 @@ class _Checker:
         self.doc = doc
 
     def fail(self, path: Sequence[str | int], message: str) -> InputError:
-        return InputError(str(self.doc.error(path, message)))
+        """``file:line: field: message``; a part of the field's path that could be a secret (a
+        configuration key typed from the clipboard) is named redacted, found at its own line."""
+        named = [
+            redact(p) if isinstance(p, str) and p not in _OKTA_VERIFY_KEYS and could_be_secret(p) else p for p in path
+        ]
+        return InputError(str(self.doc.error(named, message, line_of=path)))
 
     def unknown_key(self, path: Sequence[str | int], key: Any, message: str) -> InputError:
         """An error about a key the format does not know: at the key's line, but the key itself
@@ -101,7 +108,7 @@ class _Checker:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
+            raise self.fail(path, f"expected a mapping, got {kind_of(value)}")
         for key in value:
             if key not in allowed:
                 raise self.unknown_key(path, key, f"unknown field {shown(key)} (allowed: {', '.join(sorted(allowed))})")
@@ -126,10 +133,88 @@ class _Checker:
         return str(value)
 
     def typed(self, value: Any, path: Sequence[str | int], kind: type | tuple[type, ...]) -> Any:
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool) and kind in (int, str)):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise self.fail(path, f"expected {names}, got {type(value).__name__}")
+        """``value`` if it is of ``kind`` (``true``/``false`` are not numbers); else an error
+        that names the expected and the given type in plain words, never the value."""
+        kinds = (kind,) if isinstance(kind, type) else kind
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise self.fail(path, f"expected {_either(kinds)}, got {kind_of(value)}")
         return value
+
+    def text(self, value: Any, path: Sequence[str | int]) -> str | None:
+        """An optional string field (``null`` means absent)."""
+        return None if value is None else str(self.typed(value, path, str))
+
+    def strings(self, value: Any, path: Sequence[str | int]) -> list[str]:
+        """A list of strings (``tags``)."""
+        return [self.typed(item, (*path, i), str) for i, item in enumerate(self.typed(value, path, list))]
+
+    def config(self, value: Any, path: Sequence[str | int], platform: Platform) -> dict[str, Any]:
+        """A managed configuration as typed in the EMM console, checked against what the platform
+        can carry: Android's restriction types (string, bool, Java int, string array, bundle,
+        bundle array), iOS's plist types; Okta Verify's own keys are strings on both."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping of configuration keys to values, got {kind_of(value)}")
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise self.fail(path, f"configuration keys are strings, not {kind_of(key)}")
+            where = (*path, key)
+            if key in _OKTA_VERIFY_KEYS:
+                self.typed(item, where, str)
+            self.config_value(item, where, platform)
+        return value
+
+    def config_value(self, value: Any, path: Sequence[str | int], platform: Platform) -> None:
+        if isinstance(value, dict):
+            self.config(value, path, platform)
+        elif isinstance(value, list):
+            if platform is Platform.ANDROID and not (
+                all(isinstance(v, str) for v in value) or all(isinstance(v, dict) for v in value)
+            ):
+                raise self.fail(
+                    path, "an Android list holds only strings (multi-select) or only mappings (bundle array)"
+                )
+            for i, item in enumerate(value):
+                self.config_value(item, (*path, i), platform)
+        elif platform is Platform.ANDROID:
+            self.typed(value, path, (str, bool, int))
+            if not isinstance(value, bool) and isinstance(value, int) and not _JAVA_INT[0] <= value <= _JAVA_INT[1]:
+                raise self.fail(path, f"an Android integer is from {_JAVA_INT[0]} to {_JAVA_INT[1]}")
+        else:
+            self.typed(value, path, (str, bool, int, float))
+
+
+#: Okta Verify's configuration keys (simulator.ids): it reads each as a string.
+_OKTA_VERIFY_KEYS = frozenset({MANAGEMENT_HINT, ANDROID_DOMAIN_KEY, IOS_ORG_URL_KEY})
+#: Android's ``integer`` restriction is a Java int.
+_JAVA_INT = (-(2**31), 2**31 - 1)
+_KIND_WORDS: dict[type, str] = {
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    list: "a list",
+    dict: "a mapping",
+}
+
+
+def kind_of(value: Any) -> str:
+    """What a YAML value is, in the words of the scenario format (never the value itself)."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, word in _KIND_WORDS.items():
+        if isinstance(value, kind):
+            return word
+    return "a date" if isinstance(value, datetime.date) else f"a {type(value).__name__}"
+
+
+def _either(kinds: tuple[type, ...]) -> str:
+    """``a string or a number``: an integer is a number too, so a float beside int says it all."""
+    words = [_KIND_WORDS.get(k, k.__name__) for k in kinds if not (k is int and float in kinds)]
+    return ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
 
 
 #: How much of a YAML file :func:`looks_like_scenario` reads: the top-level keys come early.
@@ -179,10 +264,10 @@ def parse_scenario(doc: YamlDoc, path: Path, *, org_override: OrgSpec | None = N
     if org_override is None and "org" not in top:
         raise c.fail((), "missing required field 'org' (a path to an org file, or the org inline)")
     name = str(c.typed(top.get("name", path.stem), ("name",), str))
-    tags = tuple(str(t) for t in c.typed(top.get("tags", []), ("tags",), list))
+    tags = tuple(c.strings(top.get("tags", []), ("tags",)))
     org = org_override or _org(c, top["org"], path)
     device = _device(c, top["device"])
-    steps = tuple(_step(c, raw, i) for i, raw in enumerate(c.typed(top["steps"], ("steps",), list)))
+    steps = tuple(_step(c, raw, i, device.platform) for i, raw in enumerate(c.typed(top["steps"], ("steps",), list)))
     if not steps and device.source is None:
         raise c.fail(("steps",), "a scenario needs at least one step")
     _check_config_names(c, org, steps)
@@ -190,12 +275,12 @@ def parse_scenario(doc: YamlDoc, path: Path, *, org_override: OrgSpec | None = N
     return Scenario(
         name=name,
         path=str(path),
-        description=str(top.get("description", "")).strip(),
+        description=(c.text(top.get("description"), ("description",)) or "").strip(),
         tags=tags,
         org=org,
         device=device,
         steps=steps,
-        skip=str(top["skip"]) if top.get("skip") else None,
+        skip=c.text(top.get("skip"), ("skip",)) or None,
     )
 
 
@@ -284,7 +369,7 @@ def _emm(c: _Checker, value: Any, platform: Platform) -> EMMSpec:
     config: dict[str, Any] = {}
     try:
         if "config" in e:
-            config = c.mapping(e["config"], (*path, "config"), set(e["config"] or {}))
+            config = c.config(e["config"], (*path, "config"), platform)
         elif "config_json" in e:
             config = parse_android_json(
                 c.typed(e["config_json"], (*path, "config_json"), str), name=c.doc.where((*path, "config_json"))
@@ -298,16 +383,15 @@ def _emm(c: _Checker, value: Any, platform: Platform) -> EMMSpec:
             config = parse_intune_ios_xml(xml, name=c.doc.where((*path, "config_xml"))).to_plain()
     except (ConfigError, ParseError) as exc:
         raise InputError(str(exc)) from None
+    custom_path = (*path, "custom_values")
     custom = {
-        str(k): str(v)
-        for k, v in c.mapping(
-            e.get("custom_values"), (*path, "custom_values"), set(e.get("custom_values") or {})
-        ).items()
+        str(c.typed(k, custom_path, str)): str(c.typed(v, (*custom_path, k), (str, int, float)))
+        for k, v in c.mapping(e.get("custom_values"), custom_path, set(e.get("custom_values") or {})).items()
     }
     return EMMSpec(provider, dict(settings), dict(ios), dict(config), custom)
 
 
-def _step(c: _Checker, raw: Any, index: int) -> Step:
+def _step(c: _Checker, raw: Any, index: int, platform: Platform) -> Step:
     path: tuple[str | int, ...] = ("steps", index)
     if not isinstance(raw, dict):
         if isinstance(raw, str) and raw in ACTIONS:
@@ -319,14 +403,14 @@ def _step(c: _Checker, raw: Any, index: int) -> Step:
         named = ", ".join(map(shown, actions)) or "nothing"
         raise c.fail(path, f"unknown step {named} (allowed: {', '.join(ACTIONS)})")
     action = actions[0]
-    args = _step_args(c, action, raw[action], (*path, action))
+    args = _step_args(c, action, raw[action], (*path, action), platform)
     if raw.get("expect") is not None and action not in _EXPECT:
         raise c.fail((*path, "expect"), f"only sign_in and check_inventory steps have expectations, not {action}")
     expect = _expectation(c, raw["expect"], (*path, "expect"), action) if raw.get("expect") is not None else None
     return Step(action, args, expect, c.doc.line(path))
 
 
-def _step_args(c: _Checker, action: str, value: Any, path: tuple[str | int, ...]) -> dict[str, Any]:
+def _step_args(c: _Checker, action: str, value: Any, path: tuple[str | int, ...], platform: Platform) -> dict[str, Any]:
     if action in ("reset_secret", "delete_platform"):
         return {"name": c.typed(value, path, str)}
     if action == "sign_in":
@@ -341,7 +425,7 @@ def _step_args(c: _Checker, action: str, value: Any, path: tuple[str | int, ...]
     if action == "emm_push":
         args = c.mapping(value, path, {"config"})
         if "config" in args:
-            c.mapping(args["config"], (*path, "config"), set(args["config"] or {}))
+            c.config(args["config"], (*path, "config"), platform)
         return dict(args)
     if action == "add_platform":
         args = c.mapping(value, path, {"name", "platform", "provider", "enrollment_link", "secret"})
@@ -349,6 +433,9 @@ def _step_args(c: _Checker, action: str, value: Any, path: tuple[str | int, ...]
             if key not in args:
                 raise c.fail(path, f"add_platform needs '{key}'")
         c.choice(args["platform"], (*path, "platform"), [p.value for p in Platform])
+        for key in ("name", "provider", "enrollment_link", "secret"):
+            if key in args:
+                c.typed(args[key], (*path, key), str)
         return dict(args)
     if action == "install_okta_verify":
         args = c.mapping(value, path, {"profile", "origin", "enroll"})
@@ -356,10 +443,14 @@ def _step_args(c: _Checker, action: str, value: Any, path: tuple[str | int, ...]
             c.choice(args["profile"], (*path, "profile"), ("work", "personal"))
         if "origin" in args:
             c.choice(args["origin"], (*path, "origin"), ("emm", "user"))
+        if "enroll" in args:
+            c.typed(args["enroll"], (*path, "enroll"), bool)
         return dict(args)
     if action == "pause_work_profile":
         return {"paused": c.typed(True if value is None else value, path, bool)}
-    c.mapping(value, path, set())  # move_to_work_profile, take_over_app, check_inventory, delete_device, ...
+    # move_to_work_profile, take_over_app, check_inventory, delete_device, reenroll_okta_verify
+    if value is not None and value != {}:
+        raise c.fail(path, f"{action} takes no argument, got {kind_of(value)}")
     return {}
 
 
@@ -376,6 +467,9 @@ def _expectation(c: _Checker, value: Any, path: tuple[str | int, ...], action: s
     absent = "remediation" in e and e["remediation"] is None
     if e.get("remediation") is not None:
         remediation = dict(c.mapping(e["remediation"], (*path, "remediation"), _REMEDIATION))
+        for key, value in remediation.items():
+            if value is not None:
+                c.typed(value, (*path, "remediation", key), int if key == "http_status" else str)
     access = c.typed(e["access"], (*path, "access"), bool) if "access" in e else None
     return Expectation(decision, reason, access, remediation, absent, findings, status)
 

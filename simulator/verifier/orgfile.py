@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from simulator.device import Platform
 from simulator.errors import SecretPolicyError
@@ -45,6 +45,14 @@ class ConfigSpec(_Strict):
                 raise ValueError(str(exc)) from None  # pydantic adds file:line; no value in it
         return value
 
+    @field_validator("created", mode="before")
+    @classmethod
+    def _a_time_not_a_number(cls, value: object) -> object:
+        # pydantic reads a number as seconds since 1970: in an org file that is a typo.
+        if isinstance(value, int | float):
+            raise ValueError(_FIELD_RULES["created"])
+        return value
+
     @model_validator(mode="after")
     def _one_secret(self) -> ConfigSpec:
         if (self.secret is None) == (self.secret_sha256 is None):
@@ -54,8 +62,9 @@ class ConfigSpec(_Strict):
 
 class PolicySpec(_Strict):
     class DeviceSpec(_Strict):
-        registered: bool = True
-        managed: bool = True
+        # Strict: pydantic would take the strings "yes", "off", "1" for booleans.
+        registered: StrictBool = True
+        managed: StrictBool = True
 
     device: DeviceSpec = DeviceSpec()
 
