@@ -70,6 +70,10 @@ def _source_options(adb_key: Path | None) -> SourceOptions:
     return SourceOptions(adb_key=adb_key)
 
 
+#: The longest ``--timeout``: a day (the case deadline is an interval timer, which overflows
+#: near 2**33 seconds; ``inf`` crashed it).
+MAX_CASE_TIMEOUT = 86400
+
 #: The loggers whose debug lines ``--debug`` shows; other libraries' (Faker's...) stay at WARNING.
 _OWN_LOGGERS = ("harness", "simulator")
 
@@ -138,7 +142,10 @@ def run(
     timeout: Annotated[
         float,
         typer.Option(
-            min=0, metavar="S", help="Seconds a case may take before it is stopped as an error case (0: no limit)."
+            min=0,
+            max=MAX_CASE_TIMEOUT,
+            metavar="S",
+            help="Seconds a case may take before it is stopped as an error case (0: no limit).",
         ),
     ] = 60.0,
     json_path: Annotated[
@@ -207,6 +214,16 @@ def run(
 
     selection = Selection.from_options(keyword, marks, tag)
     plan = runner.plan(files, org=org_spec, matrix=devices or None, shard_of=shard_of, selection=selection)
+    asked = " ".join(
+        [
+            *([f"-k {keyword!r}"] if keyword is not None else []),
+            *([f"-m {marks!r}"] if marks is not None else []),
+            *(f"--tag {t!r}" for t in tag or []),
+        ]
+    )
+    empty = runner.nothing_to_run(plan, selection, asked)
+    if empty is not None:
+        raise InputError(empty)
     if collect_only:
         _print_collection(plan)
         raise typer.Exit(0)
@@ -491,9 +508,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if text.count("\n") > 1:  # ``no_args_is_help``: the message is the usage text itself
             print(text, file=sys.stderr)
         else:
+            from harness.usage import usage_line
+
+            line, see_help = usage_line(exc)
             context = getattr(exc, "ctx", None)
-            hint = f" (see '{context.command_path} --help')" if context is not None else ""
-            print(f"attestlab: error: {text.strip()}{hint}", file=sys.stderr)
+            hint = f" (see '{context.command_path} --help')" if context is not None and see_help else ""
+            print(f"attestlab: error: {line}{hint}", file=sys.stderr)
         return exc.exit_code
     except AttestlabError as exc:
         if debug:

@@ -33,6 +33,7 @@ from harness.scenarios.loader import parse_scenario, read_scenario_doc
 from harness.scenarios.model import Scenario
 from harness.select import Selection
 from simulator.errors import AttestlabError
+from simulator.secret import shown
 from simulator.verifier.orgfile import OrgSpec
 
 CATALOG_ENV = "ATTESTLAB_CATALOG"
@@ -120,10 +121,17 @@ def _load_error(file: Path, rel: str, message: str) -> CaseResult:
 
 
 def _load(file: Path, in_folder: bool, org: OrgSpec | None) -> Scenario | None:
-    """The scenario in ``file``; None for an org or matrix file met walking a folder."""
+    """The scenario in ``file``; None for an org or matrix file met walking a folder. Named on
+    the command line, such a file is an error that says what it is and where it goes."""
     doc = read_scenario_doc(file)
-    if in_folder and companion_kind(doc.data) is not None:
+    kind = companion_kind(doc.data)
+    if kind is not None and in_folder:
         return None
+    if kind is not None:
+        option = "--org" if kind == "org file" else "--matrix"
+        raise InputError(
+            f"{file}: this is {'an' if kind[0] == 'o' else 'a'} {kind}, not a scenario (give it with {option})"
+        )
     return parse_scenario(doc, file, org_override=org)
 
 
@@ -150,8 +158,9 @@ def plan(
     shard_of: tuple[int, int] | None = None,
     selection: Selection | None = None,
 ) -> Plan:
-    """Load every file (a file that fails to load is an error case, unless it is the only one;
-    so is a second scenario of the same name, which would make case ids collide)."""
+    """Load every file: a file that fails to load is an error case, unless it is the only one.
+    Two scenarios of one name are an InputError naming both files: their case ids would collide
+    in every report, and which of the two is meant only the user can say."""
     in_folder: set[Path] = getattr(files, "found_in_folder", set())
     scenarios: list[Scenario] = []
     errors: list[CaseResult] = []
@@ -170,10 +179,10 @@ def plan(
             continue
         first = names.setdefault(scenario.name, str(file))
         if first != str(file):
-            errors.append(
-                _load_error(file, files[file], f"{file}: scenario name {scenario.name!r} is also the name in {first}")
+            raise InputError(
+                f"scenario name {shown(scenario.name)} is used by both {first} and {file} "
+                "(case ids are made of names: rename one)"
             )
-            continue
         scenarios.append(replace(scenario, rel=files[file]))
     if not scenarios and not errors:
         raise InputError(f"no scenario among {', '.join(map(str, files))} (only org or matrix files)")
@@ -183,6 +192,32 @@ def plan(
     if shard_of is not None:
         errors = shard(errors, *shard_of, key=lambda e: e.id)
     return Plan(scenarios, devices, cases, errors, deselected, fingerprint, tuple(companions))
+
+
+def nothing_to_run(plan: Plan, selection: Selection | None, asked: str) -> str | None:
+    """Why a plan has no case at all, as one line; None when it has one (or only its shard is
+    empty: with more shards than cases some have none, and that is no mistake).
+
+    pytest exits 5 when nothing was collected, so that CI notices a ``-k`` typo; the contract has
+    0, 1 and 2 only, and a run that checks nothing must not pass, so both reasons are bad input
+    (exit 2): no device of the scenarios' platform, or a selection ``asked`` that matches nothing.
+    """
+    if plan.cases or plan.load_errors:
+        return None
+    matrix = [device for device in plan.devices if device is not None]
+    runnable = expand(plan.scenarios, matrix or None)
+    if not runnable.cases:
+        # Every scenario is of a platform no device has: with two platforms, all of the other one.
+        kinds = " and ".join(sorted({s.platform.display for s in plan.scenarios}))
+        have = " and ".join(sorted({d.platform.display for d in matrix}))
+        n = len(plan.scenarios)
+        scenarios = "the scenario is" if n == 1 else f"the {n} scenarios are"
+        devices = "the device is" if len(matrix) == 1 else "the devices are"
+        return f"no case to run: {scenarios} {kinds}, {devices} {have}"
+    if selection is not None and not expand(plan.scenarios, matrix or None, selection=selection).cases:
+        total = len(runnable.cases)
+        return f"no case to run: {asked} selected none of the {total} case{'s' * (total != 1)}"
+    return None
 
 
 # -- running -------------------------------------------------------------------------------------

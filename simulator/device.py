@@ -49,6 +49,11 @@ class Platform(StrEnum):
     ANDROID = "android"
     IOS = "ios"
 
+    @property
+    def display(self) -> str:
+        """The name as people write it: ``Android``, ``iOS``."""
+        return "Android" if self is Platform.ANDROID else "iOS"
+
 
 @dataclass(slots=True)
 class Identity:

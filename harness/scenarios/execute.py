@@ -149,6 +149,11 @@ def _new_case(scenario: Scenario, override: CaseDevice, rng: random.Random) -> _
     org, secrets = build_org(scenario.org, rng=rng, clock=clock)
     spec = scenario.device
     device = build_device(spec, override, rng, scenario.path)
+    if spec.source is not None and device.platform is not spec.platform:
+        raise InputError(
+            f"{scenario.path}: device.source {spec.source} is an {device.platform.display} device, "
+            f"but device.platform is {spec.platform.value}"
+        )
     key_kind = KeyKind.for_alg(spec.key_algorithm) if spec.key_algorithm else None
     return _Case(scenario, Chain(org, device, rng=rng, clock=clock, key_kind=key_kind), None, clock, secrets)
 
