@@ -45,7 +45,7 @@ def _param_name(param: Any) -> str:
     """``--workers`` for an option (its longest spelling), ``SOURCE`` for an argument."""
     opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
     if opts:
-        return max(opts, key=len)
+        return str(max(opts, key=len))
     return str(getattr(param, "metavar", None) or getattr(param, "name", "argument")).upper()
 
 

@@ -256,3 +256,23 @@ def dotted(
     """``head`` then ``min_more`` to ``max_more`` ``.segment`` parts (``com.okta.mobile``)."""
     parts = st.lists(segment, min_size=min_more, max_size=max_more)
     return st.builds(lambda first, more: ".".join([first, *more]), head, parts)
+
+
+def managed_scenario(name: str, org: str | Path, *, reason: str = "managed", tags: str = "[android]") -> str:
+    """The text of a scenario that passes (Intune delivers the hint to the work profile, the
+    sign-in is judged managed; another ``reason`` makes it fail): the file a test edits one
+    field of to make it wrong."""
+    return f"""\
+name: {name}
+tags: {tags}
+org: {org}
+device:
+  platform: android
+  emm:
+    provider: intune
+    config:
+      managementHint: ${{secret:intune-android}}
+steps:
+  - sign_in:
+    expect: {{decision: managed, reason: {reason}}}
+"""

@@ -27,23 +27,11 @@ from simulator.errors import AttestlabError
 from simulator.verdict import Reason
 from simulator.verifier.orgfile import parse_org_spec
 from simulator.yamlfile import load_yaml
-from tests.helpers import ROOT, attestlab, catalog_secrets, one_line
+from tests.helpers import ROOT, attestlab, catalog_secrets, managed_scenario, one_line
 
 ORG = Path(__file__).resolve().parent.parent / "fixtures" / "orgs" / "standard.yaml"
 
-GOOD = """\
-name: good
-org: org.yaml
-device:
-  platform: android
-  emm:
-    provider: intune
-    config:
-      managementHint: ${secret:intune-android}
-steps:
-  - sign_in:
-    expect: {decision: managed, reason: managed}
-"""
+GOOD = managed_scenario("good", "org.yaml")
 PLATFORM = "  platform: android\n"
 
 
@@ -190,7 +178,8 @@ def test_wrong_type(folder: Path) -> None:
     text = GOOD.replace(PLATFORM, PLATFORM + "  enrolled: maybe\n")
     path = _write(folder, text)
     message = _error(path)
-    assert message.startswith(f"{path}:{_line_of(text, 'enrolled')}: device.enrolled: expected true or false, got a string")
+    line = _line_of(text, "enrolled")
+    assert message.startswith(f"{path}:{line}: device.enrolled: expected true or false, got a string")
 
 
 def test_unknown_attack_lists_the_attacks(folder: Path) -> None:

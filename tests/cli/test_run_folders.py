@@ -9,21 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CAPTURES, CATALOG, ORGS, attestlab
+from tests.helpers import CAPTURES, CATALOG, ORGS, attestlab, managed_scenario
 
-SCENARIO = """\
-name: {name}
-org: org.yaml
-device:
-  platform: android
-  emm:
-    provider: intune
-    config:
-      managementHint: ${{secret:intune-android}}
-steps:
-  - sign_in:
-    expect: {{decision: managed, reason: managed}}
-"""
 MATRIX = "devices:\n  - platform=android,model=Pixel 8,version=14\n"
 
 
@@ -32,7 +19,7 @@ def folder(tmp_path: Path) -> Path:
     """A scenario with its org file and a matrix file beside it, as a team keeps them."""
     shutil.copy(ORGS / "standard.yaml", tmp_path / "org.yaml")
     (tmp_path / "matrix.yaml").write_text(MATRIX)
-    (tmp_path / "managed.yaml").write_text(SCENARIO.format(name="managed"))
+    (tmp_path / "managed.yaml").write_text(managed_scenario("managed", "org.yaml"))
     return tmp_path
 
 
@@ -50,7 +37,7 @@ def test_org_and_matrix_files_beside_scenarios_are_not_cases(folder: Path) -> No
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("broken.yaml", SCENARIO.format(name="broken") + "  - reboot:\n", "steps.1: unknown step 'reboot'"),
+        ("broken.yaml", managed_scenario("broken", "org.yaml") + "  - reboot:\n", "steps.1: unknown step 'reboot'"),
         ("typo.yaml", "org_ur: https://acme.okta.com\n", "unknown field 'org_ur'"),
         ("matrixish.yaml", "devices: [platform=android]\nsteps: []\n", "unknown field 'devices'"),
         ("unparsable.yaml", "devices: [\n", "invalid YAML"),
@@ -75,7 +62,7 @@ def test_a_broken_scenario_in_the_folder_is_an_error_case_never_skipped(
 def test_two_files_with_one_scenario_name_are_exit_2_naming_both(folder: Path) -> None:
     (folder / "sub").mkdir()
     shutil.copy(folder / "org.yaml", folder / "sub" / "org.yaml")
-    (folder / "sub" / "again.yaml").write_text(SCENARIO.format(name="managed"))
+    (folder / "sub" / "again.yaml").write_text(managed_scenario("managed", "org.yaml"))
     result = attestlab("run", folder)
     assert result.code == 2, result.out + result.err
     assert result.err == (

@@ -10,7 +10,7 @@ import pytest
 
 from harness import runner
 from harness.results import CaseOutcome
-from tests.helpers import attestlab
+from tests.helpers import attestlab, managed_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 ORG = ROOT / "fixtures" / "orgs" / "standard.yaml"
@@ -18,22 +18,7 @@ ORG = ROOT / "fixtures" / "orgs" / "standard.yaml"
 
 def scenario(directory: Path, name: str, *, reason: str = "managed", tags: str = "[android]") -> Path:
     path = directory / f"{name}.yaml"
-    path.write_text(
-        f"""\
-name: {name}
-tags: {tags}
-org: {ORG}
-device:
-  platform: android
-  emm:
-    provider: intune
-    config:
-      managementHint: ${{secret:intune-android}}
-steps:
-  - sign_in:
-    expect: {{decision: managed, reason: {reason}}}
-"""
-    )
+    path.write_text(managed_scenario(name, ORG, reason=reason, tags=tags))
     return path
 
 
