@@ -346,12 +346,15 @@ def capture(
 def _print_inspection(console: Console, data: dict[str, object]) -> None:
     from rich.markup import escape
 
+    from harness.inspect import config_lines, yes_no
+
     device = data["device"]
     verdict = data["verdict"]
     assert isinstance(device, dict) and isinstance(verdict, dict)
     console.print(
         f"[bold]{escape(str(device['model']))}[/] ({escape(str(device['manufacturer']))}), "
-        f"{device['platform']} {escape(str(device['os_version']))}, serial {escape(str(device['serial']))}"
+        f"{'Android' if device['platform'] == 'android' else 'iOS'} {escape(str(device['os_version']))}, "
+        f"serial {escape(str(device['serial']))}"
     )
     if device.get("device_owner"):
         console.print(f"  device owner: {escape(str(device['device_owner']))} (fully managed)")
@@ -360,7 +363,7 @@ def _print_inspection(console: Console, data: dict[str, object]) -> None:
         state = (", paused" if user.get("paused") else "") + (", shell refused" if user.get("no_debugging") else "")
         console.print(f"  user {user['id']}: {escape(user['name'])} ({user['kind']}{state}{owner})")
     if "supervised" in device:
-        console.print(f"  supervised: {device['supervised']}, MDM enrolled: {device['mdm_enrolled']}")
+        console.print(f"  supervised: {yes_no(device['supervised'])}, MDM enrolled: {yes_no(device['mdm_enrolled'])}")
     by_origin: dict[str, list[str]] = {}
     for fact, origin in dict(device.get("facts_from", {})).items():
         by_origin.setdefault(str(origin), []).append(str(fact))
@@ -373,11 +376,13 @@ def _print_inspection(console: Console, data: dict[str, object]) -> None:
     for copy in copies:
         where = f"user {copy['user']} ({copy['profile']})" if copy["user"] is not None else "iOS app"
         console.print(
-            f"Okta Verify: {where}, managed: {copy['managed']}, "
+            f"Okta Verify: {where}, managed: {yes_no(copy['managed'])}, "
             f"managementHint: {escape(str(copy['management_hint'] or 'absent'))}"
         )
         if copy["config"]:
-            console.print(f"  configuration: {escape(str(copy['config']))}")
+            console.print("  configuration:")
+            for line in config_lines(copy["config"]):
+                console.print(escape(line))
     managed = verdict["managed"]
     label = {True: "[green]MANAGED[/]", False: "[red]NOT MANAGED[/]", None: "[yellow]COULD NOT TELL[/]"}[managed]
     reason = f" ({verdict['reason']})" if verdict["reason"] else ""

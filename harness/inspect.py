@@ -10,6 +10,7 @@ never a guess.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,7 @@ from simulator.device import (
 )
 from simulator.ids import MANAGEMENT_HINT, OKTA_VERIFY_ANDROID, OKTA_VERIFY_IOS
 from simulator.okta_verify.agent import OktaVerify
-from simulator.secret import redact
+from simulator.secret import redact, redact_secrets
 from simulator.verdict import Decision, Finding, FindingCode, Outcome, Reason
 from simulator.verifier.org import Org, reason_without_hint
 
@@ -169,7 +170,9 @@ class Inspection:
                     "user": agent.user_id,
                     "profile": agent.profile_kind.value if agent.profile_kind else None,
                     "managed": agent.app_managed if not self.device.unread & _APP_STATE_UNREAD else None,
-                    "config": agent.managed_config().redacted() if UNREAD_CONFIG not in self.device.unread else None,
+                    "config": redact_secrets(agent.managed_config())
+                    if UNREAD_CONFIG not in self.device.unread
+                    else None,
                     "management_hint": redact(hint) if hint is not None else None,
                 }
             )
@@ -273,3 +276,38 @@ def inspect_device(device: AnyDevice, org: Org | None, *, source: str = "") -> I
         inspection.verdict = Decision(Outcome.NOT_MANAGED, reason_without_hint(attestation), access=False)
         inspection.managed = False
     return inspection
+
+
+def yes_no(value: bool | None) -> str:
+    """A fact as the text output says it: ``yes``, ``no``, ``unknown`` (not Python's True/None)."""
+    return {True: "yes", False: "no", None: "unknown"}[value]
+
+
+def config_lines(config: dict[str, Any], indent: str = "    ") -> list[str]:
+    """A managed configuration (already redacted) as ``key = value`` lines, the way EMM consoles
+    list rows: nested mappings (Android bundles, plist dicts) indented below their key, lists in
+    brackets, booleans ``true``/``false``; text is quoted only when it would be misread (empty,
+    white space at an end, a line break) — a hint's trailing space is a finding of its own."""
+    lines = []
+    for key, value in config.items():
+        if isinstance(value, dict):
+            lines.append(f"{indent}{key}:")
+            lines += config_lines(value, indent + "  ")
+        else:
+            lines.append(f"{indent}{key} = {_config_value(value)}")
+    return lines
+
+
+def _config_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        readable = value and value == value.strip() and value.isprintable()
+        return value if readable else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return (
+            "["
+            + ", ".join(json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else _config_value(v) for v in value)
+            + "]"
+        )
+    return str(value)

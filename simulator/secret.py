@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from simulator.ids import MANAGEMENT_HINT
+
 #: "Use existing key" accepts 8-256 characters (okta-help); attestlab also refuses spaces, control
 #: and non-ASCII characters (:func:`simulator.verifier.configs.check_existing_key`).
 MIN_KEY_LENGTH, MAX_KEY_LENGTH = 8, 256
@@ -44,6 +46,34 @@ def redact_leaves(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(redact_leaves(v) for v in value)
     return value
+
+
+def redact_secrets(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A managed configuration as ``inspect`` may show it: the hint redacted, the rest readable.
+
+    The value of ``managementHint`` — and of a key equal to it but for case or white space, which
+    holds the same secret (``hint_key_case``) — is redacted whatever its shape: an unresolved
+    ``{Lookup}`` there may be the secret itself. Any other text that :func:`could_be_secret` is
+    redacted too (a key pasted under the wrong name); names, URLs of lower-case hosts, numbers and
+    booleans (``domainName: acme.okta.com``) are what an admin needs to read and stay as they are.
+    """
+
+    def shown_value(value: Any, hint: bool) -> Any:
+        if isinstance(value, str):
+            return redact(value) if hint or could_be_secret(value) else value
+        if isinstance(value, bytes):
+            return f"<{len(value)} bytes>"
+        if isinstance(value, Mapping):
+            return {k: shown_value(v, hint or _is_hint_key(k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [shown_value(v, hint) for v in value]
+        return value
+
+    return {k: shown_value(v, _is_hint_key(k)) for k, v in config.items()}
+
+
+def _is_hint_key(key: object) -> bool:
+    return isinstance(key, str) and key.strip().casefold() == MANAGEMENT_HINT.casefold()
 
 
 _UPPER = re.compile(r"[A-Z]")

@@ -204,3 +204,34 @@ def test_a_refusal_for_another_user_is_bad_input(tmp_path: Path) -> None:
     result = attestlab("inspect", f"capture:{directory}", "--org", STANDARD)
     assert result.code == 2
     assert "refused for user 11, not the user asked about" in result.err
+
+
+ALL_CAPTURES = sorted(p.parent for p in CAPTURES.glob("*/*/capture.json"))
+
+
+@pytest.mark.parametrize("capture", ALL_CAPTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_text_output_reads_like_a_tool_not_python(capture: Path) -> None:
+    """It printed ``managed: True`` and ``configuration: {'domainName': 'ac…(13)', ...}``: Python
+    reprs, and a domain name redacted as if it were a secret."""
+    result = attestlab("inspect", f"capture:{capture}", "--org", STANDARD)
+    data = json.loads(attestlab("inspect", f"capture:{capture}", "--org", STANDARD, "--json").out)
+    out = result.out
+    for python in ("True", "False", "None", "{'", "['", "':"):
+        assert python not in out, out
+    assert ("Android " if data["device"]["platform"] == "android" else "iOS ") + data["device"]["os_version"] in out
+    for copy in data["okta_verify"]:
+        assert f"managed: {({True: 'yes', False: 'no', None: 'unknown'})[copy['managed']]}," in out
+        for key, value in (copy["config"] or {}).items():
+            if not isinstance(value, dict | list | bool):
+                assert f"    {key} = {value}\n" in out, out
+    _no_secret(out)
+
+
+def test_only_secret_values_of_the_configuration_are_redacted() -> None:
+    result = attestlab("inspect", f"capture:{CAPTURES / 'android' / 'emulator-android14-testdpc'}")
+    assert "  configuration:\n    domainName = acme.okta.com\n    managementHint = 3z…(37)\n" in result.out
+    assert "managed: yes, managementHint: 3z…(37)" in result.out
+    (copy,) = json.loads(
+        attestlab("inspect", f"capture:{CAPTURES / 'android' / 'emulator-android14-testdpc'}", "--json").out
+    )["okta_verify"]
+    assert copy["config"] == {"domainName": "acme.okta.com", "managementHint": "3z…(37)"}

@@ -11,7 +11,7 @@ import pytest
 
 from simulator.appconfig import AppConfig
 from simulator.errors import SecretPolicyError
-from simulator.secret import Secret, constant_time_equal, redact, sha256_hex
+from simulator.secret import Secret, constant_time_equal, redact, redact_secrets, sha256_hex
 from simulator.verifier.configs import (
     SECRET_ALPHABET,
     SECRET_LENGTH,
@@ -150,3 +150,22 @@ def test_appconfig_keeps_types_and_round_trips() -> None:
     assert config["sa"] == ("a", "b")
     assert config.to_plain() == {"b": {"k": "v"}, "ba": [{"k": 1}], "sa": ["a", "b"], "t": ["c"]}
     assert AppConfig(config.to_plain()) == config
+
+
+def test_redact_secrets_keeps_what_an_admin_reads_and_hides_the_hint() -> None:
+    config = AppConfig(
+        {
+            "managementHint": "{DeviceSerialNumber}",  # a lookup may be the secret itself
+            " ManagementHINT": "short",  # the same secret under a mistyped key
+            "domainName": "acme.okta.com",
+            "note": "3zr7Q~vw4C16FS2bH8UfS1gJ5cL6sj~x_U9PQ",  # a key pasted under another name
+            "bundle": {"managementHint": ["a", "b"], "count": 3, "on": True},
+        }
+    )
+    assert redact_secrets(config) == {
+        "managementHint": "{D…(20)",
+        " ManagementHINT": "…(5)",
+        "domainName": "acme.okta.com",
+        "note": "3z…(37)",
+        "bundle": {"managementHint": ["…(1)", "…(1)"], "count": 3, "on": True},
+    }
