@@ -132,7 +132,7 @@ def run(
         typer.Option(
             min=1,
             metavar="N",
-            help="Worker processes: at most one per CPU and per case, and none for a plan under 2,000 cases "
+            help="Worker processes: at most one per CPU and per case, and none for a plan under 100 cases "
             "(one process is faster there) unless --force-workers.",
         ),
     ] = 1,

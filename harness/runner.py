@@ -224,8 +224,8 @@ def nothing_to_run(plan: Plan, selection: Selection | None, asked: str) -> str |
 
 #: Below this many cases one process is faster than two (process start-up and warm-up cost more
 #: than they save), so ``--workers`` starts workers only for bigger plans unless forced
-#: (measured with benchmarks/bench_run.py: see docs/design-notes.md, "Workers").
-MIN_CASES_FOR_WORKERS = 2000
+#: (measured with benchmarks/bench_workers.py: see docs/design-notes.md, "Workers").
+MIN_CASES_FOR_WORKERS = 100
 
 
 def cpu_count() -> int:
