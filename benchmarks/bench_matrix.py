@@ -88,7 +88,7 @@ def plan_size(matrix: Path) -> int:
     from harness import runner
     from harness.matrix import load_matrix
 
-    return len(runner.plan(runner.collect([]), matrix=load_matrix(matrix)).cases)
+    return len(runner.plan(runner.collect([]), matrix=load_matrix(matrix).read()).cases)
 
 
 def build_matrix(workdir: Path, cases: int) -> tuple[Path, int]:

@@ -2,7 +2,9 @@
 chooses among them; the runner and the pytest plugin both use it and neither expands cases itself.
 
 A case is a scenario on one device: its own simulated device, a device of the matrix (a
-simulated model and OS version) or a real device read from a source. Its id,
+simulated model and OS version) or a real device read from a source. A matrix device that names
+an EMM or an Okta Verify placement runs only the scenarios written for them (:func:`runs_on`):
+a scenario's expectations follow from its own device settings, so a matrix never overrides them. Its id,
 ``<scenario name>[<device label>]``, is what reports, ``-k``, ``--shard`` and the pytest plugin's
 item names use, so it is built here only.
 """
@@ -14,9 +16,9 @@ from dataclasses import dataclass
 
 from harness.matrix import CaseDevice, MatrixDevice, SourceDevice, shard, simulated_label, source_label
 from harness.scenarios.model import DeviceSpec, Scenario
-from harness.select import Selection
+from harness.select import ScenarioFilter, Selection
 
-__all__ = ["CaseDevice", "Expansion", "case_id", "device_label", "expand"]
+__all__ = ["CaseDevice", "Expansion", "case_id", "device_label", "expand", "runs_on"]
 
 
 def device_label(spec: DeviceSpec, override: CaseDevice) -> str:
@@ -32,11 +34,25 @@ def case_id(scenario: Scenario, override: CaseDevice) -> str:
     return f"{scenario.name}[{device_label(scenario.device, override)}]"
 
 
+def runs_on(scenario: Scenario, device: MatrixDevice | SourceDevice) -> bool:
+    """Whether ``scenario`` runs on a matrix or real device: the same platform, and the EMM and
+    Okta Verify placement the device names (if it names them) are the scenario's own (no EMM
+    is ``none``; the placement is the one the scenario starts with)."""
+    spec = scenario.device
+    emm = spec.emm.provider if spec.emm is not None else "none"
+    return (
+        device.platform is scenario.platform
+        and device.emm in (None, emm)
+        and device.okta_verify in (None, spec.okta_verify)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Expansion:
     """The devices of a run (index 0: "the scenario's own device") and the (scenario, device)
     index pairs chosen; ``deselected`` counts what was left out, as pytest counts it: a scenario
-    no device of its platform runs, and each case ``-k``/``-m``/``--tag`` did not choose."""
+    the matrix's ``scenarios:`` leaves out or no device runs, and each case ``-k``/``-m``/``--tag``
+    did not choose."""
 
     devices: list[CaseDevice]
     cases: list[tuple[int, int]]
@@ -49,16 +65,19 @@ def expand(
     *,
     selection: Selection | None = None,
     shard_of: tuple[int, int] | None = None,
+    only: ScenarioFilter | None = None,
 ) -> Expansion:
-    """Every scenario on every matrix device of its platform (on its own device without a matrix,
-    or when it reads its device from a capture), then the selection, then the shard."""
+    """Every scenario the matrix's ``only`` admits on every matrix device it :func:`runs_on` (on
+    its own device without a matrix, or when it reads its device from a capture), then the
+    selection, then the shard."""
     devices: list[CaseDevice] = [None, *(matrix or [])]
     cases = [
         (si, di)
         for si, scenario in enumerate(scenarios)
+        if only is None or only.admits(scenario.path, scenario.tags)
         for di, device in enumerate(devices)
         if (device is None) == (not matrix or scenario.device.source is not None)
-        and (device is None or device.platform is scenario.platform)
+        and (device is None or runs_on(scenario, device))
     ]
     deselected = len(scenarios) - len({si for si, _ in cases})
     if selection is not None:

@@ -207,13 +207,16 @@ def run(
     shard_of = parse_shard(shard) if shard else None
     org_spec = read_org_file(org)[0] if org else None
     snapshots.configure(_source_options(adb_key))
-    devices: list[MatrixDevice | SourceDevice] = [*(load_matrix(matrix) if matrix else [])]
+    matrix_file = load_matrix(matrix) if matrix else None
+    devices: list[MatrixDevice | SourceDevice] = matrix_file.read() if matrix_file else []
     devices += [source_device(spec) for spec in device or []]
+    devices = list(dict.fromkeys(devices))
     files = runner.collect(paths or [])
     from harness.select import Selection
 
     selection = Selection.from_options(keyword, marks, tag)
-    plan = runner.plan(files, org=org_spec, matrix=devices or None, shard_of=shard_of, selection=selection)
+    only = matrix_file.scenarios if matrix_file else None
+    plan = runner.plan(files, org=org_spec, matrix=devices or None, shard_of=shard_of, selection=selection, only=only)
     asked = " ".join(
         [
             *([f"-k {keyword!r}"] if keyword is not None else []),

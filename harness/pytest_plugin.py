@@ -29,7 +29,7 @@ import pytest
 
 if TYPE_CHECKING:
     from harness.cases import CaseDevice
-    from harness.matrix import MatrixDevice, SourceDevice
+    from harness.matrix import Matrix, SourceDevice
     from harness.results import CaseResult
     from harness.scenarios.model import Scenario
     from simulator.clock import SimClock
@@ -81,8 +81,44 @@ def pytest_configure(config: pytest.Config) -> None:
 _LOADGROUP_KEY = "attestlab_loadgroup"
 
 
+def _sources(config: pytest.Config) -> list[tuple[str, str | None, str | None, str]]:
+    """The real devices of the run: the matrix file's ``source:`` entries, then
+    ``--attestlab-device`` ones, each as (spec, emm, okta_verify, where it was given)."""
+    matrix = _matrix_file(config)
+    listed = []
+    if matrix is not None:
+        from harness.matrix import MatrixSource
+
+        listed = [
+            (entry.spec, entry.emm, entry.okta_verify, entry.where)
+            for entry in matrix.entries
+            if isinstance(entry, MatrixSource)
+        ]
+    return listed + [(spec, None, None, "--attestlab-device") for spec in config.getoption("attestlab_device")]
+
+
 def _has_physical_device(config: pytest.Config) -> bool:
-    return any(spec.partition(":")[0] in PHYSICAL_KINDS for spec in config.getoption("attestlab_device"))
+    return any(spec.partition(":")[0] in PHYSICAL_KINDS for spec, *_ in _sources(config))
+
+
+_MATRIX_FILE_KEY = pytest.StashKey["Matrix | None"]()
+
+
+def _matrix_file(config: pytest.Config) -> Matrix | None:
+    """``--attestlab-matrix``, loaded once (a bad one is a usage error naming file and line)."""
+    if _MATRIX_FILE_KEY not in config.stash:
+        path = config.getoption("attestlab_matrix")
+        matrix: Matrix | None = None
+        if path:
+            from harness.matrix import load_matrix
+            from simulator.errors import AttestlabError
+
+            try:
+                matrix = load_matrix(path)
+            except AttestlabError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        config.stash[_MATRIX_FILE_KEY] = matrix
+    return config.stash[_MATRIX_FILE_KEY]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -97,32 +133,24 @@ def marker_name(tag: str) -> str:
 
 
 class _Matrix:
-    """The devices of this pytest run, read once (a live source is opened at collection)."""
+    """The devices of this pytest run, read once (a live source is opened at collection).
+
+    A real device that cannot be read stays in the matrix with why (``absent``), so that the
+    cases it would run are expanded as usual (:func:`harness.cases.expand`) and skipped with the
+    reason; a capture that cannot be read does not say its platform, so it is kept for both."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from harness import snapshots
-        from harness.matrix import load_matrix, source_device
-        from harness.sources import parse_spec
-        from simulator.errors import AttestlabError
+        from harness.matrix import MatrixDevice
 
+        matrix = _matrix_file(config)
         self.devices: list[MatrixDevice | SourceDevice] = []
-        self.absent: dict[str, str] = {}
-        matrix = config.getoption("attestlab_matrix")
-        if matrix:
-            self.devices += load_matrix(matrix)
-        for spec in config.getoption("attestlab_device"):
-            # An absent phone skips its items, it does not stop collection: one that cannot be
-            # opened at all, or a live one (its platform known from its kind) that cannot be read.
-            try:
-                device = source_device(spec)
-                snapshot = snapshots.take(device.spec)
-            except Exception as exc:
-                self.absent[parse_spec(spec).label] = str(exc)
-                continue
-            if isinstance(snapshot, AttestlabError):
-                self.absent[device.label] = str(snapshot)
-            else:
-                self.devices.append(device)
+        for entry in matrix.entries if matrix is not None else ():
+            if isinstance(entry, MatrixDevice):
+                self.devices.append(entry)
+        for spec, emm, okta_verify, where in _sources(config):
+            self.devices += _read_source(spec, emm, okta_verify, where)
+        self.devices = list(dict.fromkeys(self.devices))
+        self.only = matrix.scenarios if matrix is not None else None
         org = config.getoption("attestlab_org")
         self.org: OrgSpec | None = None
         if org:
@@ -130,6 +158,31 @@ class _Matrix:
 
             self.org = read_org_file(org)[0]
         self.seed: int = config.getoption("attestlab_seed")
+
+
+def _read_source(spec: str, emm: str | None, okta_verify: str | None, where: str) -> list[SourceDevice]:
+    """One real device as matrix devices: read, or absent with the reason (one spec that is not a
+    SOURCE at all is a usage error naming where it was given)."""
+    from harness import snapshots
+    from harness.matrix import SourceDevice, source_device
+    from harness.sources import KINDS, parse_spec
+    from simulator.device import Platform
+    from simulator.errors import AttestlabError
+
+    try:
+        parsed = parse_spec(spec)
+    except AttestlabError as exc:
+        raise pytest.UsageError(f"{where}: {exc}") from None
+    try:
+        device = source_device(spec, emm=emm, okta_verify=okta_verify)
+    except AttestlabError as exc:
+        known = KINDS[parsed.kind].platform
+        platforms = [Platform(known)] if known else list(Platform)
+        return [SourceDevice(str(parsed.resolved()), p, parsed.label, emm, okta_verify, str(exc)) for p in platforms]
+    snapshot = snapshots.take(device.spec)
+    if isinstance(snapshot, AttestlabError):
+        return [replace(device, absent=str(snapshot))]
+    return [device]
 
 
 _MATRIX_KEY = pytest.StashKey[_Matrix]()
@@ -166,9 +219,7 @@ class ScenarioFile(pytest.File):
             else self.path.name
         )
         try:
-            plan = runner.plan({self.path: rel}, org=matrix.org, matrix=matrix.devices or None)
-            if matrix.absent and not matrix.devices:  # only absent phones: nothing runs on simulated ones
-                plan = replace(plan, cases=[])
+            plan = runner.plan({self.path: rel}, org=matrix.org, matrix=matrix.devices or None, only=matrix.only)
         except AttestlabError as exc:
             yield LoadErrorItem.from_parent(self, name=f"{self.path.stem}[load]", message=str(exc))
             return
@@ -178,9 +229,6 @@ class ScenarioFile(pytest.File):
                 self, name=_item_name(scenario, device), scenario=scenario, device=device, seed=matrix.seed
             )
             yield item
-        for scenario in plan.scenarios:
-            for label, reason in matrix.absent.items():
-                yield AbsentDeviceItem.from_parent(self, name=f"{scenario.name}[{label}]", reason=reason)
 
 
 def _item_name(scenario: Scenario, device: CaseDevice) -> str:
@@ -209,8 +257,10 @@ class ScenarioItem(pytest.Item):
             self.add_marker(name)
         kind = getattr(device, "spec", "").partition(":")[0]
         if kind in PHYSICAL_KINDS:
-            self.add_marker("device")
             self.add_marker(pytest.mark.xdist_group(name=device.label if device else "device"))
+        self.absent: str | None = getattr(device, "absent", None)
+        if kind in PHYSICAL_KINDS or self.absent:
+            self.add_marker("device")
         if scenario.skip:
             self.add_marker(pytest.mark.skip(reason=scenario.skip))
 
@@ -218,6 +268,8 @@ class ScenarioItem(pytest.Item):
         from harness.results import CaseOutcome
         from harness.scenarios.execute import run_case
 
+        if self.absent:
+            pytest.skip(f"device absent: {self.absent}")
         result = run_case(self.scenario, self.case_device, self.seed)
         if result.outcome is CaseOutcome.SKIPPED:
             pytest.skip(result.message)
@@ -254,21 +306,6 @@ class LoadErrorItem(pytest.Item):
 
 class ScenarioLoadError(Exception):
     pass
-
-
-class AbsentDeviceItem(pytest.Item):
-    """A device given with ``--attestlab-device`` that could not be read: skipped, with why."""
-
-    def __init__(self, *, reason: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.reason = reason
-        self.add_marker("device")
-
-    def runtest(self) -> None:
-        pytest.skip(f"device absent: {self.reason}")
-
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, 0, self.name
 
 
 # -- fixtures for users' own Python tests ---------------------------------------------------------

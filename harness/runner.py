@@ -25,13 +25,13 @@ from harness.bundled import catalog_dir
 from harness.cases import CaseDevice, expand
 from harness.errors import InputError, SourceError
 from harness.interrupts import DEFAULT_CASE_TIMEOUT, CaseDeadline, Interrupts, case_deadline
-from harness.matrix import MatrixDevice, SourceDevice, shard
+from harness.matrix import MATRIX_KEYS, MatrixDevice, SourceDevice, shard
 from harness.report import Reporter
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
 from harness.scenarios.execute import new_result, run_case, scenario_sources
 from harness.scenarios.loader import parse_scenario, read_scenario_doc
 from harness.scenarios.model import Scenario
-from harness.select import Selection
+from harness.select import ScenarioFilter, Selection
 from simulator.errors import AttestlabError
 from simulator.secret import shown
 from simulator.verifier.orgfile import OrgSpec
@@ -81,15 +81,15 @@ def companion_kind(data: object) -> str | None:
     """``"org file"`` or ``"matrix file"`` when a YAML document found next to scenarios is one.
 
     The rule (docs/scenarios.md): a mapping with ``org_url`` is an org file, a non-empty mapping
-    whose keys are only ``devices``/``cross`` a matrix file. Anything else, including a file
-    that does not parse, is a scenario, so that a broken scenario is an ``error`` case and never
-    skipped.
+    whose keys are only a matrix file's (:data:`harness.matrix.MATRIX_KEYS`) a matrix file.
+    Anything else, including a file that does not parse, is a scenario, so that a broken
+    scenario is an ``error`` case and never skipped.
     """
     if not isinstance(data, dict) or not data:
         return None
     if "org_url" in data:
         return "org file"
-    if set(data) <= {"devices", "cross"}:
+    if set(data) <= MATRIX_KEYS:
         return "matrix file"
     return None
 
@@ -135,9 +135,12 @@ def _load(file: Path, in_folder: bool, org: OrgSpec | None) -> Scenario | None:
     return parse_scenario(doc, file, org_override=org)
 
 
-def _fingerprint(scenarios: list[Scenario], errors: list[CaseResult], devices: Sequence[CaseDevice]) -> str:
-    """A digest of the scenario files' names and bytes and the matrix devices: equal for every
-    shard of one run, different when a scenario, the catalog or the matrix changed."""
+def _fingerprint(
+    scenarios: list[Scenario], errors: list[CaseResult], devices: Sequence[CaseDevice], only: ScenarioFilter | None
+) -> str:
+    """A digest of the scenario files' names and bytes and the matrix (devices and scenario
+    selection): equal for every shard of one run, different when a scenario, the catalog or the
+    matrix changed."""
     digest = hashlib.sha256()
     for scenario in scenarios:
         digest.update(f"{scenario.rel}\0{scenario.name}\0".encode(errors="surrogatepass"))
@@ -147,6 +150,8 @@ def _fingerprint(scenarios: list[Scenario], errors: list[CaseResult], devices: S
         digest.update(f"{error.file}\0{error.message}\0".encode(errors="surrogatepass"))
     for device in devices:
         digest.update(f"{device.label if device else '-'}\0".encode(errors="surrogatepass"))
+    if only is not None:
+        digest.update(f"{only.paths}\0{only.tags}".encode(errors="surrogatepass"))
     return "sha256:" + digest.hexdigest()[:16]
 
 
@@ -157,6 +162,7 @@ def plan(
     matrix: Sequence[MatrixDevice | SourceDevice] | None = None,
     shard_of: tuple[int, int] | None = None,
     selection: Selection | None = None,
+    only: ScenarioFilter | None = None,
 ) -> Plan:
     """Load every file: a file that fails to load is an error case, unless it is the only one.
     Two scenarios of one name are an InputError naming both files: their case ids would collide
@@ -186,8 +192,8 @@ def plan(
         scenarios.append(replace(scenario, rel=files[file]))
     if not scenarios and not errors:
         raise InputError(f"no scenario among {', '.join(map(str, files))} (only org or matrix files)")
-    fingerprint = _fingerprint(scenarios, errors, [None, *(matrix or [])])
-    expansion = expand(scenarios, matrix, selection=selection, shard_of=shard_of)
+    fingerprint = _fingerprint(scenarios, errors, [None, *(matrix or [])], only)
+    expansion = expand(scenarios, matrix, selection=selection, shard_of=shard_of, only=only)
     devices, cases, deselected = expansion.devices, expansion.cases, expansion.deselected
     if shard_of is not None:
         errors = shard(errors, *shard_of, key=lambda e: e.id)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from harness.errors import InputError
 
@@ -120,3 +121,43 @@ class Selection:
         if self.marks is not None and not self.marks(lambda word: tag_word(word) in words):
             return False
         return all(tag in words for tag in self.tags)
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A path glob as a regex over a ``/``-separated path, matched at any depth as ``.gitignore``
+    matches: ``android/*`` matches ``.../scenarios/android/x.yaml`` whether the run was started
+    on the catalog, on ``scenarios/`` or from a pytest rootdir. ``*`` and ``?`` stay inside one
+    folder name, ``**`` crosses folders; a pattern naming a folder matches the files under it, and
+    the ``.yaml`` suffix may be left out, as in case ids."""
+    parts = []
+    for token in re.split(r"(\*\*/?|\*|\?)", pattern.strip("/")):
+        if token.startswith("**"):
+            parts.append("(?:.*/)?" if token.endswith("/") else ".*")
+        elif token == "*":
+            parts.append("[^/]*")
+        elif token == "?":
+            parts.append("[^/]")
+        else:
+            parts.append(re.escape(token))
+    return re.compile(r"(?:^|/)" + "".join(parts) + r"(?:\.ya?ml)?(?:/|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioFilter:
+    """A matrix file's ``scenarios:``: which scenario files run on its devices. A scenario must
+    match one of ``paths`` (when given) and carry one of ``tags`` (when given); ``-k``, ``-m``,
+    ``--tag`` and the PATH arguments narrow further (docs/cli.md, "Matrix file")."""
+
+    paths: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    _regexes: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_regexes", tuple(_glob_regex(p) for p in self.paths))
+
+    def admits(self, path: str, tags: tuple[str, ...]) -> bool:
+        if self.paths:
+            text = Path(path).absolute().as_posix()
+            if not any(regex.search(text) for regex in self._regexes):
+                return False
+        return not self.tags or bool({tag_word(t) for t in tags} & {tag_word(t) for t in self.tags})
