@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -272,18 +272,25 @@ def _entries(doc: YamlDoc, key: str, base: Path) -> list[tuple[str, dict[str, st
     return found
 
 
+def _mappings(doc: YamlDoc, key: str, what: str) -> Iterator[tuple[str, dict[Any, Any]]]:
+    """The mappings listed under ``key`` (cross products, exclude rules) with their
+    ``file:line``, their keys checked."""
+    items = doc.data.get(key) or []
+    if not isinstance(items, list):
+        raise InputError(f"{doc.where((key,))}: {key} is a list of {what}s")
+    for i, item in enumerate(items):
+        where = doc.where((key, i))
+        if not isinstance(item, dict) or not item:
+            raise InputError(f"{where}: a {what} is a mapping of device keys")
+        _fields({k: None for k in item}, where=where)
+        yield where, item
+
+
 def _crosses(doc: YamlDoc) -> list[tuple[str, dict[str, str]]]:
     """Every combination of every cross product, as device fields (checked later: an exclude
     may remove the combinations that cannot exist)."""
-    crosses = doc.data.get("cross") or []
-    if not isinstance(crosses, list):
-        raise InputError(f"{doc.where(('cross',))}: cross is a list of cross products")
     found = []
-    for i, cross in enumerate(crosses):
-        where = doc.where(("cross", i))
-        if not isinstance(cross, dict) or not cross:
-            raise InputError(f"{where}: a cross product is a mapping of lists")
-        _fields({k: None for k in cross}, where=where)  # unknown keys
+    for where, cross in _mappings(doc, "cross", "cross product"):
         keys = ["version" if k == "os_version" else str(k) for k in cross]
         values = [v if isinstance(v, list) else [v] for v in cross.values()]
         for combo in itertools.product(*values):
@@ -303,15 +310,8 @@ class _Rule:
 
 
 def _rules(doc: YamlDoc) -> list[_Rule]:
-    rules = doc.data.get("exclude") or []
-    if not isinstance(rules, list):
-        raise InputError(f"{doc.where(('exclude',))}: exclude is a list of mappings")
     found = []
-    for i, rule in enumerate(rules):
-        where = doc.where(("exclude", i))
-        if not isinstance(rule, dict) or not rule:
-            raise InputError(f"{where}: an exclude rule is a mapping of device keys to values")
-        _fields({k: None for k in rule}, where=where)
+    for where, rule in _mappings(doc, "exclude", "exclude rule"):
         values: dict[str, frozenset[str]] = {}
         for key, value in rule.items():
             key = "version" if key == "os_version" else str(key)

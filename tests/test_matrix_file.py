@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-# Imported before any in-process inner pytest session (see tests/plugin/test_scenario_items.py).
+# Imported before any in-process inner pytest session (tests/plugin/inner.py says why).
 import harness.readers
 import harness.scenarios.execute  # noqa: F401
 from harness import runner
@@ -18,10 +18,10 @@ from harness.errors import InputError
 from harness.matrix import MatrixDevice, MatrixSource, load_matrix
 from simulator.device import Platform
 from tests.helpers import CAPTURES, CATALOG, ROOT, attestlab
+from tests.plugin.inner import PLUGIN
 
 LAB = ROOT / "fixtures" / "matrices" / "lab.yaml"
 LAB_SCENARIOS = [CATALOG, ROOT / "docs" / "ci" / "device-checks"]
-PLUGIN = ["-p", "harness.pytest_plugin", "-p", "no:cacheprovider", "-n", "0"]
 
 
 def _matrix(tmp_path: Path, text: str) -> Path:
@@ -249,6 +249,6 @@ def test_the_lab_matrix_runs_through_attestlab_run_and_pytest_alike(pytester: py
     inner = pytester.runpytest_inprocess(*PLUGIN, "-q", *map(str, LAB_SCENARIOS), "--attestlab-matrix", str(LAB))
     inner.assert_outcomes(passed=100)
     items = pytester.runpytest_inprocess(
-        *PLUGIN, "--collect-only", "-q", *map(str, LAB_SCENARIOS), "--attestlab-matrix", str(LAB)
+        *PLUGIN, "-n", "0", "--collect-only", "-q", *map(str, LAB_SCENARIOS), "--attestlab-matrix", str(LAB)
     )
     assert {line.split("::", 1)[1] for line in items.outlines if "::" in line} == ids
