@@ -3,7 +3,7 @@ written, against the bundled files, with the exit code the docs give.
 
 A line's comment may say ``# exits N`` (default 0) or ``# needs a device`` (a live phone: skipped,
 with that reason). Lines of one file run in order in one folder (a merge reads the shards the
-lines above it wrote), where ``scenarios/`` and ``fixtures/`` are the checkout's. Synopses
+lines above it wrote), where ``scenarios/``, ``fixtures/`` and ``docs/`` are the checkout's. Synopses
 (``attestlab run [PATH ...]``) live in plain ```` ``` ```` blocks and are not run.
 """
 
@@ -53,7 +53,7 @@ def test_the_readme_has_examples_to_run() -> None:
 
 @pytest.mark.parametrize("doc", [d for d in DOCS if commands(d)], ids=lambda d: d.name)
 def test_every_documented_command_runs(doc: Path, tmp_path: Path) -> None:
-    for name in ("scenarios", "fixtures"):
+    for name in ("scenarios", "fixtures", "docs"):
         (tmp_path / name).symlink_to(ROOT / name)
     for command in commands(doc):
         if command.skip:

@@ -252,3 +252,15 @@ def test_the_lab_matrix_runs_through_attestlab_run_and_pytest_alike(pytester: py
         *PLUGIN, "-n", "0", "--collect-only", "-q", *map(str, LAB_SCENARIOS), "--attestlab-matrix", str(LAB)
     )
     assert {line.split("::", 1)[1] for line in items.outlines if "::" in line} == ids
+
+
+def test_the_documented_example_is_a_valid_matrix(tmp_path: Path) -> None:
+    """docs/cli.md "Matrix file" shows every key; that example must load as written."""
+    text = (ROOT / "docs" / "cli.md").read_text()
+    example = text.split("### Matrix file", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    matrix = load_matrix(_matrix(tmp_path, example))
+    sources = [e.spec.partition(":")[0] for e in matrix.entries if isinstance(e, MatrixSource)]
+    assert sources == ["adb-server", "ios", "capture"]
+    assert matrix.scenarios is not None and matrix.scenarios.tags
+    simulated = [e for e in matrix.entries if isinstance(e, MatrixDevice)]
+    assert len(simulated) == 2 + 2 * 2 * 2 * 2 - 4 + 1
