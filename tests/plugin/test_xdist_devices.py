@@ -155,3 +155,38 @@ def test_device_items_are_marked_device_and_deselected_by_not_device(
     )
     ran.assert_outcomes(passed=len(kept))
     assert {json.loads(line)[1] for line in (pytester.path / "workers.jsonl").read_text().splitlines()} == set(kept)
+
+
+def test_phones_in_a_matrix_file_are_grouped_marked_and_skipped_when_absent(
+    pytester: pytest.Pytester, phones: list[AdbdServer]
+) -> None:
+    """``source:`` entries of ``--attestlab-matrix`` get what ``--attestlab-device`` gets: one
+    worker per phone (``xdist_group``, ``-n 2`` switched to loadgroup), the ``device`` marker,
+    skipped with the reason when absent; ``emm:`` chooses the scenarios a phone runs."""
+    _live_files(pytester)
+    direct, other, ws1 = phones
+    absent = f"adb:127.0.0.1:{free_port()}"
+    matrix = pytester.makefile(
+        ".yml",
+        matrix=f"devices:\n  - source: adb:{direct.spec}\n    emm: intune\n  - source: adb:{other.spec}\n"
+        f"  - {{source: '{absent}', emm: intune}}\n  - {{source: 'adb:{ws1.spec}', emm: workspace_one}}\n"
+        "  - platform=android,model=Pixel 8,version=14,emm=intune\n",
+    )
+    result = pytester.runpytest_subprocess(*PLUGIN, "-n", "2", "-rs", "-v", "--attestlab-matrix", str(matrix))
+    phones_run = [f"adb:{direct.spec}", f"adb:{other.spec}"]
+    result.assert_outcomes(passed=len(LIVE_SCENARIOS) * 3, skipped=len(LIVE_SCENARIOS))
+    result.stdout.fnmatch_lines(
+        ["scheduling tests via LoadGroupScheduling", f"SKIPPED [[]3[]] *device absent: {absent}: cannot connect*"]
+    )
+    ran: dict[str, set[str]] = {}
+    for line in (pytester.path / "workers.jsonl").read_text().splitlines():
+        worker, nodeid = json.loads(line)
+        ran.setdefault(nodeid.split("[", 1)[1].split("]", 1)[0], set()).add(worker)
+    assert set(ran) == {*phones_run, absent, "Pixel 8 · Android 14 · intune"}  # no Workspace ONE scenario
+    for device in phones_run:
+        assert len(ran[device]) == 1, (device, ran[device])
+    marked = pytester.runpytest_inprocess(
+        *PLUGIN, "--collect-only", "-q", "-m", "device", "--attestlab-matrix", str(matrix)
+    )
+    device_ids = [line for line in marked.outlines if "::" in line]
+    assert len(device_ids) == 3 * len(LIVE_SCENARIOS) and not any("Pixel 8" in i for i in device_ids), device_ids
