@@ -224,7 +224,7 @@ def run(
             *(f"--tag {t!r}" for t in tag or []),
         ]
     )
-    empty = runner.nothing_to_run(plan, selection, asked)
+    empty = runner.nothing_to_run(plan, selection, asked, only)
     if empty is not None:
         raise InputError(empty)
     if collect_only:

@@ -200,13 +200,17 @@ def plan(
     return Plan(scenarios, devices, cases, errors, deselected, fingerprint, tuple(companions))
 
 
-def nothing_to_run(plan: Plan, selection: Selection | None, asked: str) -> str | None:
+def nothing_to_run(
+    plan: Plan, selection: Selection | None, asked: str, only: ScenarioFilter | None = None
+) -> str | None:
     """Why a plan has no case at all, as one line; None when it has one (or only its shard is
     empty: with more shards than cases some have none, and that is no mistake).
 
     pytest exits 5 when nothing was collected, so that CI notices a ``-k`` typo; the contract has
     0, 1 and 2 only, and a run that checks nothing must not pass, so both reasons are bad input
-    (exit 2): no device of the scenarios' platform, or a selection ``asked`` that matches nothing.
+    (exit 2): no device of the scenarios' platform (or, with a matrix that names EMMs and
+    placements, of their settings), a matrix ``scenarios:`` selection ``only`` that admits none,
+    or a selection ``asked`` on the command line that matches nothing.
     """
     if plan.cases or plan.load_errors:
         return None
@@ -218,10 +222,22 @@ def nothing_to_run(plan: Plan, selection: Selection | None, asked: str) -> str |
         have = " and ".join(sorted({d.platform.display for d in matrix}))
         n = len(plan.scenarios)
         scenarios = "the scenario is" if n == 1 else f"the {n} scenarios are"
+        if {s.platform for s in plan.scenarios} & {d.platform for d in matrix}:
+            return (
+                f"no case to run: none of the {n} scenario{'s' * (n != 1)} has the emm and "
+                "okta_verify the matrix's devices name"
+            )
         devices = "the device is" if len(matrix) == 1 else "the devices are"
         return f"no case to run: {scenarios} {kinds}, {devices} {have}"
-    if selection is not None and not expand(plan.scenarios, matrix or None, selection=selection).cases:
-        total = len(runnable.cases)
+    total = len(runnable.cases)
+    if only is not None:
+        admitted = len(expand(plan.scenarios, matrix or None, only=only).cases)
+        if not admitted:
+            return (
+                f"no case to run: the matrix's scenarios: selection admits none of the {total} case{'s' * (total != 1)}"
+            )
+        total = admitted
+    if selection is not None and not expand(plan.scenarios, matrix or None, selection=selection, only=only).cases:
         return f"no case to run: {asked} selected none of the {total} case{'s' * (total != 1)}"
     return None
 

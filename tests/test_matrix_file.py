@@ -183,7 +183,13 @@ def test_scenarios_are_selected_by_path_glob_and_tag_wherever_the_run_starts(tmp
     assert [line.split("[")[0] for line in narrowed.out.splitlines() if "[" in line] == [
         "known-issue-okta-verify-in-both-profiles"
     ]
-    assert "0 cases collected" in attestlab("run", "--matrix", matrix, "--collect-only", "-m", "ios").out
+    # Narrowed to nothing, the run checked nothing: bad input, as a -k that matches nothing.
+    empty = attestlab("run", "--matrix", matrix, "--collect-only", "-m", "ios")
+    admitted = len(names)
+    assert (empty.code, empty.err) == (
+        2,
+        f"attestlab: error: no case to run: -m 'ios' selected none of the {admitted} cases\n",
+    )
 
 
 def test_real_devices_in_a_matrix_mix_with_simulated_ones(tmp_path: Path) -> None:

@@ -142,6 +142,32 @@ def test_a_selection_that_matches_nothing_is_exit_2_as_pytest_exits_5(
     assert result.err == f"attestlab: error: no case to run: {asked} selected none of the 1 case\n"
 
 
+@pytest.mark.parametrize(
+    ("matrix", "why"),
+    [
+        (
+            "devices:\n  - {platform: android, emm: workspace_one}\n",
+            "none of the 1 scenario has the emm and okta_verify the matrix's devices name",
+        ),
+        (
+            MATRIX + "scenarios: {paths: [nosuch/*]}\n",
+            "the matrix's scenarios: selection admits none of the 1 case",
+        ),
+        (
+            MATRIX + "scenarios: {tags: [nosuch]}\n",
+            "the matrix's scenarios: selection admits none of the 1 case",
+        ),
+    ],
+)
+def test_a_matrix_that_selects_nothing_is_exit_2(folder: Path, matrix: str, why: str) -> None:
+    """The matrix narrows a run as -k does (docs/cli.md, "Matrix file"): narrowed to nothing,
+    the run checked nothing and must not pass."""
+    (folder / "matrix.yaml").write_text(matrix)
+    for extra in ([], ["--collect-only"]):
+        result = attestlab("run", folder, "--matrix", folder / "matrix.yaml", *extra)
+        assert (result.code, result.err) == (2, f"attestlab: error: no case to run: {why}\n"), result.out
+
+
 def test_an_empty_shard_is_no_mistake(folder: Path) -> None:
     """More shards than cases leaves some empty: those pass (exit 0), as every shard of a CI
     matrix must run whatever the plan's size."""
