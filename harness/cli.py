@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -41,6 +42,16 @@ report_app = typer.Typer(help="Work with report files.", no_args_is_help=True, r
 app.add_typer(report_app, name="report")
 device_app = typer.Typer(help="Virtual phones.", no_args_is_help=True)
 app.add_typer(device_app, name="device")
+org_app = typer.Typer(help="Edit org files.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(org_app, name="org")
+
+
+class PlatformChoice(StrEnum):
+    """``--platform`` (simulator.device.Platform's values; that module is not imported at start-up)."""
+
+    ANDROID = "android"
+    IOS = "ios"
+
 
 AdbKey = Annotated[
     Path | None,
@@ -482,6 +493,81 @@ def report_merge(
         markup=False,
     )
     raise typer.Exit(0 if summary.ok else 1)
+
+
+def _checked(check: Callable[[str], str]) -> Callable[[str], str]:
+    """A typer callback: ``check``'s ValueError becomes a usage error naming the option."""
+
+    def callback(value: str) -> str:
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return callback
+
+
+def _check_provider(value: str) -> str:
+    from harness.org_edit import check_provider
+
+    return check_provider(value)
+
+
+def _check_link(value: str) -> str:
+    from harness.org_edit import check_enrollment_link
+
+    return check_enrollment_link(value)
+
+
+@org_app.command("add-platform")
+def org_add_platform(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The org file to add the configuration to.")],
+    platform: Annotated[PlatformChoice, typer.Option(help="The platform of the configuration.")],
+    provider: Annotated[
+        str,
+        typer.Option(
+            metavar="TEXT",
+            help="Device management provider, shown to users of unmanaged devices (e.g. Microsoft Intune).",
+            callback=_checked(_check_provider),
+        ),
+    ],
+    enrollment_link: Annotated[
+        str,
+        typer.Option(
+            metavar="URL",
+            help="https:// page where users of unmanaged devices enroll.",
+            callback=_checked(_check_link),
+        ),
+    ],
+) -> None:
+    """Add an endpoint-management configuration (Okta's "Add platform"), with a new secret key."""
+    from harness.org_edit import add_platform
+    from simulator.device import Platform
+    from simulator.secret import redact
+
+    added = add_platform(file, Platform(platform.value), provider, enrollment_link)
+    config = added.config
+    typer.echo(f"added {config.platform.value} configuration {config.name} ({config.provider}) to {file}")
+    typer.echo(
+        f"secret key {redact(added.secret.reveal())}: written to {file} as {config.name}'s 'secret'; paste it in "
+        "the EMM as the value of managementHint in Okta Verify's managed app configuration"
+    )
+    if added.comments_lost:
+        typer.echo(f"note: {file} was rewritten from its values: its comments and layout could not be kept")
+    if len(added.same_platform) > 1:
+        earliest = added.same_platform[0]
+        names = ", ".join(c.name for c in added.same_platform)
+        accepted = (
+            f"; with multiple_configs: earliest-only only {earliest.name}'s key makes a device managed"
+            if added.earliest_only
+            else ""
+        )
+        typer.echo(
+            f"warning: {len(added.same_platform)} {config.platform.value} configurations ({names}): users of "
+            f"unmanaged devices are sent to the earliest's enrollment page ({earliest.name}: {earliest.provider}, "
+            f"{earliest.enrollment_link}), Okta's known issue{accepted}",
+            err=True,
+        )
 
 
 def _take_debug(args: list[str]) -> bool:

@@ -47,8 +47,8 @@ def is_stdout(target: Path | str) -> bool:
     return str(target) == STDOUT
 
 
-def _cannot_write(name: object, exc: OSError) -> InputError:
-    return InputError(f"{name}: cannot write report: {exc.strerror or exc}")
+def _cannot_write(name: object, exc: OSError, what: str = "report") -> InputError:
+    return InputError(f"{name}: cannot write {what}: {exc.strerror or exc}")
 
 
 class Output:
@@ -57,9 +57,10 @@ class Output:
     failure the output is discarded and further writes are ignored (the error was raised once,
     and :meth:`commit` raises it again so that a failed report is never reported as written)."""
 
-    def __init__(self, name: str, stream: IO[str]) -> None:
+    def __init__(self, name: str, stream: IO[str], what: str = "report") -> None:
         self.name = name
         self.stream = stream
+        self.what = what
         self.error: InputError | None = None
 
     def write(self, text: str) -> None:
@@ -99,7 +100,7 @@ class Output:
 
     def _fail(self, exc: OSError) -> None:
         self.discard()
-        self.error = _cannot_write(self.name, exc)
+        self.error = _cannot_write(self.name, exc, self.what)
         raise self.error from exc
 
     def __enter__(self) -> Output:
@@ -118,19 +119,28 @@ class AtomicFile(Output):
     ``target`` is the real file (symlinks already resolved by :func:`open_report`); ``name`` is
     what the user wrote, for messages. The temporary file is created with mode 0o666 through
     ``os.open`` so the user's umask applies, as for any file the user creates
-    (``tempfile.mkstemp`` would force 0o600).
+    (``tempfile.mkstemp`` would force 0o600). ``mode`` replaces an existing file keeping its
+    permissions (an org file holding secret keys must not become readable by all); ``what``
+    names the file in errors.
     """
 
-    def __init__(self, target: Path, name: str | None = None) -> None:
+    def __init__(self, target: Path, name: str | None = None, *, mode: int | None = None, what: str = "report") -> None:
         self.target = target
         self._part = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
         name = name or str(target)
         _make_parent(target, name)
         try:
-            fd = os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            fd = os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else 0o600)
         except OSError as exc:
-            raise _cannot_write(name, exc) from exc
-        super().__init__(name, os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
+            raise _cannot_write(name, exc, what) from exc
+        if mode is not None:
+            try:
+                os.fchmod(fd, stat.S_IMODE(mode))
+            except OSError as exc:
+                os.close(fd)
+                self._part.unlink(missing_ok=True)
+                raise _cannot_write(name, exc, what) from exc
+        super().__init__(name, os.fdopen(fd, "w", encoding="utf-8", newline="\n"), what)
 
     def _commit(self) -> None:
         self.stream.flush()

@@ -160,7 +160,11 @@ class Org:
         created: datetime | None = None,
     ) -> EndpointConfig:
         """Add a configuration of which only the secret's hash is known (org files may say so)."""
-        name = name or f"{platform.value}-{len(self._configs) + 1}"
+        if not name:  # the first free ``android-N``: a file may already use the next one
+            number = len(self._configs) + 1
+            while f"{platform.value}-{number}" in self._configs:
+                number += 1
+            name = f"{platform.value}-{number}"
         if name in self._configs:
             raise ConfigError(f"endpoint-management configuration {name!r} already exists")
         if created is None:
