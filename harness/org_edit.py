@@ -19,7 +19,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -122,7 +122,7 @@ def _scalar(key: str, value: object) -> str:
     if isinstance(value, str):
         plain = key != "secret" and bool(_PLAIN.fullmatch(value)) and yaml.safe_load(f"k: {value}") == {"k": value}
         return value if plain else json.dumps(value)
-    assert hasattr(value, "astimezone")
+    assert isinstance(value, datetime)
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
