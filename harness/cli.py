@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -495,10 +495,14 @@ def report_merge(
     raise typer.Exit(0 if summary.ok else 1)
 
 
-def _checked(check: Callable[[str], str]) -> Callable[[str], str]:
-    """A typer callback: ``check``'s ValueError becomes a usage error naming the option."""
+def _checked(name: str) -> Callable[[str], str]:
+    """A typer callback running ``harness.org_edit.<name>`` (imported when the option is used,
+    not at start-up); its ValueError becomes a usage error naming the option."""
 
     def callback(value: str) -> str:
+        from harness import org_edit
+
+        check: Callable[[str], str] = getattr(org_edit, name)
         try:
             return check(value)
         except ValueError as exc:
@@ -507,16 +511,9 @@ def _checked(check: Callable[[str], str]) -> Callable[[str], str]:
     return callback
 
 
-def _check_provider(value: str) -> str:
-    from harness.org_edit import check_provider
-
-    return check_provider(value)
-
-
-def _check_link(value: str) -> str:
-    from harness.org_edit import check_enrollment_link
-
-    return check_enrollment_link(value)
+def _checked_option(metavar: str, help_text: str, check: str) -> Any:
+    """A required text option checked by ``harness.org_edit.<check>``."""
+    return typer.Option(metavar=metavar, help=help_text, callback=_checked(check))
 
 
 @org_app.command("add-platform")
@@ -525,19 +522,12 @@ def org_add_platform(
     platform: Annotated[PlatformChoice, typer.Option(help="The platform of the configuration.")],
     provider: Annotated[
         str,
-        typer.Option(
-            metavar="TEXT",
-            help="Device management provider, shown to users of unmanaged devices (e.g. Microsoft Intune).",
-            callback=_checked(_check_provider),
+        _checked_option(
+            "TEXT", "Device management provider, shown to users of unmanaged devices (e.g. Jamf Pro).", "check_provider"
         ),
     ],
     enrollment_link: Annotated[
-        str,
-        typer.Option(
-            metavar="URL",
-            help="https:// page where users of unmanaged devices enroll.",
-            callback=_checked(_check_link),
-        ),
+        str, _checked_option("URL", "https:// page where users of unmanaged devices enroll.", "check_enrollment_link")
     ],
 ) -> None:
     """Add an endpoint-management configuration (Okta's "Add platform"), with a new secret key."""

@@ -3,7 +3,9 @@ written, against the bundled files, with the exit code the docs give.
 
 A line's comment may say ``# exits N`` (default 0) or ``# needs a device`` (a live phone: skipped,
 with that reason). Lines of one file run in order in one folder (a merge reads the shards the
-lines above it wrote), where ``scenarios/``, ``fixtures/`` and ``docs/`` are the checkout's. Synopses
+lines above it wrote), where ``scenarios/``, ``fixtures/`` and ``docs/`` are the checkout's; a
+``cp SRC DST`` line copies a file there, so that a command that edits a file (``org add-platform``)
+edits a copy, never the checkout's. Synopses
 (``attestlab run [PATH ...]``) live in plain ```` ``` ```` blocks and are not run.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +32,7 @@ class Command:
     args: list[str]
     code: int
     skip: str | None
+    copy: bool = False
 
 
 def commands(doc: Path) -> list[Command]:
@@ -38,17 +42,18 @@ def commands(doc: Path) -> list[Command]:
         first = text.count("\n", 0, block.start(1)) + 1
         for offset, raw in enumerate(block.group(1).splitlines()):
             line = raw.strip().removeprefix("$ ")
-            if not line.startswith("attestlab "):
+            if not line.startswith(("attestlab ", "cp ")):
                 continue
             command, _, comment = line.partition("#")
             exits = _EXITS.search(comment)
             skip = "needs a device" if "needs a device" in comment else None
-            found.append(Command(first + offset, shlex.split(command)[1:], int(exits.group(1)) if exits else 0, skip))
+            code = int(exits.group(1)) if exits else 0
+            found.append(Command(first + offset, shlex.split(command)[1:], code, skip, line.startswith("cp ")))
     return found
 
 
 def test_the_readme_has_examples_to_run() -> None:
-    assert len(commands(ROOT / "README.md")) >= 5
+    assert len([c for c in commands(ROOT / "README.md") if not c.copy]) >= 5
 
 
 @pytest.mark.parametrize("doc", [d for d in DOCS if commands(d)], ids=lambda d: d.name)
@@ -57,6 +62,12 @@ def test_every_documented_command_runs(doc: Path, tmp_path: Path) -> None:
         (tmp_path / name).symlink_to(ROOT / name)
     for command in commands(doc):
         if command.skip:
+            continue
+        if command.copy:
+            source, target = command.args
+            inside = (tmp_path / target).resolve().is_relative_to(tmp_path.resolve())
+            assert inside, f"{doc.name}:{command.line}: cp onto the checkout's files"
+            shutil.copyfile(tmp_path / source, tmp_path / target)
             continue
         # Worker processes are forked: from a real command, not from inside pytest's worker.
         run = attestlab_process if "--workers" in command.args else attestlab
