@@ -127,3 +127,20 @@ def test_a_missing_or_invalid_file_is_one_line(tmp_path: Path, name: str, conten
     assert (result.code, result.out) == (2, "")
     assert result.err.count("\n") == 1 and str(org.name) in result.err and says in result.err, result.err
     assert not (tmp_path / "missing.yaml").exists()
+
+
+def test_help_names_the_options() -> None:
+    result = attestlab("org", "add-platform", "-h")
+    assert result.code == 0, result.err
+    assert all(o in result.out for o in ("--platform <android|ios>", "--provider TEXT", "--enrollment-link URL"))
+
+
+def test_a_symlink_is_written_through_and_debug_logs_no_key(tmp_path: Path) -> None:
+    org = _copy(tmp_path, "standard.yaml")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(org.name)
+    result = attestlab("--debug", "org", "add-platform", link, "--platform", "android", *JAMF)
+    assert result.code == 0, result.err
+    assert link.is_symlink()
+    secret = load_org(org)[1]["android-3"].reveal()
+    assert secret not in result.out + result.err
