@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import json
 import operator
 import os
 import re
@@ -30,7 +31,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,6 +192,37 @@ def attestlab_process(
         stdin=subprocess.DEVNULL,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+# One interpreter for several commands: each process start costs ~1.5 s of CPU (imports), so a
+# test of what happens without an extra runs all its commands in one process that hides it.
+_HIDING = """
+import contextlib, io, json, sys
+hidden, watched, commands = json.loads(sys.argv[1])
+for name in hidden:
+    sys.modules[name] = None  # `import name` now fails as if the package were not installed
+from harness.cli import main
+done = []
+for args in commands:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(args)
+    loaded = sorted(m for m in sys.modules if m.startswith(tuple(watched)) and sys.modules[m])
+    done.append([code, out.getvalue(), err.getvalue(), loaded])
+print(json.dumps(done))
+"""
+
+
+def attestlab_hiding(
+    hidden: Sequence[str], watched: Sequence[str], *commands: Sequence[str | Path], env: Mapping[str, str] | None = None
+) -> list[tuple[Result, list[str]]]:
+    """Run each ``attestlab COMMAND`` in turn in one fresh interpreter where the modules
+    ``hidden`` cannot be imported; each with the modules starting with one of ``watched`` that
+    were loaded once it had run (so a command run first shows what it alone imported)."""
+    plan = json.dumps([list(hidden), list(watched), [[str(a) for a in args] for args in commands]])
+    done = attestlab_process(plan, env={"COLUMNS": "200", **(env or {})}, command=(sys.executable, "-c", _HIDING))
+    assert done.code == 0, done.out + done.err
+    return [(Result(code, out, err), loaded) for code, out, err, loaded in json.loads(done.out)]
 
 
 def catalog_secrets() -> list[str]:
