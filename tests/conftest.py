@@ -42,6 +42,15 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` first, the rest in their collected order (a stable sort).
+
+    xdist's ``--dist load`` hands tests out in collection order, so a slow test collected late
+    starts when the others are nearly done and the suite ends with one worker running it alone;
+    begun first, the slow tests run beside the many quick ones, which fill the other worker."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture
 def adbd() -> Iterator[Callable[..., AdbdServer]]:
     """``adbd(phone, auth=None, **options)``: a virtual phone (:mod:`simulator.adbd`) serving

@@ -56,6 +56,7 @@ def test_the_readme_has_examples_to_run() -> None:
     assert len([c for c in commands(ROOT / "README.md") if not c.copy]) >= 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("doc", [d for d in DOCS if commands(d)], ids=lambda d: d.name)
 def test_every_documented_command_runs(doc: Path, tmp_path: Path) -> None:
     for name in ("scenarios", "fixtures", "docs"):

@@ -39,6 +39,7 @@ def _run(*args: str | Path, cwd: Path, timeout: float = 300) -> subprocess.Compl
     )
 
 
+@pytest.mark.slow
 @pytest.mark.install
 def test_the_wheel_runs_the_bundled_catalog_in_an_empty_directory(tmp_path: Path) -> None:
     source = tmp_path / "clone"

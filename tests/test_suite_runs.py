@@ -20,6 +20,7 @@ def _pytest_script() -> Path:
     return script
 
 
+@pytest.mark.slow
 def test_plain_pytest_collects_from_another_directory(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run(

@@ -16,6 +16,7 @@ IOS_CAPTURE = next((ROOT / "fixtures" / "captures" / "ios").iterdir())
 SCENARIO = ROOT / "scenarios" / "android" / "intune-work-profile-managed.yaml"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", [("--capture", CAPTURE), ("--scenario", SCENARIO)], ids=["capture", "scenario"])
 def test_serves_until_interrupted(source: tuple[str, Path], tmp_path: Path, adb_key: Path) -> None:
     adb_device = pytest.importorskip("adb_shell.adb_device")

@@ -87,6 +87,7 @@ def test_debug_after_a_double_dash_is_not_the_flag(tmp_path: Path) -> None:
     assert "--debug: no such scenario file or folder" in result.err
 
 
+@pytest.mark.slow
 def test_debug_shows_our_logs_not_other_libraries(tmp_path: Path) -> None:
     """A real process: logging is configured once per process, as a user's run would see it."""
     result = attestlab_process("run", ONE_SCENARIO, "--seed", "1", "--debug")

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.helpers import CATALOG, ROOT, attestlab, attestlab_process, catalog_secrets
@@ -58,6 +59,7 @@ def test_bundled_catalog_passes_with_every_report(tmp_path: Path) -> None:
             assert secret not in text
 
 
+@pytest.mark.slow
 def test_same_seed_same_report(tmp_path: Path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert attestlab("run", CATALOG / "known-issues", "--seed", "9", "--json", a).code == 0
@@ -153,6 +155,7 @@ def test_bad_options_exit_2(tmp_path: Path) -> None:
     assert attestlab("run", "--org", tmp_path / "missing.yaml").code == 2
 
 
+@pytest.mark.slow
 def test_matrix_and_shards_cover_every_case_once(tmp_path: Path) -> None:
     matrix = _write(
         tmp_path / "m.yaml",
@@ -174,6 +177,7 @@ def test_matrix_and_shards_cover_every_case_once(tmp_path: Path) -> None:
     assert any("Pixel 8 · Android 14" in i for i in ids) and any("iPhone16,1 · iOS 18.1" in i for i in ids)
 
 
+@pytest.mark.slow
 def test_ctrl_c_writes_the_cases_that_finished(tmp_path: Path) -> None:
     matrix = _write(
         tmp_path / "m.yaml",

@@ -10,6 +10,8 @@ import pytest
 
 from tests.helpers import Result, attestlab_hiding
 
+pytestmark = pytest.mark.slow  # fresh interpreters (tests/conftest.py runs these first)
+
 
 @pytest.fixture(scope="module")
 def without_pymobiledevice3() -> list[tuple[Result, list[str]]]:

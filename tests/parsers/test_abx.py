@@ -194,6 +194,7 @@ def element_trees(depth: int = 4) -> st.SearchStrategy[Element]:
     return trees
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(200))
 @given(element_trees())
 @example(Element("", {"": ""}, text=""))

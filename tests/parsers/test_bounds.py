@@ -43,6 +43,7 @@ def test_getprop_one_value_of_four_million_lines_at_the_cap() -> None:
     assert props["a"] == "x\n" + body + "z"
 
 
+@pytest.mark.slow
 def test_getprop_many_properties_at_the_cap() -> None:
     lines, size = [], 0
     while size < MAX_OUTPUT_CHARS - 40:

@@ -852,6 +852,7 @@ def test_round_trip_device_facts(device: IOSDevice, fmt: plistlib.PlistFormat) -
     assert [(p.identifier, p.display_name) for p in listed] == [(p.identifier, p.display_name) for p in device.profiles]
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(40))
 @given(devices(MANAGED_CONFIGS), FORMATS)
 def test_round_trip_mdm_facts(device: IOSDevice, fmt: plistlib.PlistFormat) -> None:

@@ -268,6 +268,7 @@ def check_round_trip(plain: dict[str, Any], write: Callable[[AppConfig], bytes])
     assert typed(parsed) == typed(AppConfig(trimmed(plain)))
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(150))
 @given(configs(xml_texts))
 @example({"": "", "k": (), "b": {}, "l": [], "n": 0})
@@ -276,6 +277,7 @@ def test_round_trip_xml(plain: dict[str, Any]) -> None:
     check_round_trip(plain, restrictions_to_xml)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(150))
 @given(configs(abx_texts))
 @example({"nul": "a\x00b", "ctl": "\x01\x7f", "k": (), "b": {}, "l": [], "bool": True})

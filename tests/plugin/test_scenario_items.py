@@ -100,6 +100,7 @@ def test_an_absent_device_skips_with_the_reason(pytester: pytest.Pytester, tmp_p
     result.stdout.fnmatch_lines(["*device absent*unplugged*"])
 
 
+@pytest.mark.slow
 def test_two_workers_run_the_catalog(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(*PLUGIN, "-n", "2", "-q", str(CATALOG))
     assert result.ret == 0

@@ -59,6 +59,7 @@ LIVE_STEPS = {
 LIVE_SCENARIOS = {name: f"name: live-{name}\n{LIVE_HEAD}{steps}" for name, steps in LIVE_STEPS.items()}
 
 
+@pytest.mark.slow
 def test_a_matrix_of_simulated_devices_runs_the_catalog_on_two_workers(pytester: pytest.Pytester) -> None:
     matrix = pytester.makefile(
         ".yml",
@@ -101,6 +102,7 @@ def _live_files(pytester: pytest.Pytester) -> None:
         pytester.makefile(".yaml", **{name: text.format(org=CAPTURES_ORG)})
 
 
+@pytest.mark.slow
 def test_virtual_adb_phones_as_live_devices_keep_each_phone_on_one_worker(
     pytester: pytest.Pytester, adb_server: AdbServer, phones: list[AdbdServer]
 ) -> None:
@@ -128,6 +130,7 @@ def test_virtual_adb_phones_as_live_devices_keep_each_phone_on_one_worker(
     assert len(set().union(*(ran[d] for d in devices))) == 2, ran
 
 
+@pytest.mark.slow
 def test_device_items_are_marked_device_and_deselected_by_not_device(
     pytester: pytest.Pytester, phones: list[AdbdServer]
 ) -> None:

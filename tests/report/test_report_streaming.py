@@ -21,6 +21,8 @@ from report_cases import drive
 from harness.report import HtmlReporter, JsonReporter, JUnitReporter, Reporter
 from harness.results import CaseOutcome, CaseResult, StepResult
 
+pytestmark = pytest.mark.slow  # each test starts processes (tests/conftest.py runs these first)
+
 SMALL, LARGE = 1_000, 3_000
 SCENARIOS = 100
 

@@ -24,6 +24,8 @@ from stuck_source import KIND
 from harness import sources
 from tests.helpers import ORGS, ROOT, attestlab
 
+pytestmark = pytest.mark.slow  # each test starts processes (tests/conftest.py runs these first)
+
 HERE = Path(__file__).resolve().parent
 
 

@@ -123,6 +123,7 @@ def test_one_character_change_of_the_value_is_a_mismatch(data: st.DataObject, se
         assert decision.reason is Reason.HINT_MISMATCH
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(data=st.data(), secret=SECRETS)
 def test_one_character_change_of_the_key_is_not_managed(data: st.DataObject, secret: str) -> None:
@@ -236,6 +237,7 @@ def _whole_flow_text(secret: str, caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join([*(repr(o) for o in shown), *(str(o) for o in shown), *logs, *errors])
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(secret=SECRETS)
 def test_secret_never_appears_in_repr_logs_or_errors(secret: str, caplog: pytest.LogCaptureFixture) -> None:

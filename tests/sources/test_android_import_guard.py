@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import ROOT, attestlab_hiding
+
+pytestmark = pytest.mark.slow  # fresh interpreters (tests/conftest.py runs these first)
 
 SPECS = (("adb:127.0.0.1:5555", "adb-shell"), ("adb-server:emulator-5554", "adbutils"))
 
