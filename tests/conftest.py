@@ -51,6 +51,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test process keeps attestlab's user cache (simulator/usercache.py) in its own temp
+    dir: the suite never writes to the developer's ~/.cache, and a test with a private HOME
+    (the iOS tests check nothing is written there) does not see a cache appear in it. A test of
+    the cache itself sets its own ``ATTESTLAB_CACHE_DIR``; subprocesses inherit this one."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ATTESTLAB_CACHE_DIR", str(tmp_path_factory.mktemp("attestlab-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def adbd() -> Iterator[Callable[..., AdbdServer]]:
     """``adbd(phone, auth=None, **options)``: a virtual phone (:mod:`simulator.adbd`) serving
