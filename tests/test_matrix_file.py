@@ -228,6 +228,7 @@ def _no_timings(report: dict[str, Any]) -> dict[str, Any]:
     return {"run": run, "summary": summary, "cases": cases}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("total", [3, 4])
 def test_merged_shards_equal_the_unsharded_run_but_for_timings(tmp_path: Path, total: int) -> None:
     common = [*LAB_SCENARIOS, "--matrix", LAB, "--seed", "11", "-q"]
@@ -246,6 +247,7 @@ def test_merged_shards_equal_the_unsharded_run_but_for_timings(tmp_path: Path, t
     assert _no_timings(got) == _no_timings(expected)
 
 
+@pytest.mark.slow
 def test_the_lab_matrix_runs_through_attestlab_run_and_pytest_alike(pytester: pytest.Pytester) -> None:
     listed = attestlab("run", *LAB_SCENARIOS, "--matrix", LAB, "--collect-only")
     ids = {line for line in listed.out.splitlines() if "[" in line}

@@ -160,6 +160,7 @@ def test_device_items_are_marked_device_and_deselected_by_not_device(
     assert {json.loads(line)[1] for line in (pytester.path / "workers.jsonl").read_text().splitlines()} == set(kept)
 
 
+@pytest.mark.slow
 def test_phones_in_a_matrix_file_are_grouped_marked_and_skipped_when_absent(
     pytester: pytest.Pytester, phones: list[AdbdServer]
 ) -> None:
