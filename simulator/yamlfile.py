@@ -45,6 +45,12 @@ MAX_YAML_BYTES = 1 << 20
 MAX_NODES = 50_000
 #: Deepest nesting of lists and mappings.
 MAX_DEPTH = 64
+_TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels"
+#: libyaml's own cap (0.2.6, in PyYAML 6.0.4's wheels: 1000 levels). Its scanner reads a flow
+#: collection ahead while the collection may still turn out to be a key, up to 1024 characters of
+#: one line, so ``[[[[...`` written on one line passes 1000 levels before the composer has seen 65;
+#: the line is the same one, as the look-ahead never crosses a line.
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 #: Integers are bounded to what a field can hold: plist integers are 64-bit.
 _INT_RANGE = range(-(2**63), 2**64)
 _MAX_INT_TEXT = 100  # characters of an integer's text (digits, sign, ``_``, ``0x``) parsed at all
@@ -133,6 +139,8 @@ def load_yaml(text: str, *, name: str) -> YamlDoc:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
+        if exc.problem == _LIBYAML_TOO_DEEP:
+            raise ConfigError(f"{name}:{line}: invalid YAML: {_TOO_DEEP}") from None
         problem = _QUOTED.sub(lambda m: f"'{redact(m.group(1) or m.group(2))}'", str(exc.problem or exc.context))
         raise ConfigError(f"{name}:{line}: invalid YAML: {problem}") from None
     except yaml.YAMLError:
@@ -263,7 +271,7 @@ class _Composer:
 
     def collection(self, event: Any, line: int, depth: int) -> list[Any] | dict[Any, Any]:
         if depth >= MAX_DEPTH:
-            raise _Problem(line, f"nested deeper than {MAX_DEPTH} levels")
+            raise _Problem(line, _TOO_DEEP)
         if isinstance(event, yaml.SequenceStartEvent):
             if event.tag not in _SEQ_TAGS:
                 raise _Problem(line, f"tag not allowed on a list ({_TAGS_ALLOWED})")

@@ -51,7 +51,13 @@ def test_legitimate_anchor_and_alias() -> None:
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 500, 100_000])
 def test_deep_flow_nesting(depth: int) -> None:
-    assert f"nested deeper than {MAX_DEPTH} levels" in error("[" * depth + "]" * depth)
+    assert error("[" * depth + "]" * depth) == f"f.yaml:1: invalid YAML: nested deeper than {MAX_DEPTH} levels"
+
+
+def test_nesting_past_libyamls_own_cap_on_one_line_names_that_line() -> None:
+    # libyaml >= 0.2.6 (PyYAML 6.0.4) stops at 1000 levels in its scanner, ahead of the composer.
+    text = "a:\n  - b: " + "[" * 2000 + "]" * 2000 + "\n"
+    assert error(text) == f"f.yaml:2: invalid YAML: nested deeper than {MAX_DEPTH} levels"
 
 
 def test_deep_block_nesting() -> None:
