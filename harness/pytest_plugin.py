@@ -11,9 +11,9 @@ attestlab module (those load when the first scenario file or fixture is used), a
 only taken for a scenario when :func:`harness.scenarios.loader.looks_like_scenario` says so.
 
 pytest-xdist: items on one physical device (``adb:``, ``adb-server:``, ``ios:``) carry
-``xdist_group`` with the device's label, and the plugin switches ``--dist load`` to
-``loadgroup`` when there are such items, so a phone never runs two cases at once; simulated and
-captured devices spread freely over the workers.
+``xdist_group`` with the device's label, and when there are such items the plugin schedules
+``--dist load`` and ``loadgroup`` with :class:`harness.xdist_scheduling.DeviceScheduling`, so a
+phone never runs two cases at once; simulated and captured devices spread freely over the workers.
 """
 
 from __future__ import annotations
@@ -64,21 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "device: runs on a real device (skipped when it is absent)")
     config.addinivalue_line("markers", "attestlab: an attestlab scenario item")
-    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
-    if workerinput is not None:
-        # An xdist worker: it parsed the command line before any hook ran (``-n 2`` alone leaves
-        # ``dist`` at "no" there) and took ``loadgroup`` from that, so it would not append the
-        # ``@group`` suffix that LoadGroupScheduling groups on; the controller says what it chose.
-        if workerinput.get(_LOADGROUP_KEY):
-            config.option.loadgroup = True
-    elif _has_physical_device(config) and getattr(config.option, "dist", "no") == "load":
-        # A phone in the matrix: keep each device's items on one worker (xdist_group). xdist's
-        # own pytest_cmdline_main (tryfirst) has already turned ``-n N`` into "load"; its
-        # scheduler is made from ``dist`` only later, in pytest_runtestloop.
-        config.option.dist = "loadgroup"
-
-
-_LOADGROUP_KEY = "attestlab_loadgroup"
+    _matrix_file(config)  # a bad matrix file is one usage error now, not one per scenario file
 
 
 def _sources(config: pytest.Config) -> list[tuple[str, str | None, str | None, str]]:
@@ -122,9 +108,14 @@ def _matrix_file(config: pytest.Config) -> Matrix | None:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node: Any) -> None:
-    """xdist (controller): tell each worker to tag grouped items, as ``--dist loadgroup`` would."""
-    node.workerinput[_LOADGROUP_KEY] = node.config.getoption("dist") == "loadgroup"
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist (controller): with a phone in the run, ``load`` (what ``-n N`` means) and
+    ``loadgroup`` schedule each phone's items on one worker (:mod:`harness.xdist_scheduling`)."""
+    if config.getoption("dist") not in ("load", "loadgroup") or not _has_physical_device(config):
+        return None
+    from harness.xdist_scheduling import DeviceScheduling
+
+    return DeviceScheduling(config, log)
 
 
 def marker_name(tag: str) -> str:

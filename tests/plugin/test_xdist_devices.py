@@ -165,7 +165,7 @@ def test_phones_in_a_matrix_file_are_grouped_marked_and_skipped_when_absent(
     pytester: pytest.Pytester, phones: list[AdbdServer]
 ) -> None:
     """``source:`` entries of ``--attestlab-matrix`` get what ``--attestlab-device`` gets: one
-    worker per phone (``xdist_group``, ``-n 2`` switched to loadgroup), the ``device`` marker,
+    worker per phone (``-n 2`` scheduled by harness.xdist_scheduling), the ``device`` marker,
     skipped with the reason when absent; ``emm:`` chooses the scenarios a phone runs."""
     _live_files(pytester)
     direct, other, ws1 = phones
@@ -180,7 +180,7 @@ def test_phones_in_a_matrix_file_are_grouped_marked_and_skipped_when_absent(
     phones_run = [f"adb:{direct.spec}", f"adb:{other.spec}"]
     result.assert_outcomes(passed=len(LIVE_SCENARIOS) * 3, skipped=len(LIVE_SCENARIOS))
     result.stdout.fnmatch_lines(
-        ["scheduling tests via LoadGroupScheduling", f"SKIPPED [[]3[]] *device absent: {absent}: cannot connect*"]
+        ["scheduling tests via DeviceScheduling", f"SKIPPED [[]3[]] *device absent: {absent}: cannot connect*"]
     )
     ran: dict[str, set[str]] = {}
     for line in (pytester.path / "workers.jsonl").read_text().splitlines():
