@@ -6,6 +6,9 @@ Verify holds equals the current secret of a configuration of the platform; a res
 makes the old key worthless at once; with no configuration for the platform there is no
 judgement at all; an unmanaged user is sent to the provider and link of the earliest-created
 configuration; a paused work profile or an Okta Verify outside it never answers as managed.
+Moving Okta Verify between profiles is an uninstall and a fresh install: the new copy has no
+account (``not_registered``) until the user adds one, which cannot happen while its profile is
+paused, because the apps of a paused profile cannot run (DOMAIN.md §5, "paused work profile").
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class OrgAndPhone(RuleBasedStateMachine):
         self.delivered: str | None = None
         self.in_work_profile = True
         self.paused = False
+        #: Whether the copy of Okta Verify the browser reaches has an account for the org.
+        self.enrolled = True
         self.emm = Intune(configuration={})
         device = lab.device(Platform.ANDROID, self.emm)
         assert isinstance(device, AndroidDevice)
@@ -110,6 +115,7 @@ class OrgAndPhone(RuleBasedStateMachine):
             self.device.install(OKTA_VERIFY_ANDROID, 0)
             self.chain.enroll()
             self.in_work_profile = False
+            self.enrolled = True
 
     @rule()
     def move_app_back_to_work_profile(self) -> None:
@@ -121,8 +127,15 @@ class OrgAndPhone(RuleBasedStateMachine):
             self.emm.push(self.device)
             self.chain.enroll()
             self.in_work_profile = True
+            self.enrolled = not self.paused
             configured = self.emm.configuration.get(MANAGEMENT_HINT)
             self.delivered = configured if isinstance(configured, str) else None
+
+    @rule()
+    def add_account(self) -> None:
+        """The user opens Okta Verify and adds the org account (a no-op in a paused profile)."""
+        self.chain.enroll()
+        self.enrolled = self.enrolled or not (self.paused and self.in_work_profile)
 
     @rule(paused=st.booleans())
     def pause_work_profile(self, paused: bool) -> None:
@@ -140,6 +153,8 @@ class OrgAndPhone(RuleBasedStateMachine):
         matching = [c.name for c in self.configs.values() if c.secret == self.delivered]
         if self.paused or not self.in_work_profile:
             assert decision.outcome is not Outcome.MANAGED
+        elif not self.enrolled:
+            assert (decision.outcome, decision.reason) == (Outcome.NOT_MANAGED, Reason.NOT_REGISTERED)
         elif self.delivered is None:
             assert (decision.outcome, decision.reason) == (Outcome.NOT_MANAGED, Reason.NO_HINT)
         elif matching:
@@ -162,3 +177,23 @@ class OrgAndPhone(RuleBasedStateMachine):
 
 OrgAndPhone.TestCase.settings = settings(max_examples=30, stateful_step_count=15, deadline=None)
 test_org_and_phone = OrgAndPhone.TestCase
+
+
+def test_reinstall_in_paused_profile_has_no_account() -> None:
+    """Regression (found by the machine above): Okta Verify moved back into a paused work profile
+    cannot add the org account, so after the profile resumes it answers ``not_registered``, not
+    ``no_hint``, until the user adds the account."""
+    state = OrgAndPhone()
+    state.add_platform(secret="secret-key-0", emm=Intune)
+    state.move_app_to_personal_profile()
+    state.pause_work_profile(True)
+    state.move_app_back_to_work_profile()
+    state.pause_work_profile(False)
+    decision = state.chain.sign_in()
+    assert (decision.outcome, decision.reason) == (Outcome.NOT_MANAGED, Reason.NOT_REGISTERED)
+    state.sign_in()
+    state.add_account()
+    decision = state.chain.sign_in()
+    assert (decision.outcome, decision.reason) == (Outcome.NOT_MANAGED, Reason.NO_HINT)
+    state.sign_in()
+    state.teardown()
