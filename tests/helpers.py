@@ -104,12 +104,12 @@ class AdbServer:
                     raise RuntimeError("the adb server did not start") from None
                 time.sleep(0.05)
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    def run(self, *args: str, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess[bytes]:
         """``adb ARGS`` through this server; with ``check``, a non-zero exit fails the test with
         adb's output."""
         assert ADB is not None
         done = subprocess.run(
-            [ADB, "-P", str(self.port), *args], env=self.env, capture_output=True, timeout=30, check=False
+            [ADB, "-P", str(self.port), *args], env=self.env, capture_output=True, timeout=timeout, check=False
         )
         if check and done.returncode != 0:
             raise AssertionError(f"adb {' '.join(args)}: {done.returncode}: {done.stdout!r} {done.stderr!r}")
@@ -120,10 +120,20 @@ class AdbServer:
         done = self.run(*args, check=False)
         return (done.stdout + done.stderr).decode()
 
-    def connect(self, spec: str) -> str:
-        """``adb connect`` the phone and wait until the server has it as ``device``; its serial."""
-        self("connect", spec)
-        self("-s", spec, "wait-for-device")
+    def connect(self, spec: str, *, timeout: float = 30) -> str:
+        """``adb connect`` the phone and wait until the server has it as ``device``; its serial.
+
+        ``adb connect`` (adb 29) returns once the TCP connection is up; the server then runs
+        CNXN and AUTH (sign the token, offer the key, the phone allows it) on its own, and until
+        that is done ``adb devices`` lists the phone as ``unauthorized`` and ``adb shell`` fails
+        with "device unauthorized" (seen under load). ``adb wait-for-device`` returns only once
+        the state is ``device``, as users script it; ``timeout`` only bounds a phone that never
+        authorizes, which then fails the test with what ``adb devices`` says."""
+        self.run("connect", spec)
+        try:
+            self.run("-s", spec, "wait-for-device", timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"adb: {spec} never came online: {self('devices').strip()!r}") from None
         return spec
 
     def kill(self) -> None:

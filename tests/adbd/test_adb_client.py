@@ -13,7 +13,7 @@ import pytest
 
 from harness.parsers.android_text import parse_getprop
 from harness.parsers.restrictions import parse_restrictions
-from simulator.adbd import AdbdServer, Phone, RootAccess
+from simulator.adbd import AdbdServer, AuthPolicy, Phone, RootAccess
 from tests.adbd.adbd_phones import RES_10, SECRET
 from tests.helpers import AdbServer
 
@@ -29,7 +29,7 @@ def test_connect_devices_shell_and_pull(
 ) -> None:
     server = served(RootAccess.ADBD)
     serial = server.spec
-    adb_server.run("connect", serial)  # first time: the key is offered and allowed (the adb client may say so)
+    adb_server.connect(serial)  # first time: the key is offered and allowed, then the state is `device`
     devices = adb_server.run("devices", "-l").stdout.decode()
     line = next(line for line in devices.splitlines() if line.startswith(serial))
     assert line.split()[1] == "device"
@@ -54,15 +54,27 @@ def test_pull_refused_and_missing_files(
     adb_server: AdbServer, served: Callable[[RootAccess], AdbdServer], tmp_path: Path
 ) -> None:
     refusing = served(RootAccess.NONE).spec
-    adb_server.run("connect", refusing)
+    adb_server.connect(refusing)
     denied = adb_server.run("-s", refusing, "pull", RES_10, str(tmp_path / "x"), check=False)
     # adb 29 prints its errors on stdout: "adb: error: failed to stat remote object '...':
     # Permission denied" (the phone's STA2 answer carries EACCES).
     assert denied.returncode != 0
     assert b"Permission denied" in denied.stdout + denied.stderr
     rooted = served(RootAccess.ADBD).spec
-    adb_server.run("connect", rooted)
+    adb_server.connect(rooted)
     missing = adb_server.run(
         "-s", rooted, "pull", "/data/system/users/0/res_com.okta.android.auth.xml", str(tmp_path / "y"), check=False
     )
     assert missing.returncode != 0 and b"No such file or directory" in missing.stdout + missing.stderr
+
+
+def test_connect_waits_for_the_device_state(
+    adb_server: AdbServer, phone: Callable[..., Phone], adbd: Callable[..., AdbdServer]
+) -> None:
+    """The helper's wait is for ``device``, not any state: a phone whose user never answers the
+    "Allow USB debugging?" prompt stays ``unauthorized`` and the wait gives up, naming it."""
+    never = adbd(phone(RootAccess.NONE), AuthPolicy(accept_new_keys=False)).spec
+    with pytest.raises(AssertionError, match="never came online"):
+        adb_server.connect(never, timeout=2)
+    states = dict(line.split("\t")[:2] for line in adb_server("devices").splitlines() if "\t" in line)
+    assert states[never] != "device"  # unauthorized once the AUTH token arrived

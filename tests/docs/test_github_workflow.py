@@ -75,7 +75,7 @@ def test_the_workflow_commands_run_as_written(
     # Every shard job's emulator is `emulator-5554`; here one virtual phone plays them all, so the
     # shards are of one run (same device label) as they are on Actions.
     server = adbd(CAPTURE)
-    adb_server("connect", server.spec)  # the first connect offers the key, which the phone allows
+    adb_server.connect(server.spec)  # the first connect offers the key, which the phone allows
     for shard in shards:
         values = {"matrix.shard": str(shard), "strategy.job-total": str(len(shards)), "github.run_number": "7"}
         for line in attestlab_lines(jobs["devices"]):
