@@ -33,7 +33,10 @@ def configure(options: SourceOptions) -> None:
 
 
 def _key(spec: str | SourceSpec, base: Path | None) -> str:
-    return str((spec if isinstance(spec, SourceSpec) else parse_spec(spec)).resolved(base))
+    # ``isinstance(spec, str)``, not ``isinstance(spec, SourceSpec)``: pytester's in-process runs
+    # drop the modules a run imported, so a spec parsed by a module kept from an earlier run can
+    # be of another generation of the SourceSpec class.
+    return str((parse_spec(spec) if isinstance(spec, str) else spec).resolved(base))
 
 
 def take(spec: str | SourceSpec, *, base: Path | None = None) -> AnyDevice | AttestlabError:
