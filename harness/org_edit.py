@@ -93,13 +93,15 @@ def add_platform(path: Path, platform: Platform, provider: str, enrollment_link:
     expected = dict(doc.data)
     expected["endpoint_management"] = [*(doc.data.get("endpoint_management") or []), entry]
     text = _inserted(path.read_text(encoding="utf-8"), doc, entry)
-    comments_lost = text is None or _values(text, path) != expected
+    written = load_yaml(text, name=str(path)) if text is not None else None
+    comments_lost = written is None or written.data != expected
     if comments_lost:
         text = yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=1000)
-        if _values(text, path) != expected:
+        written = load_yaml(text, name=str(path))
+        if written.data != expected:
             raise InputError(f"{path}: cannot write the org file back without changing its values")
-    assert text is not None
-    parse_org_spec(expected, load_yaml(text, name=str(path)))  # the file it leaves must load
+    assert text is not None and written is not None
+    parse_org_spec(expected, written)  # the file it leaves must load
     target = Path(os.path.realpath(path))
     with AtomicFile(target, str(path), mode=target.stat().st_mode, what="org file") as out:
         out.write(text)
@@ -110,10 +112,6 @@ def add_platform(path: Path, platform: Platform, provider: str, enrollment_link:
         spec.multiple_configs == "earliest-only",
         comments_lost,
     )
-
-
-def _values(text: str, path: Path) -> Any:
-    return load_yaml(text, name=str(path)).data
 
 
 def _scalar(key: str, value: object) -> str:

@@ -125,14 +125,14 @@ def _load(file: Path, in_folder: bool, org: OrgSpec | None) -> Scenario | None:
     the command line, such a file is an error that says what it is and where it goes."""
     doc = read_scenario_doc(file)
     kind = companion_kind(doc.data)
-    if kind is not None and in_folder:
+    if kind is None:
+        return parse_scenario(doc, file, org_override=org)
+    if in_folder:
         return None
-    if kind is not None:
-        option = "--org" if kind == "org file" else "--matrix"
-        raise InputError(
-            f"{file}: this is {'an' if kind[0] == 'o' else 'a'} {kind}, not a scenario (give it with {option})"
-        )
-    return parse_scenario(doc, file, org_override=org)
+    option = "--org" if kind == "org file" else "--matrix"
+    raise InputError(
+        f"{file}: this is {'an' if kind[0] == 'o' else 'a'} {kind}, not a scenario (give it with {option})"
+    )
 
 
 def _fingerprint(
