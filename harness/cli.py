@@ -19,6 +19,7 @@ import typer
 
 from harness import __version__
 from harness.errors import InputError
+from harness.usage import seconds
 from simulator.errors import AttestlabError
 
 if TYPE_CHECKING:
@@ -84,6 +85,11 @@ def _source_options(adb_key: Path | None) -> SourceOptions:
 #: The longest ``--timeout``: a day (the case deadline is an interval timer, which overflows
 #: near 2**33 seconds; ``inf`` crashed it).
 MAX_CASE_TIMEOUT = 86400
+
+#: The most ``--retries``: each attempt has its own deadline, so a case on a dead device with
+#: ``--retries 100000000`` ran for days. A case that errors more than ten times running is
+#: broken, not flaky.
+MAX_RETRIES = 10
 
 #: The loggers whose debug lines ``--debug`` shows; other libraries' (Faker's...) stay at WARNING.
 _OWN_LOGGERS = ("harness", "simulator")
@@ -153,8 +159,7 @@ def run(
     timeout: Annotated[
         float,
         typer.Option(
-            min=0,
-            max=MAX_CASE_TIMEOUT,
+            parser=seconds(MAX_CASE_TIMEOUT),
             metavar="S",
             help="Seconds a case may take before it is stopped as an error case (0: no limit).",
         ),
@@ -202,7 +207,10 @@ def run(
     retries: Annotated[
         int,
         typer.Option(
-            min=0, metavar="N", help="Run an errored case again up to N times; one that then passes is flaky."
+            min=0,
+            max=MAX_RETRIES,
+            metavar="N",
+            help="Run an errored case again up to N times; one that then passes is flaky.",
         ),
     ] = 0,
     adb_key: AdbKey = None,
@@ -211,8 +219,9 @@ def run(
     import secrets
 
     from harness import runner, snapshots
-    from harness.matrix import MatrixDevice, SourceDevice, load_matrix, parse_shard, source_device
+    from harness.matrix import MatrixDevice, SourceDevice, load_matrix, source_device
     from harness.report import HtmlReporter, JsonReporter, JUnitReporter, Reporter, TerminalReporter
+    from harness.shards import parse_shard
     from simulator.verifier.orgfile import read_org_file
 
     shard_of = parse_shard(shard) if shard else None
@@ -431,6 +440,7 @@ def device_serve(
     ``adb:HOST:PORT`` source reach it.
     """
     import asyncio
+    import re
 
     from harness.virtual_phone import phone_from_capture, phone_from_scenario
     from simulator.adbd import AdbdServer
@@ -438,8 +448,9 @@ def device_serve(
     if (capture is None) == (scenario is None):
         raise InputError("device serve: give exactly one of --capture DIR and --scenario FILE")
     host, sep, port = listen.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise InputError(f"--listen {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:5555")
+    # ASCII digits, at most five: str.isdigit passes '²' and 5,000 digits, which int() refuses.
+    if not sep or not host or not re.fullmatch(r"[0-9]{1,5}", port) or int(port) > 65535:
+        raise InputError("--listen: must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:5555")
     if capture is not None:
         phone = phone_from_capture(capture)
     else:

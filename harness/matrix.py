@@ -374,14 +374,6 @@ def load_matrix(path: str | Path) -> Matrix:
     return Matrix(tuple(dict.fromkeys(entries)), _scenarios(doc))
 
 
-def parse_shard(text: str) -> tuple[int, int]:
-    """``K/N`` with 1 <= K <= N."""
-    k, sep, n = text.partition("/")
-    if not sep or not k.isdigit() or not n.isdigit() or not 1 <= int(k) <= int(n):
-        raise InputError(f"--shard {text!r}: expected K/N with 1 <= K <= N, e.g. 2/4")
-    return int(k), int(n)
-
-
 def shard(items: Iterable[T], index: int, total: int, key: Callable[[T], str]) -> list[T]:
     """Shard ``index`` (1-based) of ``total``: deterministic, balanced, and stable.
 

@@ -23,7 +23,6 @@ error nothing is written and existing output files are left as they were.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from harness.errors import InputError
 from harness.report.json_report import JsonReporter
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
+from harness.shards import MAX_SHARDS, shard_of
 
 if TYPE_CHECKING:
     from harness.report import Reporter
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 #: Largest shard report read, in bytes (a 10,000-case report is about 10 MB).
 MAX_REPORT_BYTES = 256 * 1024 * 1024
 
-_SHARD = re.compile(r"([1-9][0-9]{0,5})/([1-9][0-9]{0,5})")
 _OUTCOMES = [outcome.value for outcome in CaseOutcome]
 # The keys every case has in the DESIGN.md §2 contract, and their JSON types.
 _CASE_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -98,9 +97,9 @@ def _shard(path: Path, report: dict[str, Any]) -> _Shard:
         catalog=_field(path, "run", run, "catalog", str),
     )
     label = run.get("shard")
-    match = _SHARD.fullmatch(label) if isinstance(label, str) else None
-    if label is not None and match is None:
-        raise InputError(f"{path}: run.shard: not K/N")
+    parsed = shard_of(label) if isinstance(label, str) else None
+    if label is not None and parsed is None:
+        raise InputError(f"{path}: run.shard: not K/N with 1 <= K <= N <= {MAX_SHARDS}")
     summary = _field(path, "report", report, "summary", dict)
     counts = Summary(
         duration_s=float(_field(path, "summary", summary, "duration_s", (int, float))),
@@ -109,7 +108,7 @@ def _shard(path: Path, report: dict[str, Any]) -> _Shard:
         interrupted=bool(summary.get("interrupted", False)),
         partial=bool(summary.get("partial", False)),
     )
-    number, of = (int(match[1]), int(match[2])) if match else (None, None)
+    number, of = parsed if parsed else (None, None)
     return _Shard(path, info, number, of, counts)
 
 

@@ -56,7 +56,7 @@ def test_serves_until_interrupted(source: tuple[str, Path], tmp_path: Path, adb_
     [
         ((), "give exactly one of --capture DIR and --scenario FILE"),
         (("--capture", CAPTURE, "--scenario", SCENARIO), "give exactly one of"),
-        (("--capture", CAPTURE, "--listen", "localhost"), "expected HOST:PORT"),
+        (("--capture", CAPTURE, "--listen", "localhost"), "must be HOST:PORT"),
         (("--capture", IOS_CAPTURE), "only Android captures can be served"),
         (("--capture", ROOT / "no-such-capture"), "not a capture"),
     ],

@@ -39,19 +39,43 @@ def test_no_arguments_prints_the_usage() -> None:
         # pydantic's "Invalid value for '--workers': Input should be greater than or equal to 1".
         (["run", "--workers", "0"], "--workers: must be at least 1"),
         (["run", "--workers", "two"], "--workers: must be a whole number"),
-        (["run", "--timeout", "-1"], "--timeout: must be at least 0"),
-        (["run", "--timeout", "soon"], "--timeout: must be a number"),
-        (["run", "--timeout", "inf"], "--timeout: must be at most 86400"),  # crashed the interval timer
-        (["run", "--timeout", "1e400"], "--timeout: must be at most 86400"),
+        # --timeout: one rule, whatever is wrong (nan passed typer's range check, which then
+        # said "must be at most 86400"; inf crashed the interval timer).
+        *(
+            (["run", "--timeout", value], "--timeout: must be a number of seconds from 0 to 86400")
+            for value in ("nan", "NaN", "inf", "-inf", "-1", "1e9", "86400.5", "1e400", "soon", "0x10", "")
+        ),
         (["run", "--seed", "1.5"], "--seed: must be a whole number"),
+        (["run", "--seed", "nan"], "--seed: must be a whole number"),
+        (["run", "--seed", "9" * 5000], "--seed: must be a whole number of at most 4300 digits"),
+        (["run", "--workers", "inf"], "--workers: must be a whole number"),
+        (["run", "--workers", "-1"], "--workers: must be at least 1"),
+        (["run", "--workers", "9" * 5000], "--workers: must be a whole number of at most 4300 digits"),
         (["run", "--maxfail", "0"], "--maxfail: must be at least 1"),
         (["run", "--maxfail", "many"], "--maxfail: must be a whole number"),
+        (["run", "--maxfail", "1e9"], "--maxfail: must be a whole number"),
         (["run", "--retries", "-1"], "--retries: must be at least 0"),
         (["run", "--retries", "x"], "--retries: must be a whole number"),
-        (["run", "--shard", "5/2"], "--shard '5/2': expected K/N with 1 <= K <= N, e.g. 2/4"),
+        (["run", "--retries", "nan"], "--retries: must be a whole number"),
+        # An errored case is tried again up to N times, each with its own deadline: 10**20 never ended.
+        (["run", "--retries", "11"], "--retries: must be at most 10"),
+        (["run", "--retries", "100000000000000000000"], "--retries: must be at most 10"),
+        *(
+            (["run", "--shard", value], "--shard: must be K/N with 1 <= K <= N <= 1000, e.g. 2/4")
+            # A huge N was an OverflowError traceback (or gigabytes of shard sizes); 5,000 digits
+            # and '²' passed str.isdigit, then int() raised.
+            for value in ("5/2", "0/0", "-1/2", "nan/inf", "1/1001", "1/99999999999999999999", "9" * 5000 + "/2", "²/³")
+        ),
         (
             ["device", "serve", "--capture", "x", "--listen", "nowhere"],
-            "--listen 'nowhere': expected HOST:PORT, e.g. 127.0.0.1:5555",
+            "--listen: must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:5555",
+        ),
+        *(
+            (
+                ["device", "serve", "--capture", "x", "--listen", f"127.0.0.1:{port}"],
+                "--listen: must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:5555",
+            )
+            for port in ("-1", "nan", "65536", "²", "9" * 5000)
         ),
         # Unknown or missing options and commands point at the help.
         (["run", "--frobnicate"], "no such option: --frobnicate (see 'attestlab run --help')"),
@@ -67,6 +91,26 @@ def test_usage_errors_are_one_plain_line_exit_2(args: list[str], line: str) -> N
     assert result.code == 2
     assert result.err == f"attestlab: error: {line}\n"
     assert result.out == ""
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--timeout", "0"),  # no deadline
+        ("--timeout", "-0"),
+        ("--timeout", "2.5"),
+        ("--timeout", "86400"),
+        ("--retries", "10"),
+        ("--shard", "1000/1000"),  # an empty shard is no mistake
+        ("--seed", "-1"),  # any integer seeds random.Random; the report keeps it as given
+        ("--seed", "9" * 4300),
+        ("--maxfail", "9" * 30),
+        ("--workers", "9" * 30),  # capped at the cases and CPUs
+    ],
+)
+def test_numeric_options_at_their_bounds_are_taken(option: str, value: str) -> None:
+    result = attestlab("run", ONE_SCENARIO, option, value, "--collect-only")
+    assert (result.code, result.err) == (0, "")
 
 
 @pytest.mark.parametrize("where", ["before", "after"])

@@ -104,6 +104,15 @@ def test_one_whole_run_converts_but_two_do_not_merge(tmp_path: Path) -> None:
         merge_json_reports([whole, again], tmp_path / "merged.json")
 
 
+@pytest.mark.parametrize("label", ["3/2", "0/4", "1/999999", "²/4"])
+def test_a_shard_label_out_of_range_is_refused(tmp_path: Path, label: str) -> None:
+    """Read as ``--shard`` is (harness.shards): 3/2 was merged as an incomplete set of two, and
+    1/999999 listed 999,998 missing shards in one message."""
+    given = [shard(tmp_path / "a.json", make_cases()[:2], 1.0, label)]
+    with pytest.raises(InputError, match=r"a\.json: run\.shard: not K/N with 1 <= K <= N <= 1000$"):
+        merge_json_reports(given, tmp_path / "merged.json")
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
