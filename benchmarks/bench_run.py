@@ -8,10 +8,22 @@ scenario files; scenarios that read a capture run once). Each configuration runs
 Every goal is a ratio to something measured in the same run, since absolute rates move 2x with
 the machine's load:
 
-- throughput: run-only cases/s on one worker >= 0.5 x the attestation cycles/s of the chain
-  alone in this process (bench_attest's cycle: fresh org, enrollment, one sign-in; the mean of
-  the two platforms), measured just before and after the run and averaged; i.e. scenarios,
-  runner and reports at most double the cost of the attestation itself;
+- throughput: run-only cases/s on one worker >= 0.5 x the rate at which the chain alone, in
+  this process, does **the attestation those cases do**, measured just before and after the run
+  and averaged; i.e. scenarios, runner and reports at most double the cost of the attestation
+  itself. The chain's unit is bench_attest's cycle (a fresh org, Okta Verify's enrollment, then
+  FastPass sign-ins on an already provisioned phone), made with each case's platform and number
+  of ``sign_in`` steps: the run's plan gives the mix of (platform, sign-ins) over its cases
+  (checked against the report afterwards), cycles of every kind run interleaved, each timed,
+  and their mean times are weighed by the mix. Why not the one-sign-in cycle of both platforms'
+  mean: the catalog's cases sign in 1.67 times on average and 58 % of them on Android (two
+  RSA-2048 signatures a sign-in, against one RSA and one P-256 on iOS), so against that cycle
+  even a case with no machinery at all would score ~0.55, and the goal would measure how many
+  sign-ins the catalog's scenarios hold rather than what the machinery costs. That ratio is still
+  printed (``vs_one_sign_in_cycle``), for comparison with earlier results. Only the attestation
+  is weighed: devices, EMMs, findings and reports are the machinery the goal bounds; attack
+  sign-ins count as sign-ins (some sign less, a replay submits twice), extra enrollments
+  (re-enrolment, a second copy) not at all;
 - scaling: two workers >= 1.6 x one worker;
 - memory: the peak of the RSS **summed over every process of the run** (the command and its
   workers, sampled every 20 ms from /proc) <= 2 x the number of processes (1, or workers + 1)
@@ -30,19 +42,25 @@ import json
 import math
 import os
 import platform
+import random
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_attest import attestlab_cycle_factory, rate
 
+from harness import runner
+from harness.matrix import load_matrix
 from simulator.device import Platform
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +91,36 @@ def build(workdir: Path, cases: int) -> tuple[Path, int]:
     return path, fixed + devices * (per["android"] + per["ios"])
 
 
+def _children(pid: int) -> list[int]:
+    """Children of ``pid`` from /proc/PID/task/*/children (what each of its threads forked)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            found += map(int, Path(f"/proc/{pid}/task/{task}/children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def _tree(root: int) -> list[int]:
+    """``root`` and its descendants. Reading the children files costs ~0.4 ms a sample where a
+    scan of every process's stat cost ~4 ms (a sixth of a core at one sample every 20 ms, taken
+    from the run being measured on a loaded machine); the scan remains for kernels without them."""
+    if not Path(f"/proc/{root}/task/{root}/children").exists():
+        return _tree_by_scan(root)
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += _children(pid)
+    return found
+
+
+def _tree_by_scan(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -124,7 +171,7 @@ def peak_tree_rss(argv: list[str]) -> tuple[subprocess.CompletedProcess[str], fl
 
 
 def chain_rate() -> float:
-    """Attestation cycles/s of the chain alone (both platforms' mean), in this process."""
+    """bench_attest's one-sign-in cycles/s of the chain alone (both platforms' mean), in this process."""
     rates = []
     for target in (Platform.ANDROID, Platform.IOS):
         cycle, _ = attestlab_cycle_factory(target)
@@ -132,21 +179,97 @@ def chain_rate() -> float:
     return statistics.mean(rates)
 
 
-def run(matrix: Path, workers: int, report: Path) -> dict[str, float]:
-    before = chain_rate()
-    argv = [sys.executable, "-m", "harness", "run", str(CATALOG), "--matrix", str(matrix), "--workers", str(workers),
+Mix = Counter[tuple[str, int]]
+
+
+def planned_mix(matrix: Path) -> Mix:
+    """(platform, sign-ins) of every case the run will have, from attestlab's own plan of it."""
+    plan = runner.plan(runner.collect([CATALOG]), matrix=load_matrix(matrix).read())
+    mix: Mix = Counter()
+    for index, _ in plan.cases:
+        scenario = plan.scenarios[index]
+        if not scenario.skip:
+            mix[scenario.platform.value, sum(step.action == "sign_in" for step in scenario.steps)] += 1
+    return mix
+
+
+def reported_mix(report: dict[str, Any]) -> Mix:
+    """(platform, sign-ins) of every case in a JSON report (skipped cases have no steps)."""
+    return Counter(
+        (case["platform"], sum(step["action"] == "sign_in" for step in case["steps"]))
+        for case in report["cases"]
+        if case["outcome"] != "skipped"
+    )
+
+
+def mix_rate(mix: Mix, seconds: float = 2.0) -> tuple[float, float]:
+    """Cases/s at which the chain alone does the attestation of ``mix``'s cases, in this process.
+
+    One bench_attest cycle per kind of case (its platform, its number of sign-ins); a deck in
+    which each kind appears about as often as in the mix (at least once), shuffled, is run round
+    after round for ``seconds``, every cycle timed, so that the load's drift falls on every kind
+    alike; each kind's mean time is then weighed by its exact share of the mix. Returns the rate
+    by the clock and by this process's CPU time.
+    """
+    total = sum(mix.values())
+    cycles = {kind: attestlab_cycle_factory(Platform(kind[0]), sign_ins=kind[1])[0] for kind in mix}
+    deck = [kind for kind, n in mix.items() for _ in range(max(1, round(40 * n / total)))]
+    random.Random(0).shuffle(deck)
+    wall: dict[tuple[str, int], float] = dict.fromkeys(mix, 0.0)
+    cpu = dict(wall)
+    runs: Counter[tuple[str, int]] = Counter()
+    began = time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        for kind in deck:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            cycles[kind]()
+            wall[kind] += time.perf_counter() - started
+            cpu[kind] += time.process_time() - cpu_started
+            runs[kind] += 1
+    return tuple(  # type: ignore[return-value]
+        1 / sum(n / total * spent[kind] / runs[kind] for kind, n in mix.items()) for spent in (wall, cpu)
+    )
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + sys) of this process's finished children and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def command(matrix: Path, workers: int, report: Path) -> list[str]:
+    return [sys.executable, "-m", "harness", "run", str(CATALOG), "--matrix", str(matrix), "--workers", str(workers),
             "--seed", "1", "--json", str(report)]  # fmt: skip
-    proc, wall, peak = peak_tree_rss(argv)
-    after = chain_rate()
+
+
+def startup_cpu(matrix: Path, workdir: Path) -> float:
+    """CPU seconds of the same command with ``--collect-only``: start-up, collection, planning."""
+    started = children_cpu()
+    subprocess.run([*command(matrix, 1, workdir / "unused.json"), "--collect-only"], capture_output=True, check=True)
+    return children_cpu() - started
+
+
+def run(matrix: Path, mix: Mix, workers: int, report: Path, startup: float) -> dict[str, Any]:
+    before, (mix_before, mix_cpu_before) = chain_rate(), mix_rate(mix)
+    cpu_started = children_cpu()
+    proc, wall, peak = peak_tree_rss(command(matrix, workers, report))
+    cpu = children_cpu() - cpu_started - startup
+    after, (mix_after, mix_cpu_after) = chain_rate(), mix_rate(mix)
     if proc.returncode not in (0, 1):
         sys.exit(f"attestlab run failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
-    summary = json.loads(report.read_text())["summary"]
+    data = json.loads(report.read_text())
+    if reported_mix(data) != mix:
+        sys.exit("the run's cases did not do the sign-ins its plan holds (a case errored?): no yardstick")
+    summary = data["summary"]
     return {
         "workers": workers,
         "cases": summary["total"],
         "passed": summary["passed"],
         "wall_s": round(wall, 2),
         "cases_per_s_run": round(summary["total"] / summary["duration_s"], 1),
+        "attestation_cases_per_s": round((mix_before + mix_after) / 2, 1),
+        "run_cpu_ms_per_case": round(1e3 * cpu / summary["total"], 3),
+        "attestation_cpu_ms_per_case": round(2e3 / (mix_cpu_before + mix_cpu_after), 3),
         "chain_cycles_per_s": round((before + after) / 2, 1),
         "tree_peak_rss_mb": round(peak / 2**20, 1),
     }
@@ -170,13 +293,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="attestlab-bench-") as folder:
         workdir = Path(folder)
         matrix, expected = build(workdir, args.cases)
+        mix = planned_mix(matrix)
         baseline = bare_rss()
-        results = [run(matrix, w, workdir / f"report-{w}.json") for w in args.workers]
+        startup = startup_cpu(matrix, workdir)
+        results = [run(matrix, mix, w, workdir / f"report-{w}.json", startup) for w in args.workers]
     one = results[0]
     checks: dict[str, bool] = {
-        "throughput_vs_chain_1_worker": one["cases_per_s_run"] >= 0.5 * one["chain_cycles_per_s"],
+        "throughput_vs_attestation_1_worker": one["cases_per_s_run"] >= 0.5 * one["attestation_cases_per_s"],
     }
     for r in results:
+        r["vs_attestation"] = round(r["cases_per_s_run"] / r["attestation_cases_per_s"], 3)
+        r["vs_one_sign_in_cycle"] = round(r["cases_per_s_run"] / r["chain_cycles_per_s"], 3)
+        r["vs_attestation_cpu"] = round(r["attestation_cpu_ms_per_case"] / r["run_cpu_ms_per_case"], 3)
         r["speedup_run"] = round(r["cases_per_s_run"] / one["cases_per_s_run"], 2)
         processes = 1 if r["workers"] == 1 else r["workers"] + 1  # one worker runs in the command itself
         r["rss_vs_bare"] = round(r["tree_peak_rss_mb"] * 2**20 / baseline / processes, 2)
@@ -188,16 +316,21 @@ def main() -> int:
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "expected_cases": expected,
+        "sign_ins_per_case": round(sum(k[1] * n for k, n in mix.items()) / sum(mix.values()), 3),
+        "android_share": round(sum(n for k, n in mix.items() if k[0] == "android") / sum(mix.values()), 3),
         "bare_process_rss_mb": round(baseline / 2**20, 1),
         "results": results,
-        "goals": {"throughput_vs_chain": 0.5, "speedup_2_workers": 1.6, "rss_per_process_vs_bare": 2.0},
+        "goals": {"throughput_vs_attestation": 0.5, "speedup_2_workers": 1.6, "rss_per_process_vs_bare": 2.0},
         "met": checks,
     }
     print(json.dumps(record))
     for r in results:
         print(
             f"workers={r['workers']}: {r['cases']} cases, {r['cases_per_s_run']}/s run-only "
-            f"({r['cases_per_s_run'] / r['chain_cycles_per_s']:.2f} of the chain's {r['chain_cycles_per_s']}/s), "
+            f"({r['vs_attestation']:.2f} of the chain's {r['attestation_cases_per_s']}/s doing their attestation; "
+            f"{r['vs_one_sign_in_cycle']:.2f} of its {r['chain_cycles_per_s']} one-sign-in cycles/s; by CPU time "
+            f"{r['run_cpu_ms_per_case']} ms a case against {r['attestation_cpu_ms_per_case']} ms of attestation: "
+            f"{r['vs_attestation_cpu']:.2f}), "
             f"x{r['speedup_run']}, peak RSS of all processes {r['tree_peak_rss_mb']} MB "
             f"({r['rss_vs_bare']} x bare per process)"
         )
