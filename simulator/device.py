@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from simulator import usercache
-from simulator.appconfig import AppConfig
+from simulator.appconfig import EMPTY_CONFIG, AppConfig
 from simulator.errors import DeviceError
 from simulator.ids import OKTA_SSO_EXTENSION_IOS, PAYLOAD_EXTENSIBLE_SSO, PAYLOAD_MDM
 
@@ -270,7 +270,7 @@ class AndroidDevice(Device):
 
     def restrictions_for(self, user_id: int, package: str) -> AppConfig:
         """``RestrictionsManager.getApplicationRestrictions`` as seen by ``package`` in that user."""
-        return self.user(user_id).restrictions.get(package, AppConfig())
+        return self.user(user_id).restrictions.get(package, EMPTY_CONFIG)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,7 +377,7 @@ class IOSDevice(Device):
 
     def config_for(self, domain: str) -> AppConfig:
         """``UserDefaults(suiteName: domain)["com.apple.configuration.managed"]``."""
-        return self.managed_config.get(domain, AppConfig())
+        return self.managed_config.get(domain, EMPTY_CONFIG)
 
 
 AnyDevice = AndroidDevice | IOSDevice

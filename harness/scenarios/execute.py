@@ -269,11 +269,14 @@ def _compare(expect: Expectation, decision: Decision, got: StepResult) -> list[s
     return problems
 
 
-def _browser(case: _Case, step: Step) -> Browser:
-    """The browser a sign-in step runs in: its Android profile and private mode."""
+def _browser(case: _Case, step: Step) -> Browser | None:
+    """The browser a sign-in step runs in: its Android profile and private mode (None: the
+    chain's default browser, which the chain then finds once rather than twice)."""
     browser = step.args.get("browser")
     device = case.device
     private = bool(step.args.get("private_browsing", False))
+    if not private and (browser is None or not isinstance(device, AndroidDevice)):
+        return None
     if browser is None or not isinstance(device, AndroidDevice):
         return Browser(case.chain.default_browser().user, private)
     if browser == "personal":
