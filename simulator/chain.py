@@ -81,11 +81,13 @@ class Chain:
 
     def answering(self, browser: Browser | None = None) -> OktaVerify | None:
         """The copy a link from ``browser`` (default: :meth:`default_browser`) opens."""
-        return open_link(self.device, self.agents, browser or self.default_browser())
+        agents = self.agents
+        return open_link(self.device, agents, browser or default_browser(self.device, agents))
 
     def sign_in(self, browser: Browser | None = None) -> Decision:
         """One FastPass sign-in from ``browser`` (default: :meth:`default_browser`, not private)."""
-        return sign_in(self.org, self.device, self.agents, browser or self.default_browser())
+        agents = self.agents
+        return sign_in(self.org, self.device, agents, browser or default_browser(self.device, agents))
 
     def inventory_status(self) -> Outcome | None:
         return self.org.inventory_status(self.device.identity.udid)
