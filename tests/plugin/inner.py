@@ -2,11 +2,15 @@
 
 Importing this module first also imports what the inner sessions load: pytester restores
 ``sys.modules`` after each in-process run, and a second import of PyYAML's C loader next to the
-first breaks its constructors, so those modules must already be there.
+first breaks its constructors, so those modules must already be there. ``harness.matrix`` too:
+imported for the first time inside an inner run, it is dropped afterwards and imported again by
+the next test, and its ``SourceDevice`` class, checked by ``isinstance``, comes in two
+generations (the live-Android runs then failed after an in-process run, ``-n 0``).
 """
 
 from __future__ import annotations
 
+import harness.matrix  # noqa: F401
 import simulator.factory
 import simulator.verifier.orgfile  # noqa: F401
 
