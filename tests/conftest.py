@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +44,8 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
+_CACHE_KEY = pytest.StashKey[tuple[str, str | None]]()
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked ``slow`` first, the rest in their collected order (a stable sort).
@@ -51,16 +56,60 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Each test process keeps attestlab's user cache (simulator/usercache.py) in its own temp
-    dir: the suite never writes to the developer's ~/.cache, and a test with a private HOME
-    (the iOS tests check nothing is written there) does not see a cache appear in it. A test of
-    the cache itself sets its own ``ATTESTLAB_CACHE_DIR``; subprocesses inherit this one."""
-    patch = pytest.MonkeyPatch()
-    patch.setenv("ATTESTLAB_CACHE_DIR", str(tmp_path_factory.mktemp("attestlab-cache")))
-    yield
-    patch.undo()
+#: The environment variable through which the run's one user cache reaches every process.
+_CACHE_ENV = "ATTESTLAB_CACHE_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One attestlab user cache (simulator/usercache.py) for the whole run, in a temp dir.
+
+    The suite never writes to the developer's ~/.cache, and a test with a private HOME (the iOS
+    tests check nothing is written there) does not see a cache appear in it. The controller (or
+    a run without xdist) makes the folder before any worker starts; the xdist workers, and the
+    ``attestlab`` and inner ``pytest`` processes tests start, inherit it through the environment.
+    One cache, not one per process: the RSA keys of the simulated worlds (~0.1 s of CPU each,
+    several per process) are generated once for the run, where every worker and every inner
+    pytest worker generated its own (~1.5 s each, ~15 s of the suite's CPU). The cache is made
+    for sharing (entries renamed into place, last writer wins). A test of the cache itself sets
+    its own ``ATTESTLAB_CACHE_DIR``.
+
+    It is filled first: the slow tests go first, and their inner pytest workers would otherwise
+    all start on an empty cache at once and each generate the same keys. An xdist controller,
+    which runs no test, fills it in a thread while its workers start (they take seconds to
+    collect); a run without workers fills it before its first test (a thread could import
+    modules while an in-process pytester run, which restores ``sys.modules``, is under way)."""
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller's folder is inherited
+        return
+    folder = tempfile.mkdtemp(prefix="attestlab-suite-cache-")
+    config.stash[_CACHE_KEY] = (folder, os.environ.get(_CACHE_ENV))
+    os.environ[_CACHE_ENV] = folder
+    if config.getoption("dist", "no") == "no":
+        _fill_user_cache()
+    else:
+        threading.Thread(target=_fill_user_cache, name="fill-user-cache", daemon=True).start()
+
+
+def _fill_user_cache() -> None:
+    """What a process running the catalog puts in the user cache: the RSA keys of the largest
+    world the catalog builds (3), one spare, and Faker's name tables (through an identity)."""
+    import random
+
+    from simulator import keys
+    from simulator.device import Platform, generate_identity
+
+    keys.POOL.key(keys.KeyKind.RSA, 3)
+    generate_identity(Platform.ANDROID, random.Random(0))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CACHE_KEY not in config.stash:
+        return
+    folder, before = config.stash[_CACHE_KEY]
+    if before is None:
+        os.environ.pop(_CACHE_ENV, None)
+    else:
+        os.environ[_CACHE_ENV] = before
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

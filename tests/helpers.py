@@ -20,6 +20,7 @@ whatever happens; the ``adb_server`` fixture (tests/conftest.py) gives a test on
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import io
 import json
@@ -30,6 +31,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +69,29 @@ def one_line(error: type[BaseException], call: Callable[[], object], *parts: str
     for part in parts:
         assert part in message, (part, message)
     return message
+
+
+@functools.cache
+def _adb_key_pem() -> bytes:
+    """attestlab's own adb key, made by attestlab (in a temp config dir) once a process."""
+    from harness.sources import adb
+
+    with tempfile.TemporaryDirectory() as home, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", home)
+        adb.load_key(None)
+        return adb.default_key_path().read_bytes()
+
+
+def give_adb_key(config_home: Path) -> None:
+    """Put attestlab's adb key where it looks for it under ``config_home`` (a test's private
+    ``$XDG_CONFIG_HOME``), as a user who has run attestlab before has it: the same key for every
+    test of a process. A 2048-bit RSA key costs ~0.2 s of CPU to generate, and each live-phone
+    test and each inner pytest worker made its own (~30 in a run). Making the key on first use
+    is tests/sources/test_adb_key.py's business."""
+    path = config_home / "attestlab" / "adbkey"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(_adb_key_pem())
 
 
 def free_port() -> int:
@@ -235,8 +260,12 @@ def attestlab_hiding(
     return [(Result(code, out, err), loaded) for code, out, err, loaded in json.loads(done.out)]
 
 
-def catalog_secrets() -> list[str]:
-    """Every secret value written in the org files and scenarios of the bundled catalog."""
+@functools.cache
+def catalog_secrets() -> tuple[str, ...]:
+    """Every secret value written in the org files and scenarios of the bundled catalog.
+
+    Read once a process: the no-leak checks call it after every command they run, and parsing
+    the catalog with PyYAML's Python loader cost ~0.5 s of CPU a call (~20 s over the suite)."""
     import yaml
 
     values = []
@@ -256,7 +285,7 @@ def catalog_secrets() -> list[str]:
                 and step["add_platform"].get("secret")
             ):
                 values.append(str(step["add_platform"]["secret"]))
-    return sorted(set(values))
+    return tuple(sorted(set(values)))
 
 
 def examples(ordinary: int) -> int:

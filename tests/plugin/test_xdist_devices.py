@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from simulator.adbd import AdbdServer
-from tests.helpers import AdbServer, free_port
+from tests.helpers import AdbServer, free_port, give_adb_key
 from tests.plugin.inner import PLUGIN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,8 +88,9 @@ def phones(
     adbd: Callable[[Path], AdbdServer], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> list[AdbdServer]:
     """Three virtual phones from two managed captures (the third is reached through adb's server);
-    attestlab's own adb key goes to the inner run's directory."""
+    attestlab's own adb key is in the inner run's directory (one copy for both inner workers)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(pytester.path / "config"))
+    give_adb_key(pytester.path / "config")
     return [
         adbd(CAPTURES / name)
         for name in ("pixel6-android12-intune-abx", "galaxy-s24-android15-intune-abx", "pixel6-android12-intune-abx")
