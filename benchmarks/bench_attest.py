@@ -53,7 +53,8 @@ from simulator.chain import Chain
 from simulator.device import Platform, generate_identity, new_device
 from simulator.emm import Intune
 from simulator.keys import POOL, KeyKind, b64url
-from simulator.verdict import Outcome
+from simulator.signin import Browser
+from simulator.verdict import Outcome, Reason
 from simulator.verifier import Org
 
 GOAL_RATIO = 0.6
@@ -62,12 +63,14 @@ P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 def attestlab_cycle_factory(
-    target: Platform, seed: int = 1, sign_ins: int = 1
+    target: Platform, seed: int = 1, sign_ins: int = 1, unanswered: int = 0
 ) -> tuple[Callable[[], None], tuple[int, int]]:
     """Provision one phone; return the cycle and the sizes of its challenge and answer.
 
     ``sign_ins``: how many sign-ins a cycle makes after its enrollment (this benchmark's cycle
-    makes one; bench_run weighs cycles of several by what its cases do)."""
+    makes one; bench_run weighs cycles of several by what its cases do); ``unanswered``: how many
+    more no Okta Verify answers (the org signs its challenge, the link opens nothing: here a
+    private browser's, as for a phone without the app)."""
     rng = random.Random(seed)
     device = new_device(target, generate_identity(target, rng))
     Intune(configuration={"managementHint": SECRET}).apply(device)
@@ -82,6 +85,9 @@ def attestlab_cycle_factory(
             decision = chain.sign_in()
             if decision.outcome is not Outcome.MANAGED:
                 raise SystemExit(f"benchmark chain is broken on {target.value}: {decision.reason}")
+        for _ in range(unanswered):
+            if chain.sign_in(Browser(private=True)).reason is not Reason.APP_NOT_INSTALLED:
+                raise SystemExit(f"benchmark chain answered from a private browser on {target.value}")
 
     cycle()  # fail before timing anything
     org = Org(rng=rng)
