@@ -30,7 +30,7 @@ from harness.readers import read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_CAPTURES_PER_S = 2000
-GOAL_ABX_MB_PER_S = 20.0
+GOAL_ABX_MB_PER_S = bench_abx.GOAL_MB_PER_S
 
 
 def captures_per_second(seconds: float, rounds: int = 5) -> tuple[float, int]:
