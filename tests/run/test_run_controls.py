@@ -103,3 +103,37 @@ def test_retries_turn_a_passing_retry_into_flaky_and_never_retry_a_failure(
     assert cases["hiccup"]["outcome"] == "flaky" and "connection lost" in cases["hiccup"]["message"]
     assert cases["wrong"]["outcome"] == "failed" and calls["wrong"] == 1
     assert json.loads(report.read_text())["summary"]["flaky"] == 1
+
+
+def test_a_small_plan_runs_in_one_process_whatever_workers_asks(tmp_path: Path) -> None:
+    """64 workers on 12 cases took 15x longer than one (issue 7): pool start-up, a world per worker."""
+    for number in range(12):
+        scenario(tmp_path, f"s{number}")
+    report = tmp_path / "r.json"
+    assert attestlab("run", str(tmp_path), "--workers", "64", "--json", str(report)).code == 0
+    data = json.loads(report.read_text())
+    assert (data["run"]["workers"], data["summary"]["passed"]) == (1, 12)
+
+
+SMALL = runner.MIN_CASES_FOR_WORKERS - 1
+BIG = runner.MIN_CASES_FOR_WORKERS
+
+
+@pytest.mark.parametrize(
+    ("requested", "cases", "force", "expected"),
+    [
+        (64, 12, False, 1),  # a small plan: no workers at all
+        (2, SMALL, False, 1),
+        (2, BIG, False, 2),
+        (64, BIG, False, 8),  # at most one per CPU
+        (1, BIG, False, 1),
+        (64, 12, True, 12),  # forced: exactly as asked, but never more than the cases
+        (3, BIG, True, 3),
+        (64, BIG, True, 64),
+    ],
+)
+def test_workers_are_capped_at_the_cases_and_the_cpus_unless_forced(
+    monkeypatch: pytest.MonkeyPatch, requested: int, cases: int, force: bool, expected: int
+) -> None:
+    monkeypatch.setattr(runner, "cpu_count", lambda: 8)
+    assert runner.effective_workers(requested, cases, force=force) == expected
