@@ -7,6 +7,7 @@ traceback). Ctrl-C writes the reports of what finished and exits 130 (SIGTERM: 1
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import traceback
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.core
+import typer.main
 
 from harness import __version__
 from harness.errors import InputError
@@ -587,6 +590,18 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else "unexpected error"
 
 
+@functools.cache
+def _command() -> typer.core.TyperGroup:
+    """The click command behind ``app``, built once a process. ``app(...)`` builds it again from
+    the functions' signatures at every call (~25 ms of CPU): nothing to a user's one call, but
+    a process that calls :func:`main` many times (the test suite, ~550 times) paid ~14 s of CPU
+    for it. ``app`` has typer's pretty exceptions off, so calling the command is what calling
+    ``app`` does."""
+    command = typer.main.get_command(app)
+    assert isinstance(command, typer.core.TyperGroup)  # app has subcommands: typer makes a group
+    return command
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The console entry point: parse ``argv`` (default ``sys.argv[1:]``), run, return the exit code.
 
@@ -597,7 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _take_debug(args)
     try:
-        result = app(args=args, prog_name="attestlab", standalone_mode=False)
+        result = _command().main(args=args, prog_name="attestlab", standalone_mode=False)
     except typer.TyperException as exc:  # click's usage errors derive from it
         text = exc.format_message()
         if text.count("\n") > 1:  # ``no_args_is_help``: the message is the usage text itself

@@ -254,7 +254,11 @@ def test_the_lab_matrix_runs_through_attestlab_run_and_pytest_alike(pytester: py
     ran = attestlab("run", *LAB_SCENARIOS, "--matrix", LAB, "--seed", "1", "-q")
     assert ran.code == 0 and "100 passed, 45 deselected" in ran.out, ran.out
     assert any("capture:emulator-android14-testdpc" in i for i in ids)
-    inner = pytester.runpytest_inprocess(*PLUGIN, "-q", *map(str, LAB_SCENARIOS), "--attestlab-matrix", str(LAB))
+    # `-n 0`: the scenarios' paths put the inner run under the project's pyproject.toml, whose
+    # addopts ask for `-n auto` (two worker processes, ~5 s of CPU, for what one process shows).
+    inner = pytester.runpytest_inprocess(
+        *PLUGIN, "-n", "0", "-q", *map(str, LAB_SCENARIOS), "--attestlab-matrix", str(LAB)
+    )
     inner.assert_outcomes(passed=100)
     items = pytester.runpytest_inprocess(
         *PLUGIN, "-n", "0", "--collect-only", "-q", *map(str, LAB_SCENARIOS), "--attestlab-matrix", str(LAB)
