@@ -8,6 +8,7 @@ docs/pytest.md), the fixtures users' tests get too.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import tempfile
@@ -54,6 +55,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     starts when the others are nearly done and the suite ends with one worker running it alone;
     begun first, the slow tests run beside the many quick ones, which fill the other worker."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The collected tree (modules, items, strategies, parametrize values) lives to the end of
+    the process: frozen, the garbage collector stops walking it at every full collection and at
+    the five pytest runs at exit (~0.5 s of CPU per 35 s of tests; ~1 s at exit per worker)."""
+    gc.freeze()
 
 
 #: The environment variable through which the run's one user cache reaches every process.
