@@ -236,16 +236,31 @@ class ScenarioFailure(Exception):
         self.result = result
 
 
+_MARKS_KEY = pytest.StashKey[dict[str, pytest.MarkDecorator]]()
+
+
+def _mark(config: pytest.Config, name: str) -> pytest.MarkDecorator:
+    """The marker ``name``, registered (``--strict-markers``, ``pytest --markers``) and made once
+    per session and shared by every item that carries it. Registering it for each item made the
+    ``markers`` ini list as long as the items times their tags (14,500 lines for 4,000 items),
+    and pytest parses that whole list again for each name it has not met yet."""
+    marks = config.stash.setdefault(_MARKS_KEY, {})
+    mark = marks.get(name)
+    if mark is None:
+        if name != "attestlab":  # registered at configure, with its own description
+            config.addinivalue_line("markers", f"{name}: scenario tag")
+        mark = marks[name] = getattr(pytest.mark, name)
+    return mark
+
+
 class ScenarioItem(pytest.Item):
     def __init__(self, *, scenario: Scenario, device: CaseDevice, seed: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
         self.case_device = device
         self.seed = seed
-        self.add_marker("attestlab")
-        for name in {*map(marker_name, scenario.tags), scenario.platform.value}:
-            self.config.addinivalue_line("markers", f"{name}: scenario tag")
-            self.add_marker(name)
+        for name in dict.fromkeys(["attestlab", *map(marker_name, scenario.tags), scenario.platform.value]):
+            self.add_marker(_mark(self.config, name))
         kind = getattr(device, "spec", "").partition(":")[0]
         if kind in PHYSICAL_KINDS:
             self.add_marker(pytest.mark.xdist_group(name=device.label if device else "device"))

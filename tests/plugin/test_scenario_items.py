@@ -61,6 +61,20 @@ def test_tags_become_markers(pytester: pytest.Pytester) -> None:
     assert len(ids) < len([line for line in everything.outlines if "::" in line])
 
 
+def test_each_tag_is_registered_once_however_many_items_carry_it(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", one=scenario("one"), two=scenario("two"))
+    devices = "devices: [{platform: android, model: Pixel 7}, {platform: android, model: Pixel 8}]"
+    matrix = pytester.makefile(".yml", matrix=devices)
+    calls = pytester.inline_run(
+        *PLUGIN, "-n", "0", "--strict-markers", "--collect-only", "--attestlab-matrix", str(matrix)
+    ).getcalls("pytest_collection_finish")
+    session = calls[0].session
+    tags = [line for line in session.config.getini("markers") if line.endswith(": scenario tag")]
+    assert sorted(tags) == ["android: scenario tag", "demo_tag: scenario tag"]
+    assert len(session.items) == 4
+    assert all({"attestlab", "android", "demo_tag"} <= {m.name for m in item.iter_markers()} for item in session.items)
+
+
 def test_a_failing_scenario_shows_the_step_expected_and_actual(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yaml", wrong=scenario("wrong-expectation", reason="no_hint"))
     result = run(pytester, "-q")
