@@ -18,6 +18,7 @@ phone never runs two cases at once; simulated and captured devices spread freely
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 from collections.abc import Iterator
@@ -61,10 +62,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--attestlab-seed", metavar="N", type=int, default=0, help="Seed of every case (default 0).")
 
 
+@pytest.hookimpl(tryfirst=True)  # first: its clean-up then runs after every other plugin's
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "device: runs on a real device (skipped when it is absent)")
     config.addinivalue_line("markers", "attestlab: an attestlab scenario item")
+    config.add_cleanup(lambda: _thaw(config))
     _matrix_file(config)  # a bad matrix file is one usage error now, not one per scenario file
+
+
+_FROZEN_KEY = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With scenario items collected, move everything alive now (the items and the collection
+    tree, the modules) out of the garbage collector's sight until the session ends.
+
+    Python's full collections walk every tracked object, and a session of thousands of scenario
+    items holds enough of them (pytest's items, nodes and reports on top of every plugin's
+    modules) that the collector took ~0.5 ms of each case: the full collections during the run,
+    and the five pytest's unraisable-exception check makes at the end. Frozen objects are still
+    alive (they are not leaked), objects made by the tests are collected as before, and
+    :func:`_thaw` gives everything back to the collector once pytest's last collections are done
+    (docs/design-notes.md, "The pytest plugin's cost per item")."""
+    if not any(isinstance(item, ScenarioItem) for item in session.items):
+        return
+    gc.collect()  # what is garbage already is freed now, not kept frozen until the end
+    gc.freeze()
+    session.config.stash[_FROZEN_KEY] = True
+
+
+def _thaw(config: pytest.Config) -> None:
+    if config.stash.get(_FROZEN_KEY, False):
+        gc.unfreeze()
+        config.stash[_FROZEN_KEY] = False
 
 
 def _sources(config: pytest.Config) -> list[tuple[str, str | None, str | None, str]]:

@@ -7,6 +7,7 @@ own.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,33 @@ def test_each_tag_is_registered_once_however_many_items_carry_it(pytester: pytes
     assert sorted(tags) == ["android: scenario tag", "demo_tag: scenario tag"]
     assert len(session.items) == 4
     assert all({"attestlab", "android", "demo_tag"} <= {m.name for m in item.iter_markers()} for item in session.items)
+
+
+FREEZE_PROBE = """
+import gc
+
+def pytest_runtest_call(item):
+    item.user_properties.append(("frozen", gc.get_freeze_count()))
+"""
+
+
+def frozen_during_run(pytester: pytest.Pytester) -> list[object]:
+    reports = pytester.inline_run(*PLUGIN, "-n", "0").getreports("pytest_runtest_logreport")
+    return [value for r in reports if r.when == "call" for name, value in r.user_properties if name == "frozen"]
+
+
+def test_the_collection_is_frozen_for_the_run_of_scenarios_and_thawed_after(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(FREEZE_PROBE)
+    pytester.makefile(".yaml", one=scenario("one"))
+    frozen = frozen_during_run(pytester)
+    assert len(frozen) == 1 and isinstance(frozen[0], int) and frozen[0] > 1000
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_session_without_scenarios_is_not_frozen(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(FREEZE_PROBE)
+    pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+    assert frozen_during_run(pytester) == [0]
 
 
 def test_a_failing_scenario_shows_the_step_expected_and_actual(pytester: pytest.Pytester) -> None:
