@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from harness.errors import InputError
-from harness.scenarios.model import ANDROID_PLACEMENTS, IOS_PLACEMENTS, PROVIDERS
+from harness.placements import ANDROID_PLACEMENTS, IOS_PLACEMENTS, PROVIDERS
 from harness.select import ScenarioFilter
 from harness.sources import KINDS, parse_spec
 from simulator.device import Platform

@@ -18,6 +18,7 @@ phone never runs two cases at once; simulated and captured devices spread freely
 
 from __future__ import annotations
 
+import functools
 import gc
 import random
 import re
@@ -149,6 +150,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return DeviceScheduling(config, log)
 
 
+@functools.cache  # a catalog has a few dozen tags; a matrix run asks for them per item
 def marker_name(tag: str) -> str:
     """``known-issue`` -> ``known_issue``: a tag as a valid ``-m`` expression word."""
     return re.sub(r"\W", "_", tag)

@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError, ParseError
+from harness.placements import ANDROID_PLACEMENTS, IOS_PLACEMENTS, PROVIDERS
 from harness.scenarios.model import (
     ACTIONS,
-    ANDROID_PLACEMENTS,
     ATTACKS,
-    IOS_PLACEMENTS,
     KEY_ALGORITHMS,
-    PROVIDERS,
     DeviceSpec,
     EMMSpec,
     Expectation,

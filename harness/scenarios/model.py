@@ -50,9 +50,6 @@ ATTACKS = (
 ENROLLMENT_ATTACKS = ("kid_takeover",)
 #: Okta Verify's device-bound key on Android (its type sets the algorithm); iOS is always ES256.
 KEY_ALGORITHMS = ("RS256", "ES256")
-ANDROID_PLACEMENTS = ("work", "personal", "both", "none")
-IOS_PLACEMENTS = ("emm", "user", "none")
-PROVIDERS = ("intune", "workspace_one", "none")
 
 
 @dataclass(frozen=True, slots=True)
