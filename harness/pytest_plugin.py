@@ -86,8 +86,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     alive (they are not leaked), objects made by the tests are collected as before, and
     :func:`_thaw` gives everything back to the collector once pytest's last collections are done
     (docs/design-notes.md, "The pytest plugin's cost per item")."""
-    if not any(isinstance(item, ScenarioItem) for item in session.items):
-        return
+    if gc.get_freeze_count() or not any(isinstance(item, ScenarioItem) for item in session.items):
+        return  # a process something else froze (a conftest, an outer session) is left as it is
     gc.collect()  # what is garbage already is freed now, not kept frozen until the end
     gc.freeze()
     session.config.stash[_FROZEN_KEY] = True
