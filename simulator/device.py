@@ -12,11 +12,6 @@ configuration per preference domain, the installed configuration profiles and su
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import itertools
-import json
-import os
 import random
 import secrets
 from collections.abc import Iterable
@@ -24,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
-from simulator import usercache
+from simulator import names
 from simulator.appconfig import EMPTY_CONFIG, AppConfig
 from simulator.errors import DeviceError
 from simulator.ids import OKTA_SSO_EXTENSION_IOS, PAYLOAD_EXTENSIBLE_SSO, PAYLOAD_MDM
@@ -403,54 +398,6 @@ _IOS_MODELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-NameTable = tuple[list[str], list[float]]
-#: The user-cache entry (simulator.usercache) of the name tables.
-NAMES_CACHE_ENTRY = "faker-en_US-names.v1.json"
-
-
-def _faker_names_source() -> str:
-    """What the name tables are derived from: Faker's en_US person data file, by path, size and
-    modification time (found without importing Faker, whose import is what the cache saves)."""
-    spec = importlib.util.find_spec("faker")
-    folder = (spec.submodule_search_locations or [""])[0] if spec is not None else ""
-    path = os.path.join(folder, "providers", "person", "en_US", "__init__.py")
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return ""
-    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
-
-
-@functools.cache
-def _names() -> tuple[NameTable, NameTable]:
-    """Faker's en_US first and last names with their cumulative frequencies, loaded on first use.
-
-    Cases draw from Faker's name data with their own RNG (a microsecond a name, and the same in
-    every worker). Going through a ``Faker("en_US")`` instance instead loads every provider of
-    the locale and costs ~90 µs a name: a pool drawn that way cost ~0.1 s before the first case
-    of every process and worker. Importing Faker at all costs ~0.1 s, so the tables are kept in
-    the user's cache (:mod:`simulator.usercache`), made again when Faker's data file changes.
-    """
-    source = _faker_names_source()
-    cached = usercache.read(NAMES_CACHE_ENTRY)
-    if cached is not None and source:
-        try:
-            entry = json.loads(cached)
-            if entry["source"] == source:
-                return (entry["first"][0], entry["first"][1]), (entry["last"][0], entry["last"][1])
-        except (ValueError, KeyError, IndexError, TypeError):
-            pass  # a damaged or older entry: made again below
-    from faker.providers.person.en_US import Provider
-
-    def table(weights: dict[str, float]) -> NameTable:
-        return list(weights), list(itertools.accumulate(weights.values()))
-
-    first, last = table({**Provider.first_names_female, **Provider.first_names_male}), table(Provider.last_names)
-    if source:
-        usercache.write(NAMES_CACHE_ENTRY, json.dumps({"source": source, "first": first, "last": last}).encode())
-    return first, last
-
-
 def generate_identity(
     platform: Platform,
     rng: random.Random | None = None,
@@ -462,7 +409,7 @@ def generate_identity(
 ) -> Identity:
     """A plausible identity (Faker names, real model names); reproducible when ``rng`` is seeded."""
     rng = rng or secrets.SystemRandom()
-    (first_names, first_weights), (last_names, last_weights) = _names()
+    (first_names, first_weights), (last_names, last_weights) = names.tables()
     first = rng.choices(first_names, cum_weights=first_weights)[0]
     last = rng.choices(last_names, cum_weights=last_weights)[0]
     email = user_email or f"{_slug(first)}.{_slug(last)}@example.com"

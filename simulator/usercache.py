@@ -1,9 +1,8 @@
 """A cache, under the user's cache directory, of data that is slow to compute and safe to share.
 
 It holds what every ``attestlab`` process would otherwise compute again before its first case:
-the simulated world's RSA-2048 keys (~50 ms each to generate, two in a one-scenario run) and
-Faker's en_US name tables (importing Faker costs ~0.1 s). Both are simulation data: the keys
-sign only for simulated orgs and phones (no real org ever trusts them), and names are public.
+the simulated world's RSA-2048 keys (~50 ms each to generate, two in a one-scenario run). They
+are simulation data: they sign only for simulated orgs and phones (no real org ever trusts them).
 
 Every entry can be computed again, so the cache can never make a run fail: a missing, unreadable
 or damaged entry (each carries the SHA-256 of its payload) is computed again, and a directory
@@ -26,7 +25,7 @@ from pathlib import Path
 
 DIR_ENV = "ATTESTLAB_CACHE_DIR"
 OFF_ENV = "ATTESTLAB_NO_CACHE"
-#: Entries larger than this are not read (the largest, the name tables, is ~0.2 MB).
+#: Entries larger than this are not read (the key pool at its 32 keys is ~55 KB).
 MAX_ENTRY_BYTES = 4 * 2**20
 _MAGIC = b"attestlab-cache sha256:"
 

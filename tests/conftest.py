@@ -99,14 +99,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _fill_user_cache() -> None:
     """What a process running the catalog puts in the user cache: the RSA keys of the largest
-    world the catalog builds (3), one spare, and Faker's name tables (through an identity)."""
-    import random
-
+    world the catalog builds (3) and one spare."""
     from simulator import keys
-    from simulator.device import Platform, generate_identity
 
     keys.POOL.key(keys.KeyKind.RSA, 3)
-    generate_identity(Platform.ANDROID, random.Random(0))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -54,6 +54,15 @@ def test_the_wheel_runs_the_bundled_catalog_in_an_empty_directory(tmp_path: Path
     shipped = {f"harness/_catalog/scenarios/{p.relative_to(CATALOG).as_posix()}" for p in CATALOG.rglob("*.yaml")}
     assert shipped and shipped <= names
     assert "harness/_catalog/fixtures/orgs/standard.yaml" in names
+    assert "simulator/data/names-en_US.json" in names
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    required = [
+        line
+        for line in zipfile.ZipFile(wheel).read(metadata).decode().splitlines()
+        if line.startswith("Requires-Dist:")
+    ]
+    # Faker's pytest plugin would autoload into every pytest of the user's environment.
+    assert not [line for line in required if "faker" in line.lower() and "extra ==" not in line]
     assert not [n for n in names if n.startswith("harness/_catalog/") and n.endswith((".py", ".pyc"))]
 
     venv = tmp_path / "venv"
