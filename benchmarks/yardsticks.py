@@ -113,7 +113,7 @@ def stdlib_capture_reader(directories: Sequence[Path]) -> Callable[[], int]:
 Turn = tuple[bool, int]
 
 
-def record_conversation(target: tuple[str, int], drive: Callable[[str], None]) -> list[Turn]:
+def record_conversation(target: tuple[str, int], drive: Callable[[str], object]) -> list[Turn]:
     """The turns of the TCP conversation ``drive`` has with ``target``, through a forwarding
     proxy: ``drive`` gets the proxy's HOST:PORT and must open one connection to it."""
     chunks: list[Turn] = []
