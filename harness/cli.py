@@ -94,7 +94,7 @@ MAX_CASE_TIMEOUT = 86400
 #: broken, not flaky.
 MAX_RETRIES = 10
 
-#: The loggers whose debug lines ``--debug`` shows; other libraries' (Faker's...) stay at WARNING.
+#: The loggers whose debug lines ``--debug`` shows; other libraries' (httpx's, asyncio's...) stay at WARNING.
 _OWN_LOGGERS = ("harness", "simulator")
 
 
