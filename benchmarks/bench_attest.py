@@ -40,7 +40,6 @@ import pstats
 import random
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +47,7 @@ import cryptography
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from yardsticks import Paired, rate
 
 from simulator.chain import Chain
 from simulator.device import Platform, generate_identity, new_device
@@ -168,15 +168,15 @@ def protocol_floor_factory(target: Platform, sizes: tuple[int, int]) -> Callable
     return cycle
 
 
-def rate(cycle: Callable[[], None], seconds: float) -> float:
-    """Cycles per second over at least ``seconds`` (whole batches, timed with perf_counter)."""
-    done, batch = 0, 8
-    began = time.perf_counter()
-    while (elapsed := time.perf_counter() - began) < seconds:
+def batched(cycle: Callable[[], None], batch: int = 8) -> Callable[[], int]:
+    """``cycle`` as :func:`yardsticks.rate` times work: ``batch`` cycles a call, counted."""
+
+    def work() -> int:
         for _ in range(batch):
             cycle()
-        done += batch
-    return done / elapsed
+        return batch
+
+    return work
 
 
 def profile(cycle: Callable[[], None], cycles: int, top: int) -> str:
@@ -199,29 +199,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     platforms = (Platform.ANDROID, Platform.IOS)
-    cycles: dict[Platform, tuple[Callable[[], None], Callable[[], None]]] = {}
+    raw: dict[Platform, Callable[[], None]] = {}
+    cycles: dict[Platform, tuple[Callable[[], int], Callable[[], int]]] = {}
     for target in platforms:
-        cycle, sizes = attestlab_cycle_factory(target)
-        cycles[target] = (cycle, protocol_floor_factory(target, sizes))
+        raw[target], sizes = attestlab_cycle_factory(target)
+        cycles[target] = (batched(raw[target]), batched(protocol_floor_factory(target, sizes)))
     per_run = args.seconds / (4 * args.rounds)
-    for cycle, floor in cycles.values():  # warm-up: imports, Faker pool, key pool, caches
+    for cycle, floor in cycles.values():  # warm-up: imports, key pool, caches
         rate(cycle, per_run)
         rate(floor, per_run)
-    measured: dict[Platform, dict[str, list[float]]] = {
-        t: {"attestlab": [], "floor": [], "ratios": []} for t in platforms
-    }
-    for _ in range(args.rounds):
+    measured: dict[Platform, Paired] = {t: Paired([], []) for t in platforms}
+    for _ in range(args.rounds):  # the platforms in turn within each round, so drift hits both
         for target, (cycle, floor) in cycles.items():
             before, ours, after = rate(floor, per_run / 2), rate(cycle, per_run), rate(floor, per_run / 2)
-            measured[target]["attestlab"].append(ours)
-            measured[target]["floor"].append((before + after) / 2)
-            measured[target]["ratios"].append(2 * ours / (before + after))
+            measured[target].ours.append(ours)
+            measured[target].yardstick.append((before + after) / 2)
     result: dict[str, Any] = {"benchmark": "attest_cycle", "goal_ratio": GOAL_RATIO}
     ok = True
     lines = []
     for target in platforms:
-        ours, floor_rate = (statistics.median(measured[target][k]) for k in ("attestlab", "floor"))
-        ratio = statistics.median(measured[target]["ratios"])
+        paired = measured[target]
+        ours, floor_rate, ratio = statistics.median(paired.ours), statistics.median(paired.yardstick), paired.ratio
         ok = ok and ratio >= GOAL_RATIO
         result[target.value] = {
             "attestlab_cycles_per_s": round(ours, 1),
@@ -229,9 +227,9 @@ def main(argv: list[str] | None = None) -> int:
             "ratio": round(ratio, 3),
             "attestlab_us_per_cycle": round(1e6 / ours, 1),
             "floor_us_per_cycle": round(1e6 / floor_rate, 1),
-            "attestlab_rounds": [round(r, 1) for r in measured[target]["attestlab"]],
-            "floor_rounds": [round(r, 1) for r in measured[target]["floor"]],
-            "ratio_rounds": [round(r, 3) for r in measured[target]["ratios"]],
+            "attestlab_rounds": [round(r, 1) for r in paired.ours],
+            "floor_rounds": [round(r, 1) for r in paired.yardstick],
+            "ratio_rounds": [round(r, 3) for r in paired.ratios],
         }
         verdict = "meets" if ratio >= GOAL_RATIO else "misses"
         lines.append(
@@ -242,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result))
     print("\n".join(lines))
     if args.profile:
-        for target, (cycle, _) in cycles.items():
+        for target, cycle in raw.items():
             print(f"== {target.value}")
             print(profile(cycle, 200, args.profile))
     return 0 if ok else 1

@@ -443,23 +443,23 @@ def device_serve(
     ``adb:HOST:PORT`` source reach it.
     """
     import asyncio
-    import re
 
+    from harness.sources.transport import port_number
     from harness.virtual_phone import phone_from_capture, phone_from_scenario
     from simulator.adbd import AdbdServer
 
     if (capture is None) == (scenario is None):
         raise InputError("device serve: give exactly one of --capture DIR and --scenario FILE")
     host, sep, port = listen.rpartition(":")
-    # ASCII digits, at most five: str.isdigit passes '²' and 5,000 digits, which int() refuses.
-    if not sep or not host or not re.fullmatch(r"[0-9]{1,5}", port) or int(port) > 65535:
+    number = port_number(port)
+    if not sep or not host or number is None:
         raise InputError("--listen: must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:5555")
     if capture is not None:
         phone = phone_from_capture(capture)
     else:
         assert scenario is not None
         phone = phone_from_scenario(scenario)
-    server = AdbdServer(phone, host=host.strip("[]"), port=int(port))
+    server = AdbdServer(phone, host=host.strip("[]"), port=number)
 
     async def serve() -> None:
         try:

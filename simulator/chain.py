@@ -45,12 +45,8 @@ class Chain:
     @property
     def agents(self) -> list[OktaVerify]:
         """Installed copies, reusing the ones already known (keys, enrollments)."""
-        users = OktaVerify.installed_users(self.device)
-        agents = self._agents
-        if len(users) == len(agents) and all(user in agents for user in users):
-            return [agents[user] for user in users]  # nothing installed, removed or asleep since
         current: dict[int | None, OktaVerify] = {}
-        for user in users:
+        for user in OktaVerify.installed_users(self.device):
             known = self._agents.get(user)
             current[user] = known or OktaVerify(
                 self.device, user, rng=self.rng, clock=self.clock, keys=self.org.keys, key_kind=self.key_kind

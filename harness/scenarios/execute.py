@@ -275,10 +275,8 @@ def _browser(case: _Case, step: Step) -> Browser | None:
     browser = step.args.get("browser")
     device = case.device
     private = bool(step.args.get("private_browsing", False))
-    if not private and (browser is None or not isinstance(device, AndroidDevice)):
-        return None
     if browser is None or not isinstance(device, AndroidDevice):
-        return Browser(case.chain.default_browser().user, private)
+        return Browser(case.chain.default_browser().user, private) if private else None
     if browser == "personal":
         return Browser(0, private)
     profile = device.work_profile

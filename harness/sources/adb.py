@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 from harness.errors import SourceError
 from harness.sources import sync_client
 from harness.sources.android_live import AndroidLiveTransport, Bounded, Deadline, Dropped, SourceOptions
-from harness.sources.transport import Answer
+from harness.sources.transport import Answer, port_number
 
 KEY_NAME = "adbkey"
 FIX_UNREACHABLE = (
@@ -306,6 +306,7 @@ def open_adb(spec: str, target: str, options: SourceOptions) -> AdbTransport:
     """``HOST:PORT`` (``[v6addr]:PORT`` for IPv6) -> a transport; connects on the first request."""
     host, sep, port = target.rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    number = port_number(port)
+    if not sep or not host or not number:
         raise SourceError(f"source {spec!r}: expected adb:HOST:PORT, e.g. adb:192.168.1.20:5555")
-    return AdbTransport(spec, host, int(port), options)
+    return AdbTransport(spec, host, number, options)

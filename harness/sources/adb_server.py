@@ -26,7 +26,7 @@ from adbutils.errors import AdbError, AdbTimeout
 from harness.errors import SourceError
 from harness.sources import sync_client
 from harness.sources.android_live import AndroidLiveTransport, Bounded, Deadline, Dropped, SourceOptions
-from harness.sources.transport import Answer
+from harness.sources.transport import Answer, port_number
 
 SOCKET_ENV = "ADB_SERVER_SOCKET"
 PORT_ENV = "ANDROID_ADB_SERVER_PORT"
@@ -40,14 +40,16 @@ def server_address() -> tuple[str, int]:
     if configured:
         kind, _, rest = configured.partition(":")
         host, sep, port = rest.rpartition(":")
-        if kind != "tcp" or not sep or not port.isdigit():
+        number = port_number(port)
+        if kind != "tcp" or not sep or number is None:
             raise SourceError(f"${SOCKET_ENV}={configured!r}: expected tcp:HOST:PORT")
-        return host or "127.0.0.1", int(port)
+        return host or "127.0.0.1", number
     port_text = os.environ.get(PORT_ENV)
     if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        number = port_number(port_text)
+        if not number:
             raise SourceError(f"${PORT_ENV}={port_text!r}: expected a port number")
-        return "127.0.0.1", int(port_text)
+        return "127.0.0.1", number
     return "127.0.0.1", DEFAULT_PORT
 
 

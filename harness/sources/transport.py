@@ -18,6 +18,14 @@ from typing import Literal, Protocol, Self, runtime_checkable
 Platform = Literal["android", "ios"]
 
 
+def port_number(text: str) -> int | None:
+    """A TCP port from its decimal spelling (0 to 65535), else None: the one reader for every
+    ``HOST:PORT`` attestlab takes (``adb:``, ``$ADB_SERVER_SOCKET``, ``$ANDROID_ADB_SERVER_PORT``,
+    ``device serve --listen``). ASCII digits only: ``str.isdigit`` passes ``'²'`` and 5,000
+    digits, which ``int()`` then refuses with a traceback."""
+    return int(text) if 1 <= len(text) <= 5 and text.isascii() and text.isdigit() and int(text) <= 65535 else None
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """A device's answer to one request: the raw bytes and the exit status (0 = success)."""

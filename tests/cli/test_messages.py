@@ -68,3 +68,17 @@ def test_tilde_in_a_source_is_the_home_folder(tmp_path: Path) -> None:
     result = attestlab("inspect", "capture:~/phone", "--org", ORGS / "standard.yaml", "--json", env={"HOME": str(home)})
     assert result.code == 0, result.err
     assert '"managed": true' in result.out
+
+
+@pytest.mark.parametrize("port", ["²", "65536", "9" * 5000, ""])
+def test_an_adb_port_that_is_no_port_is_one_line(port: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every HOST:PORT is read by one reader (harness.sources.transport.port_number): ``'²'``
+    passes ``str.isdigit`` and was a ValueError traceback from ``int()``."""
+    monkeypatch.setenv("ADB_SERVER_SOCKET", f"tcp:127.0.0.1:{port}")
+    for source, words in (
+        (f"adb:127.0.0.1:{port}", "expected adb:HOST:PORT"),
+        ("adb-server:x", "expected tcp:HOST:PORT"),
+    ):
+        result = attestlab("inspect", source)
+        assert result.code == 2, (result.out, result.err)
+        assert result.err.count("\n") == 1 and words in result.err and "Traceback" not in result.err
