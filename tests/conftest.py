@@ -53,7 +53,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     xdist's ``--dist load`` hands tests out in collection order, so a slow test collected late
     starts when the others are nearly done and the suite ends with one worker running it alone;
-    begun first, the slow tests run beside the many quick ones, which fill the other worker."""
+    begun first, and handed out one at a time (``--maxschedchunk 1`` in pyproject), the slow
+    tests are shared by the workers, and the many quick ones fill the gaps at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
