@@ -2,14 +2,13 @@
 
 The page is what a person opens from CI: it must load without a console error, show a clicked
 cell's details at once, hide rows with a filter and keep its header and scenario column in place
-while a 60-device grid scrolls. A screenshot of that grid is left in the test's temp dir.
+while a 60-device grid scrolls. A screenshot of that grid is left in the module's temp dir.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,25 +68,51 @@ def _grid_cases() -> list[CaseResult]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, list[str]]]:
+    """One Chromium, one rendered report, one page load and one screenshot for the module.
+
+    Loading the 900-case grid is most of this module's time (~1 s of Chromium's CPU a load):
+    the tests share the loaded page and ``grid`` puts it back in its loaded state between them.
+    The console errors of the whole page's life are collected here."""
+    folder = tmp_path_factory.mktemp("grid")
+    path = folder / "grid.html"
+    drive(HtmlReporter(path), _grid_cases())
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(path.as_uri())
+        page.screenshot(path=str(folder / "grid-60-devices.png"))
+        yield page, errors
         browser.close()
 
 
+#: Back to the state the page loaded in: every filter on "all" (through its change event, as a
+#: person's choice), the details panel closed, the grid scrolled to its top left corner.
+_RESET = """() => {
+  document.querySelectorAll('.filters select').forEach((s) => {
+    s.value = '';
+    s.dispatchEvent(new Event('change'));
+  });
+  document.getElementById('panel').hidden = true;
+  const grid = document.querySelector('.scroll');
+  grid.scrollTop = 0;
+  grid.scrollLeft = 0;
+  return [grid.scrollTop, grid.scrollLeft];
+}"""
+
+
 @pytest.fixture
-def grid(tmp_path: Path, browser: Any) -> Iterator[Any]:
-    path = tmp_path / "grid.html"
-    drive(HtmlReporter(path), _grid_cases())
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(path.as_uri())
-    page.screenshot(path=str(tmp_path / "grid-60-devices.png"))
+def grid(loaded: tuple[Any, list[str]]) -> Iterator[Any]:
+    """The loaded page, as it was loaded (checked: a test never starts from another's state),
+    with no console error during the test."""
+    page, errors = loaded
+    assert page.evaluate(_RESET) == [0, 0]
+    assert not page.locator("#panel").is_visible()
+    assert page.locator("table.grid tbody tr[data-platform]:visible").count() == 30
     yield page
-    page.close()
     assert errors == []
 
 
@@ -115,13 +140,13 @@ def test_a_click_on_a_failing_cell_shows_its_details_at_once(grid: Any) -> None:
 
 def test_a_filter_hides_the_other_rows(grid: Any) -> None:
     rows = grid.locator("table.grid tbody tr[data-platform]")
+    visible = grid.locator("table.grid tbody tr[data-platform]:visible")  # one query, not one a row
     assert rows.count() == 30
     grid.select_option('select[name="outcomes"]', "failed")
-    visible = [r for r in rows.all() if r.is_visible()]
-    assert [r.locator("th").inner_text() for r in visible] == ["android-check-2"]
+    assert visible.locator("th").all_inner_texts() == ["android-check-2"]
     grid.select_option('select[name="outcomes"]', "")
     grid.select_option('select[name="platform"]', "ios")
-    assert sum(r.is_visible() for r in rows.all()) == 15
+    assert visible.count() == 15 and rows.count() == 30
     assert not grid.locator("tr.group-row", has_text="android").is_visible()
 
 
