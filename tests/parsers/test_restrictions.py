@@ -263,35 +263,34 @@ def trimmed(value: Any) -> Any:
     return value
 
 
+# Budgets: 100 examples a round trip. Branch coverage of the reader and both writers is the same
+# at 60, 150 and 3,000 (deep) examples, and at 100 each feature of the generated configs (a
+# bundle or bundle array three deep, empty bundles, arrays and strings, whitespace at either end,
+# each spice character, astral characters) is drawn in 13 or more of them.
+
+
 def check_round_trip(plain: dict[str, Any], write: Callable[[AppConfig], bytes]) -> None:
     parsed = parse_restrictions(write(AppConfig(plain)), name=NAME)
     assert typed(parsed) == typed(AppConfig(trimmed(plain)))
 
 
 @pytest.mark.slow
-@settings(max_examples=examples(150))
+@settings(max_examples=examples(100))
 @given(configs(xml_texts))
 @example({"": "", "k": (), "b": {}, "l": [], "n": 0})
 @example({"k": "\U0001f600 x \U0001d11e", "a": ("", " ", "😀"), "BA": [{"x": [{}]}]})
 def test_round_trip_xml(plain: dict[str, Any]) -> None:
+    """Any config text XML can carry, read back from both formats: so they also read the same."""
     check_round_trip(plain, restrictions_to_xml)
+    check_round_trip(plain, restrictions_to_abx)
 
 
 @pytest.mark.slow
-@settings(max_examples=examples(150))
+@settings(max_examples=examples(100))
 @given(configs(abx_texts))
 @example({"nul": "a\x00b", "ctl": "\x01\x7f", "k": (), "b": {}, "l": [], "bool": True})
 def test_round_trip_abx(plain: dict[str, Any]) -> None:
     check_round_trip(plain, restrictions_to_abx)
-
-
-@settings(max_examples=examples(50))
-@given(configs(xml_texts))
-def test_both_formats_read_the_same(plain: dict[str, Any]) -> None:
-    config = AppConfig(plain)
-    from_xml = parse_restrictions(restrictions_to_xml(config), name=NAME)
-    from_abx = parse_restrictions(restrictions_to_abx(config), name=NAME)
-    assert typed(from_xml) == typed(from_abx)
 
 
 @pytest.mark.parametrize(
