@@ -7,6 +7,14 @@ lines above it wrote), where ``scenarios/``, ``fixtures/`` and ``docs/`` are the
 ``cp SRC DST`` line copies a file there, so that a command that edits a file (``org add-platform``)
 edits a copy, never the checkout's. Synopses
 (``attestlab run [PATH ...]``) live in plain ```` ``` ```` blocks and are not run.
+
+The lines run in this process, through the console entry point's :func:`harness.cli.main` with
+their own streams (tests/helpers.py), as the rest of the CLI tests do: a process per line cost
+~1 s of CPU each. The documented ``--workers 2`` runs are small plans, which run in one process
+whatever ``--workers`` asks (tests/run/test_run_controls.py); a documented command that would
+start worker processes fails here, to be run as a process of its own (forking pytest's worker,
+threads and all, is no run a user makes). The installed ``attestlab`` script itself runs in
+tests/test_install.py.
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, attestlab, attestlab_process
+from harness import runner
+from tests.helpers import ROOT, attestlab
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 _BLOCK = re.compile(r"^```sh\n(.*?)^```", re.M | re.S)
@@ -58,7 +67,15 @@ def test_the_readme_has_examples_to_run() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("doc", [d for d in DOCS if commands(d)], ids=lambda d: d.name)
-def test_every_documented_command_runs(doc: Path, tmp_path: Path) -> None:
+def test_every_documented_command_runs(doc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    planned = runner.effective_workers
+
+    def in_this_process(requested: int, cases: int, *, force: bool = False) -> int:
+        workers = planned(requested, cases, force=force)
+        assert workers == 1, f"{cases} cases start {workers} worker processes: run this line as a process"
+        return workers
+
+    monkeypatch.setattr(runner, "effective_workers", in_this_process)
     for name in ("scenarios", "fixtures", "docs"):
         (tmp_path / name).symlink_to(ROOT / name)
     for command in commands(doc):
@@ -70,9 +87,7 @@ def test_every_documented_command_runs(doc: Path, tmp_path: Path) -> None:
             assert inside, f"{doc.name}:{command.line}: cp onto the checkout's files"
             shutil.copyfile(tmp_path / source, tmp_path / target)
             continue
-        # Worker processes are forked: from a real command, not from inside pytest's worker.
-        run = attestlab_process if "--workers" in command.args else attestlab
-        result = run(*command.args, cwd=tmp_path)
+        result = attestlab(*command.args, cwd=tmp_path)
         where = f"{doc.name}:{command.line}: attestlab {shlex.join(command.args)}"
         assert result.code == command.code, f"{where} exited {result.code}\n{result.out[-1500:]}{result.err[-1500:]}"
 
