@@ -17,7 +17,7 @@ from harness import runner
 from harness.errors import InputError
 from harness.matrix import MatrixDevice, MatrixSource, load_matrix
 from simulator.device import Platform
-from tests.helpers import CAPTURES, CATALOG, ROOT, attestlab
+from tests.helpers import CAPTURES, CATALOG, ROOT, Result, attestlab
 from tests.plugin.inner import PLUGIN
 
 LAB = ROOT / "fixtures" / "matrices" / "lab.yaml"
@@ -228,30 +228,46 @@ def _no_timings(report: dict[str, Any]) -> dict[str, Any]:
     return {"run": run, "summary": summary, "cases": cases}
 
 
+#: The sample lab matrix over the catalog and docs/ci/device-checks, as docs/cli.md runs it.
+_LAB_RUN = [*LAB_SCENARIOS, "--matrix", LAB, "--seed", "11", "-q"]
+
+
+@pytest.fixture(scope="module")
+def lab_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, dict[str, Any]]:
+    """One unsharded run of the lab matrix (100 cases) and its JSON report, for the tests that
+    compare with it: each made its own, the same run with the same seed."""
+    report = tmp_path_factory.mktemp("lab") / "whole.json"
+    result = attestlab("run", *_LAB_RUN, "--json", report)
+    return result, json.loads(report.read_text())
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("total", [3, 4])
-def test_merged_shards_equal_the_unsharded_run_but_for_timings(tmp_path: Path, total: int) -> None:
-    common = [*LAB_SCENARIOS, "--matrix", LAB, "--seed", "11", "-q"]
-    whole = tmp_path / "whole.json"
-    assert attestlab("run", *common, "--json", whole).code == 0
+def test_merged_shards_equal_the_unsharded_run_but_for_timings(
+    tmp_path: Path, total: int, lab_run: tuple[Result, dict[str, Any]]
+) -> None:
+    whole, expected = lab_run
+    assert whole.code == 0, whole.out + whole.err
     shards = [tmp_path / f"shard-{k}.json" for k in range(1, total + 1)]
     for k, path in enumerate(shards, 1):
-        assert attestlab("run", *common, "--shard", f"{k}/{total}", "--json", path).code == 0
+        assert attestlab("run", *_LAB_RUN, "--shard", f"{k}/{total}", "--json", path).code == 0
     sizes = [len(json.loads(path.read_text())["cases"]) for path in shards]
     assert max(sizes) - min(sizes) <= 1
     merged = tmp_path / "merged.json"
     assert attestlab("report", "merge", *shards, "-o", merged).code == 0
-    expected, got = json.loads(whole.read_text()), json.loads(merged.read_text())
+    got = json.loads(merged.read_text())
     ids = [c["id"] for c in got["cases"]]
     assert len(ids) == len(set(ids)) == sum(sizes) == expected["summary"]["total"] == 100
     assert _no_timings(got) == _no_timings(expected)
 
 
 @pytest.mark.slow
-def test_the_lab_matrix_runs_through_attestlab_run_and_pytest_alike(pytester: pytest.Pytester) -> None:
+def test_the_lab_matrix_runs_through_attestlab_run_and_pytest_alike(
+    pytester: pytest.Pytester, lab_run: tuple[Result, dict[str, Any]]
+) -> None:
     listed = attestlab("run", *LAB_SCENARIOS, "--matrix", LAB, "--collect-only")
     ids = {line for line in listed.out.splitlines() if "[" in line}
-    ran = attestlab("run", *LAB_SCENARIOS, "--matrix", LAB, "--seed", "1", "-q")
+    ran, _ = lab_run
     assert ran.code == 0 and "100 passed, 45 deselected" in ran.out, ran.out
     assert any("capture:emulator-android14-testdpc" in i for i in ids)
     # `-n 0`: the scenarios' paths put the inner run under the project's pyproject.toml, whose
