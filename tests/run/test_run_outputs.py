@@ -4,20 +4,20 @@ a full disk is one line with no ``.part`` left behind."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
 import signal
 import stat
-import subprocess
-import sys
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import CATALOG, ROOT, attestlab
+from tests.helpers import CATALOG, attestlab
 
 SMALL = CATALOG / "security"
 
@@ -125,28 +125,30 @@ def test_a_missing_report_directory_is_created_or_refused_in_one_line(tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "file"]  # nothing started
 
 
-def _small_files() -> None:
-    """In the child: files may not grow past 16 KiB, and going over is an error, not a signal."""
-    resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+@contextlib.contextmanager
+def _files_of_at_most(size: int) -> Iterator[None]:
+    """In this process, for the block: a regular file may not grow past ``size`` bytes, and
+    going over is an error (EFBIG), not a signal. Only the soft limit is lowered, so it can be
+    raised back; the limit binds regular files only (pytest's pipes to xdist are not)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
 
 
 def test_a_full_disk_is_one_line_and_leaves_no_part_file(tmp_path: Path) -> None:
     """A real write failure on a regular file: the file size limit makes ``write`` fail (EFBIG)
-    as a full disk does (ENOSPC), at whatever byte the report has reached."""
+    as a full disk does (ENOSPC), at whatever byte the report has reached. In this process (a
+    process of its own cost ~1 s of CPU): only the reports are written while the limit holds."""
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "harness", "run", "--seed", "1", "--json", out / "r.json", "--junit", out / "j.xml"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=_small_files,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        check=False,
-    )
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    _one_error_line(proc.stderr, f"{out / 'r.json'}: cannot write report: File too large")
+    with _files_of_at_most(16384):
+        result = attestlab("run", "--seed", "1", "--json", out / "r.json", "--junit", out / "j.xml")
+    assert result.code == 2, result.out + result.err
+    _one_error_line(result.err, f"{out / 'r.json'}: cannot write report: File too large")
     # No JSON report and no .part; the JUnit report, small enough, holds what ran before.
     assert [p.name for p in out.iterdir()] == ["j.xml"]
     properties = {p.get("name"): p.get("value") for p in ET.parse(out / "j.xml").iter("property")}
