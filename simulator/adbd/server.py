@@ -60,7 +60,7 @@ class AdbdServer:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
-        self._open: dict[asyncio.StreamWriter, asyncio.Task[None] | None] = {}
+        self._open: set[asyncio.StreamWriter] = set()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -87,25 +87,25 @@ class AdbdServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
-        self._open[writer] = asyncio.current_task()
+        self._open.add(writer)
         connection = Connection(self.phone, self.auth, version=self.version, features=self.features)
         sock = writer.get_extra_info("socket")
         try:
             while data := await reader.read(_READ_SIZE):
-                _quick_ack(sock)
+                quick_ack(sock)
                 before = connection.opens
                 out = connection.receive(data)
                 self.opens += connection.opens - before
                 if out:
                     writer.write(out)
                     await writer.drain()
-                    _quick_ack(sock)
+                    quick_ack(sock)
         except AdbProtocolError as exc:
             log.info("adbd: dropping a connection: %s", exc)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
-            self._open.pop(writer, None)
+            self._open.discard(writer)
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
@@ -139,14 +139,20 @@ class AdbdServer:
             loop.close()
 
     async def _shutdown(self) -> None:
+        """End every task of this loop (all of them this server's) before the loop closes.
+
+        Closing the sockets ends each connection's read loop (cancelling its task instead trips
+        asyncio's stream callback in Python 3.11). A connection accepted just before the close
+        may start its handler only now, so the sockets are closed again until no task is left:
+        a task left pending when the loop closes is destroyed mid-``await`` ("Task was destroyed
+        but it is pending", and its coroutine's ``finally`` raising at garbage collection)."""
         if self._server is not None:
             self._server.close()
-        # Closing the sockets ends each connection's read loop (cancelling its task instead
-        # trips asyncio's stream callback in Python 3.11).
-        tasks = [task for task in self._open.values() if task is not None]
-        for writer in list(self._open):
-            writer.transport.abort()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        current = asyncio.current_task()
+        while tasks := [task for task in asyncio.all_tasks() if task is not current]:
+            for writer in list(self._open):
+                writer.transport.abort()
+            await asyncio.wait(tasks, timeout=0.05)
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -165,7 +171,7 @@ class AdbdServer:
         self.stop()
 
 
-def _quick_ack(sock: socket.socket | None) -> None:
+def quick_ack(sock: socket.socket | None) -> None:
     """Acknowledge the host's segments at once (Linux ``TCP_QUICKACK``, which the kernel clears
     again by itself, hence after every read).
 

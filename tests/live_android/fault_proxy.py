@@ -6,7 +6,9 @@ injects one fault, the way a real phone or network fails:
 
 ``drop``          close both sockets as soon as the phone sends stream data (every connection)
 ``no_auth``       answer the client's CNXN with an AUTH token and then never answer again
-``slow``          delay every packet from the phone by ``delay`` seconds
+``slow``          answer the first stream's first data packet with output that trickles in, a few
+                  bytes every ``delay`` seconds, for at least ``TRICKLE_PIECES * delay`` seconds
+                  (then the connection ends): each packet comes in time, the answer never completes
 ``bad_checksum``  corrupt the checksum of the phone's first data packet of each connection
 ``close_early``   replace the phone's first data packet of each stream by a CLSE
 ``flood``         answer the first stream's first data packet with endless output
@@ -24,10 +26,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from simulator.adbd.server import quick_ack
+
 HEADER = struct.Struct("<6I")
 CNXN, AUTH, OPEN, WRTE, CLSE, OKAY = (
     int.from_bytes(c, "little") for c in (b"CNXN", b"AUTH", b"OPEN", b"WRTE", b"CLSE", b"OKAY")
 )
+#: How many pieces ``slow`` trickles before it gives up: with the default delay, 10 s at least
+#: (load only makes it longer), far beyond the short round deadline a test gives it.
+TRICKLE_PIECES = 500
 FAULTS = ("drop", "no_auth", "slow", "bad_checksum", "close_early", "flood")
 
 
@@ -42,6 +49,7 @@ def _read_exact(sock: socket.socket, size: int) -> bytes:
         if not chunk:
             raise ConnectionError("closed")
         data += chunk
+        quick_ack(sock)  # adb-shell sends a header and its payload apart: no 40 ms delayed ACK
     return bytes(data)
 
 
@@ -54,7 +62,8 @@ def read_packet(sock: socket.socket) -> tuple[tuple[int, ...], bytes]:
 class FaultProxy:
     upstream: tuple[str, int]
     fault: str | None = None
-    delay: float = 0.0
+    #: ``slow``: seconds between two pieces of its output (far below any read timeout)
+    delay: float = 0.02
     opens: int = 0
     _listener: socket.socket = field(init=False)
     _sockets: list[socket.socket] = field(default_factory=list, init=False)
@@ -83,6 +92,9 @@ class FaultProxy:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _track(self, *sockets: socket.socket) -> None:
+        for sock in sockets:  # packets go out whole, one sendall each: no need to hold them back
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             self._sockets.extend(sockets)
 
@@ -118,8 +130,8 @@ class FaultProxy:
                 if header[0] == OPEN:
                     with self._lock:
                         self.opens += 1
-                if self.fault == "flood" and header[0] == OKAY:
-                    continue  # the flood is ours: its acknowledgements stay here
+                if self.fault in ("flood", "slow") and header[0] == OKAY:
+                    continue  # the endless output is ours: its acknowledgements stay here
                 phone.sendall(HEADER.pack(*header) + data)
         except OSError:
             pass
@@ -133,8 +145,6 @@ class FaultProxy:
             while True:
                 header, data = read_packet(phone)
                 command, arg0, arg1 = header[:3]
-                if self.fault == "slow":
-                    time.sleep(self.delay)
                 if command == WRTE and data:
                     if self.fault == "drop":
                         return
@@ -151,6 +161,11 @@ class FaultProxy:
                         chunk = b"A" * 65536
                         while True:
                             client.sendall(packet(WRTE, arg0, arg1, chunk))
+                    elif self.fault == "slow":
+                        for _ in range(TRICKLE_PIECES):
+                            client.sendall(packet(WRTE, arg0, arg1, b"x\n"))
+                            time.sleep(self.delay)
+                        return  # a client that never gave up: the connection ends, so its test fails
                 client.sendall(HEADER.pack(*header) + data)
         except OSError:
             pass
