@@ -10,6 +10,10 @@ generations (the live-Android runs then failed after an in-process run, ``-n 0``
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 import harness.matrix  # noqa: F401
 import simulator.factory
 import simulator.verifier.orgfile  # noqa: F401
@@ -20,3 +24,17 @@ import simulator.verifier.orgfile  # noqa: F401
 #: every installed plugin (faker, pytest-benchmark, anyio with trio) and rewriting their packages'
 #: asserts cost each inner process ~1.8 s of CPU, three processes a run with ``-n 2``.
 PLUGIN = ["--disable-plugin-autoload", "-p", "xdist", "-p", "harness.pytest_plugin", "-p", "no:cacheprovider"]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def catalog_config(pytester: pytest.Pytester) -> list[str]:
+    """Options for an inner run over files of the checkout (the bundled catalog): an empty
+    configuration file of the run's own, and the checkout as rootdir, so that ids read
+    ``scenarios/...`` as before.
+
+    Without them pytest takes the nearest configuration above the paths given, the project's
+    ``pyproject.toml``, whose addopts (``-n auto``, Hypothesis' plugin, pytester) are the suite's,
+    not a user's: Hypothesis' import alone cost each inner process ~0.4 s of CPU."""
+    ini = pytester.makefile(".ini", pytest="[pytest]\n")
+    return ["-c", str(ini), "--rootdir", str(ROOT)]
