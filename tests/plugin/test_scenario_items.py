@@ -14,15 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugin.inner import PLUGIN
+from tests.plugin.inner import PLUGIN, ROOT, catalog_config
 
-ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "scenarios"
 STANDARD_ORG = ROOT / "fixtures" / "orgs" / "standard.yaml"
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_inprocess(*PLUGIN, "-n", "0", *args)
+
+
+def run_catalog(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """The bundled catalog, as a user's run of it (on two workers: tests/plugin/test_xdist_devices.py)."""
+    return run(pytester, *catalog_config(pytester), str(CATALOG), *args)
 
 
 def scenario(name: str, *, reason: str = "managed", tags: str = "[android, demo-tag]") -> str:
@@ -43,7 +47,7 @@ steps:
 
 
 def test_the_bundled_catalog_runs_as_items_and_passes(pytester: pytest.Pytester) -> None:
-    result = run(pytester, str(CATALOG), "-q")
+    result = run_catalog(pytester, "-q")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0
     assert outcomes["passed"] >= 49
@@ -51,16 +55,16 @@ def test_the_bundled_catalog_runs_as_items_and_passes(pytester: pytest.Pytester)
 
 
 def test_items_have_readable_ids_and_k_filters_on_them(pytester: pytest.Pytester) -> None:
-    result = run(pytester, str(CATALOG), "--collect-only", "-q", "-k", "reset and not rotation and not add")
+    result = run_catalog(pytester, "--collect-only", "-q", "-k", "reset and not rotation and not add")
     ids = [line for line in result.outlines if "::" in line]
     assert ids == ["scenarios/known-issues/reset-secret-key.yaml::known-issue-reset-secret-key[Android]"]
 
 
 def test_tags_become_markers(pytester: pytest.Pytester) -> None:
-    both = run(pytester, str(CATALOG), "--collect-only", "-q", "-m", "known_issue and ios")
+    both = run_catalog(pytester, "--collect-only", "-q", "-m", "known_issue and ios")
     ids = [line for line in both.outlines if "::" in line]
     assert ids and all("known-issues/" in i for i in ids)
-    everything = run(pytester, str(CATALOG), "--collect-only", "-q", "-m", "known_issue")
+    everything = run_catalog(pytester, "--collect-only", "-q", "-m", "known_issue")
     assert len(ids) < len([line for line in everything.outlines if "::" in line])
 
 
@@ -172,10 +176,3 @@ def test_an_absent_device_skips_with_the_reason(pytester: pytest.Pytester, tmp_p
     result = run(pytester, "-rs", "--attestlab-device", f"capture:{tmp_path / 'unplugged'}")
     result.assert_outcomes(passed=0, skipped=1)
     result.stdout.fnmatch_lines(["*device absent*unplugged*"])
-
-
-@pytest.mark.slow
-def test_two_workers_run_the_catalog(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess(*PLUGIN, "-n", "2", "-q", str(CATALOG))
-    assert result.ret == 0
-    assert result.parseoutcomes()["passed"] >= 49
