@@ -2,13 +2,13 @@
 
 The page is what a person opens from CI: it must load without a console error, show a clicked
 cell's details at once, hide rows with a filter and keep its header and scenario column in place
-while a 60-device grid scrolls. A screenshot of that grid is left in the module's temp dir.
+while a 60-device grid scrolls. A screenshot of that grid is left in the test's temp dir.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,28 +67,6 @@ def _grid_cases() -> list[CaseResult]:
     return cases
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, list[str]]]:
-    """One Chromium, one rendered report, one page load and one screenshot for the module.
-
-    Loading the 900-case grid is most of this module's time (~1 s of Chromium's CPU a load):
-    the tests share the loaded page and ``grid`` puts it back in its loaded state between them.
-    The console errors of the whole page's life are collected here."""
-    folder = tmp_path_factory.mktemp("grid")
-    path = folder / "grid.html"
-    drive(HtmlReporter(path), _grid_cases())
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        errors: list[str] = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(path.as_uri())
-        page.screenshot(path=str(folder / "grid-60-devices.png"))
-        yield page, errors
-        browser.close()
-
-
 #: Back to the state the page loaded in: every filter on "all" (through its change event, as a
 #: person's choice), the details panel closed, the grid scrolled to its top left corner.
 _RESET = """() => {
@@ -104,19 +82,7 @@ _RESET = """() => {
 }"""
 
 
-@pytest.fixture
-def grid(loaded: tuple[Any, list[str]]) -> Iterator[Any]:
-    """The loaded page, as it was loaded (checked: a test never starts from another's state),
-    with no console error during the test."""
-    page, errors = loaded
-    assert page.evaluate(_RESET) == [0, 0]
-    assert not page.locator("#panel").is_visible()
-    assert page.locator("table.grid tbody tr[data-platform]:visible").count() == 30
-    yield page
-    assert errors == []
-
-
-def test_the_page_loads_with_devices_in_natural_order(grid: Any) -> None:
+def devices_in_natural_order(grid: Any) -> None:
     headers = grid.locator("table.grid thead th").all_inner_texts()
     assert headers[0] == "scenario" and headers[-1] == "passed"
     pixels = [h for h in headers if h.startswith("Pixel")]
@@ -125,7 +91,7 @@ def test_the_page_loads_with_devices_in_natural_order(grid: Any) -> None:
     assert len(headers) == 60 + 2
 
 
-def test_a_click_on_a_failing_cell_shows_its_details_at_once(grid: Any) -> None:
+def a_click_on_a_failing_cell_shows_its_details_at_once(grid: Any) -> None:
     panel = grid.locator("#panel")
     assert not panel.is_visible()
     grid.locator('td[data-outcome="failed"]').click()
@@ -138,7 +104,7 @@ def test_a_click_on_a_failing_cell_shows_its_details_at_once(grid: Any) -> None:
     assert not panel.is_visible()
 
 
-def test_a_filter_hides_the_other_rows(grid: Any) -> None:
+def a_filter_hides_the_other_rows(grid: Any) -> None:
     rows = grid.locator("table.grid tbody tr[data-platform]")
     visible = grid.locator("table.grid tbody tr[data-platform]:visible")  # one query, not one a row
     assert rows.count() == 30
@@ -150,7 +116,7 @@ def test_a_filter_hides_the_other_rows(grid: Any) -> None:
     assert not grid.locator("tr.group-row", has_text="android").is_visible()
 
 
-def test_header_and_scenario_column_stay_in_place_when_scrolling(grid: Any) -> None:
+def header_and_scenario_column_stay_in_place_when_scrolling(grid: Any) -> None:
     before_header = grid.locator("table.grid thead th").nth(5).bounding_box()
     before_name = grid.locator('table.grid th[scope="row"]').first.bounding_box()
     scrolled = grid.locator(".scroll").evaluate(
@@ -161,3 +127,41 @@ def test_header_and_scenario_column_stay_in_place_when_scrolling(grid: Any) -> N
     after_name = grid.locator('table.grid th[scope="row"]').first.bounding_box()
     assert after_header["y"] == pytest.approx(before_header["y"], abs=1)  # the header row stayed on top
     assert after_name["x"] == pytest.approx(before_name["x"], abs=1)  # the scenario column stayed left
+
+
+CHECKS = [
+    devices_in_natural_order,
+    a_click_on_a_failing_cell_shows_its_details_at_once,
+    a_filter_hides_the_other_rows,
+    header_and_scenario_column_stay_in_place_when_scrolling,
+]
+
+
+def test_the_grid_in_chromium(tmp_path: Path) -> None:
+    """Every check of :data:`CHECKS` on one Chromium, one rendered report and one page load.
+
+    One test, not one a check: loading the 900-case grid is most of the time here (~1.3 s of
+    Chromium's CPU a load, another ~1.5 s to start Playwright and Chromium), and xdist hands
+    tests out one at a time, so tests of one module sharing a module fixture would each start
+    and load on both workers. Each check starts from the state the page loaded in (restored by
+    :data:`_RESET`, and checked) and must raise no console error; a failure names its check.
+    """
+    path = tmp_path / "grid.html"
+    drive(HtmlReporter(path), _grid_cases())
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(path.as_uri())
+        page.screenshot(path=str(tmp_path / "grid-60-devices.png"))
+        assert errors == [], "while loading"
+        for check in CHECKS:
+            assert page.evaluate(_RESET) == [0, 0], f"{check.__name__}: could not scroll back"
+            assert not page.locator("#panel").is_visible(), f"{check.__name__}: the panel stayed open"
+            visible = page.locator("table.grid tbody tr[data-platform]:visible").count()
+            assert visible == 30, f"{check.__name__}: {visible} rows shown after the reset"
+            check(page)
+            assert errors == [], check.__name__
+        browser.close()
