@@ -194,11 +194,15 @@ def element_trees(depth: int = 4) -> st.SearchStrategy[Element]:
     return trees
 
 
+# 100 examples: with the explicit ones (modified UTF-8 in an attribute value and in the text of an
+# element with children: branches a run of 80 random trees missed) three runs of 100 covered the
+# same branches of the decoder and encoder as 200 examples did.
 @pytest.mark.slow
-@settings(max_examples=examples(200))
+@settings(max_examples=examples(100))
 @given(element_trees())
 @example(Element("", {"": ""}, text=""))
 @example(Element("r", children=(Element("e", text="\x00"), Element("e", text=None))))
+@example(Element("r", {"k": "\x00😀", "n": 1}, children=(Element("e"),), text="\x00😀"))
 def test_round_trip(tree: Element) -> None:
     assert decode(encode(tree), name=NAME) == tree
 
