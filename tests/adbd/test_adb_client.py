@@ -6,6 +6,7 @@ private HOME (so ``~/.android/adbkey`` is made fresh there) and always kills it 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,13 +69,32 @@ def test_pull_refused_and_missing_files(
     assert missing.returncode != 0 and b"No such file or directory" in missing.stdout + missing.stderr
 
 
+class UnansweredPrompt(AuthPolicy):
+    """A user who never answers "Allow USB debugging?"; ``shown`` is set once the prompt is up
+    (the host has offered its key: it is ``unauthorized`` from then on)."""
+
+    def __init__(self) -> None:
+        super().__init__(accept_new_keys=False)
+        self.shown = threading.Event()
+
+    def offer_key(self, payload: bytes) -> bool:
+        self.shown.set()
+        return super().offer_key(payload)
+
+
 def test_connect_waits_for_the_device_state(
     adb_server: AdbServer, phone: Callable[..., Phone], adbd: Callable[..., AdbdServer]
 ) -> None:
     """The helper's wait is for ``device``, not any state: a phone whose user never answers the
-    "Allow USB debugging?" prompt stays ``unauthorized`` and the wait gives up, naming it."""
-    never = adbd(phone(RootAccess.NONE), AuthPolicy(accept_new_keys=False)).spec
+    "Allow USB debugging?" prompt stays ``unauthorized`` and the wait gives up, naming it.
+
+    The wait starts once the prompt is up, so a wait that took ``unauthorized`` for ready would
+    return at once; half a second of waiting for a state that can never come is enough."""
+    prompt = UnansweredPrompt()
+    never = adbd(phone(RootAccess.NONE), prompt).spec
+    adb_server("connect", never)
+    assert prompt.shown.wait(30), "the adb server never offered its key"
     with pytest.raises(AssertionError, match="never came online"):
-        adb_server.connect(never, timeout=2)
+        adb_server.connect(never, timeout=0.5)
     states = dict(line.split("\t")[:2] for line in adb_server("devices").splitlines() if "\t" in line)
-    assert states[never] != "device"  # unauthorized once the AUTH token arrived
+    assert states[never] == "unauthorized"

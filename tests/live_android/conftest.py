@@ -1,16 +1,18 @@
 """The live-Android tests' private configuration: attestlab's own adb key goes to a per-test
-``$XDG_CONFIG_HOME``, adb's to a per-test HOME.
+``$XDG_CONFIG_HOME``, adb's to a per-test HOME; one real adb server per test module.
 
-The virtual phones (``adbd``) and the real adb server (``adb_server``) are tests/conftest.py's.
+The virtual phones (``adbd``) are tests/conftest.py's; so is the folder-wide ``adb_server``,
+which this folder replaces by one server process shared by each module's tests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import give_adb_key
+from tests.helpers import ADB, AdbServer, give_adb_key
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +24,28 @@ def private_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ADB_SERVER_SOCKET", raising=False)
     monkeypatch.delenv("ANDROID_SERIAL", raising=False)
     (tmp_path / "home").mkdir()
+
+
+@pytest.fixture(scope="module")
+def module_adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdbServer]:
+    if ADB is None:
+        pytest.skip("no adb client on PATH (.ci/run installs Debian's adb package)")
+    server = AdbServer(tmp_path_factory.mktemp("adb-home"))
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def adb_server(module_adb_server: AdbServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[AdbServer]:
+    """The module's real adb server, which attestlab and the adb client find through
+    ``ANDROID_ADB_SERVER_PORT``: one process for the module instead of one per test (a start-up
+    wait, and a new adb key, ~0.1 s of CPU, each). The tests use it as they find it: each
+    connects its own phones (their own ports); after each, every device is disconnected, so a
+    later phone on a port the OS gives again starts afresh."""
+    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(module_adb_server.port))
+    try:
+        yield module_adb_server
+    finally:
+        module_adb_server.run("disconnect", check=False)
