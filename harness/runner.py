@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import snapshots
 from harness.bundled import catalog_dir
@@ -26,7 +27,6 @@ from harness.cases import CaseDevice, expand
 from harness.errors import InputError, SourceError
 from harness.interrupts import DEFAULT_CASE_TIMEOUT, CaseDeadline, Interrupts, case_deadline
 from harness.matrix import MATRIX_KEYS, MatrixDevice, SourceDevice, shard
-from harness.report import Reporter
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
 from harness.scenarios.execute import new_result, run_case, scenario_sources
 from harness.scenarios.loader import parse_scenario, read_scenario_doc
@@ -35,6 +35,11 @@ from harness.select import ScenarioFilter, Selection
 from simulator.errors import AttestlabError
 from simulator.secret import shown
 from simulator.verifier.orgfile import OrgSpec
+
+if TYPE_CHECKING:
+    # Only named in annotations: importing harness.report would bring rich (the terminal
+    # report) into every process that only plans cases, such as each pytest worker of the plugin.
+    from harness.report import Reporter
 
 CATALOG_ENV = "ATTESTLAB_CATALOG"
 
