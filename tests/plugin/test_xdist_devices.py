@@ -3,7 +3,7 @@
 One test runs a real inner pytest in a subprocess (``runpytest_subprocess``) with ``-n 2``, so
 the workers, the scheduler and the ``xdist_group`` handling are xdist's own. Such a run costs
 three processes, each starting pytest and importing and collecting all of it (~5 s of CPU), so
-one run serves every behaviour that needs workers, each checked as a subtest; what needs none
+one run serves every behaviour that needs workers; what needs none
 (which items a run collects and deselects) is checked in-process. The live phones are
 :mod:`simulator.adbd` servers built from bundled Android captures, reached over loopback both
 directly (``adb:HOST:PORT``) and through a private real ``adb`` server (``adb-server:SERIAL``).
@@ -88,10 +88,10 @@ def _live_files(pytester: pytest.Pytester) -> None:
 
 @pytest.mark.slow
 def test_the_catalog_on_a_matrix_and_live_phones_on_two_workers(
-    pytester: pytest.Pytester, adb_server: AdbServer, phones: list[AdbdServer], subtests: pytest.Subtests
+    pytester: pytest.Pytester, adb_server: AdbServer, phones: list[AdbdServer]
 ) -> None:
-    """One inner run with ``-n 2`` (three processes, ~4 s of CPU: one run for every behaviour that
-    needs xdist's workers, each checked as a subtest): the bundled catalog on a matrix of simulated
+    """One inner run with ``-n 2`` (three processes, ~5 s of CPU: one run for every behaviour that
+    needs xdist's workers, each checked below): the bundled catalog on a matrix of simulated
     devices, and live scenarios on phones given both by ``--attestlab-device`` and by ``source:``
     entries of the matrix file, two of them absent. ``-m "not device or live"`` deselects the
     catalog's items on the phones: they are for simulated devices."""
@@ -132,37 +132,35 @@ def test_the_catalog_on_a_matrix_and_live_phones_on_two_workers(
 
     live = [i for i in ran if not i.startswith("scenarios/")]  # the rest are the catalog's
     phones_run = [f"adb:{direct.spec}", f"adb:{other.spec}", f"adb-server:{served.spec}"]
-    with subtests.test("every item the run selects passes, or is an absent phone's and skips"):
-        result.stdout.fnmatch_lines([f"2 workers [[]{len(ran)} items[]]"])
-        skipped = 2 * len(LIVE_SCENARIOS)
-        result.assert_outcomes(passed=len(ran) - skipped, skipped=skipped)
-    with subtests.test("the catalog's items run on both workers"):
-        assert {worker for i, (worker, _) in ran.items() if i not in live} == {"gw0", "gw1"}
-    with subtests.test("the catalog: what it collects on the simulated devices alone, none of its items on a phone"):
-        assert sorted(i for i in ran if i not in live) == sorted(catalog_ids)
-        labels = {device(i) for i in catalog_ids}
-        captures = {label for label in labels if label.startswith("capture:")}
-        assert labels - captures == {"Pixel 8 · Android 14", "iPhone 15 · iOS 18"}, labels
-        # Scenarios that read their device from a capture keep it; the others run once per device.
-        assert any(i.startswith("scenarios/android/capture-fully-managed.yaml::") and "[capture:" in i for i in ran)
-    with subtests.test("a phone is scheduled by DeviceScheduling"):
-        result.stdout.fnmatch_lines(["scheduling tests via DeviceScheduling"])
-    with subtests.test("live scenarios on every phone but the Workspace ONE one, and on the simulated Android"):
-        # adb:{served} is listed with emm: workspace_one, and every live scenario is Intune's.
-        on = [*phones_run, absent_given, absent_listed, "Pixel 8 · Android 14"]
-        assert sorted(live) == sorted(f"{name}.yaml::live-{name}[{d}]" for name in LIVE_SCENARIOS for d in on)
-    with subtests.test("each phone's items on one worker, the phones on both"):
-        workers = {d: {ran[i][0] for i in live if device(i) == d} for d in [*phones_run, absent_given, absent_listed]}
-        assert all(len(on) == 1 for on in workers.values()), workers
-        assert set().union(*(workers[d] for d in phones_run)) == {"gw0", "gw1"}, workers
-    with subtests.test("a phone's items are marked device and xdist_group, a simulated device's not"):
-        for nodeid, (_, marks) in ran.items():
-            expected = {"device", "xdist_group"} if device(nodeid).startswith("adb") else set()
-            assert {"device", "xdist_group"} & set(marks) == expected, nodeid
-    with subtests.test("an absent phone's items skip with the reason"):
-        for absent in (absent_given, absent_listed):
-            result.stdout.fnmatch_lines([f"*SKIPPED*live-managed[[]{absent}[]]*"])
-            result.stdout.fnmatch_lines([f"SKIPPED [[]3[]] *device absent: {absent}: cannot connect*"])
+    # Every item the run selects passes, or is an absent phone's and skips.
+    result.stdout.fnmatch_lines([f"2 workers [[]{len(ran)} items[]]"])
+    skipped = 2 * len(LIVE_SCENARIOS)
+    result.assert_outcomes(passed=len(ran) - skipped, skipped=skipped)
+    # The catalog: what it collects on the simulated devices alone, on both workers, none of its
+    # items on a phone; scenarios that read their device from a capture keep it.
+    assert sorted(i for i in ran if i not in live) == sorted(catalog_ids), "the catalog's items"
+    assert {worker for i, (worker, _) in ran.items() if i not in live} == {"gw0", "gw1"}, "both workers"
+    labels = {device(i) for i in catalog_ids}
+    captures = {label for label in labels if label.startswith("capture:")}
+    assert labels - captures == {"Pixel 8 · Android 14", "iPhone 15 · iOS 18"}, labels
+    assert any(i.startswith("scenarios/android/capture-fully-managed.yaml::") and "[capture:" in i for i in ran)
+    # Live scenarios on every phone but the one listed with emm: workspace_one (every live
+    # scenario is Intune's), and on the simulated Android.
+    on = [*phones_run, absent_given, absent_listed, "Pixel 8 · Android 14"]
+    assert sorted(live) == sorted(f"{name}.yaml::live-{name}[{d}]" for name in LIVE_SCENARIOS for d in on)
+    # Scheduled by DeviceScheduling: each phone's items on one worker, the phones on both.
+    result.stdout.fnmatch_lines(["scheduling tests via DeviceScheduling"])
+    workers = {d: {ran[i][0] for i in live if device(i) == d} for d in [*phones_run, absent_given, absent_listed]}
+    assert all(len(where) == 1 for where in workers.values()), workers
+    assert set().union(*(workers[d] for d in phones_run)) == {"gw0", "gw1"}, workers
+    # A phone's items are marked device and xdist_group, a simulated device's not.
+    for nodeid, (_, marks) in ran.items():
+        expected = {"device", "xdist_group"} if device(nodeid).startswith("adb") else set()
+        assert {"device", "xdist_group"} & set(marks) == expected, nodeid
+    # An absent phone's items skip with the reason.
+    for absent in (absent_given, absent_listed):
+        result.stdout.fnmatch_lines([f"*SKIPPED*live-managed[[]{absent}[]]*"])
+        result.stdout.fnmatch_lines([f"SKIPPED [[]3[]] *device absent: {absent}: cannot connect*"])
 
 
 def test_device_items_are_marked_device_and_deselected_by_not_device(
