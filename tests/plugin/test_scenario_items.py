@@ -61,11 +61,15 @@ def test_items_have_readable_ids_and_k_filters_on_them(pytester: pytest.Pytester
 
 
 def test_tags_become_markers(pytester: pytest.Pytester) -> None:
-    both = run_catalog(pytester, "--collect-only", "-q", "-m", "known_issue and ios")
-    ids = [line for line in both.outlines if "::" in line]
-    assert ids and all("known-issues/" in i for i in ids)
-    everything = run_catalog(pytester, "--collect-only", "-q", "-m", "known_issue")
-    assert len(ids) < len([line for line in everything.outlines if "::" in line])
+    both = pytester.inline_run(
+        *PLUGIN, "-n", "0", *catalog_config(pytester), str(CATALOG), "--collect-only", "-m", "known_issue and ios"
+    )
+    selected = both.getcalls("pytest_collection_finish")[0].session.items
+    assert selected and all("known-issues/" in item.nodeid for item in selected)
+    assert all({"known_issue", "ios"} <= {mark.name for mark in item.iter_markers()} for item in selected)
+    # "and ios" narrowed it: the known issues of Android were deselected.
+    deselected = [item for call in both.getcalls("pytest_deselected") for item in call.items]
+    assert any(item.get_closest_marker("known_issue") and item.get_closest_marker("android") for item in deselected)
 
 
 def test_each_tag_is_registered_once_however_many_items_carry_it(pytester: pytest.Pytester) -> None:
