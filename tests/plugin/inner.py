@@ -18,11 +18,12 @@ import harness.matrix  # noqa: F401
 import simulator.factory
 import simulator.verifier.orgfile  # noqa: F401
 
-#: Inner sessions run in a temp dir without the project's addopts: name the plugin (the entry
-#: point has the module's name, so this is harmless where it is installed and needed where it is
-#: not), and, as the project's addopts do (pyproject.toml), load only the plugins named: autoloading
-#: every installed plugin (faker, pytest-benchmark, anyio with trio) and rewriting their packages'
-#: asserts cost each inner process ~1.8 s of CPU, three processes a run with ``-n 2``.
+#: Inner sessions run in a temp dir without the project's addopts (a run over the checkout's own
+#: files adds :func:`catalog_config`): name the plugin (the entry point has the module's name, so
+#: this is harmless where it is installed and needed where it is not), and, as the project's
+#: addopts do (pyproject.toml), load only the plugins named: autoloading every installed plugin
+#: (faker, pytest-benchmark, anyio with trio) and rewriting their packages' asserts cost each
+#: inner process ~1.8 s of CPU, three processes a run with ``-n 2``.
 PLUGIN = ["--disable-plugin-autoload", "-p", "xdist", "-p", "harness.pytest_plugin", "-p", "no:cacheprovider"]
 
 ROOT = Path(__file__).resolve().parents[2]
