@@ -42,16 +42,26 @@ def _files(folder: Path, pattern: str) -> list[bytes]:
     return [p.read_bytes() for p in sorted(folder.rglob(pattern)) if p.is_file()]
 
 
+_KINDS = st.sampled_from(["flip", "insert", "delete", "repeat", "cut"])
+_INSERTS = st.sampled_from([b"[", b"{", b"<", b"&", b"*a", b"&a ", b"!!", b"\x00", b"9" * 50])
+
+
+def mutated(seeds: list[bytes]) -> st.SearchStrategy[bytes]:
+    """A seed with one to four mutations. The seed strategy is made once, not in every draw:
+    resolving a new ``sampled_from`` of the seeds each example was most of this module's time."""
+    return _mutations(st.sampled_from(seeds))
+
+
 @st.composite
-def mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
-    data = bytearray(draw(st.sampled_from(seeds)))
+def _mutations(draw: st.DrawFn, seeds: st.SearchStrategy[bytes]) -> bytes:
+    data = bytearray(draw(seeds))
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["flip", "insert", "delete", "repeat", "cut"]))
+        kind = draw(_KINDS)
         at = draw(st.integers(0, max(len(data) - 1, 0)))
         if kind == "flip" and data:
             data[at] = draw(st.integers(0, 255))
         elif kind == "insert":
-            data[at:at] = draw(st.sampled_from([b"[", b"{", b"<", b"&", b"*a", b"&a ", b"!!", b"\x00", b"9" * 50]))
+            data[at:at] = draw(_INSERTS)
         elif kind == "delete":
             del data[at : at + draw(st.integers(1, 16))]
         elif kind == "repeat":
