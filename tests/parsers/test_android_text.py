@@ -155,8 +155,11 @@ _MULTI_LINE = st.builds(
 )
 
 
+# Budgets of the round trips below: 50 examples, not 100. Two runs at 40 covered the same 152
+# branches of the parsers as two at 100; what can be ambiguous (a value line starting "[", a key
+# with " = ") is left out by the strategies and has its own malformed-input tests.
 # Dicts from lists of pairs: unique keys by construction (st.dictionaries redraws taken keys).
-@settings(max_examples=examples(100))
+@settings(max_examples=examples(50))
 @given(st.lists(st.tuples(_PROPERTY_NAMES, _MULTI_LINE), min_size=1).map(dict))
 def test_getprop_round_trip(props: dict[str, str]) -> None:
     """Any value getprop can print unambiguously reads back exactly."""
@@ -417,7 +420,7 @@ _PACKAGES = dotted(
 )
 
 
-@settings(max_examples=examples(100))
+@settings(max_examples=examples(50))
 @given(
     st.lists(_PACKAGES, max_size=8).map(set),
     st.booleans(),
@@ -847,7 +850,7 @@ _KEYS = st.text(st.characters(exclude_characters="\r\n"), min_size=1, max_size=2
 )
 
 
-@settings(max_examples=examples(100))
+@settings(max_examples=examples(50))
 @given(st.dictionaries(_KEYS, _SINGLE_LINE, min_size=1, max_size=6))
 def test_testdpc_round_trip(entries: dict[str, str]) -> None:
     """Whatever TestDPC's printf writes for one-line keys and values reads back exactly."""
