@@ -3,9 +3,8 @@
 A hung case is a real one: a scenario whose device source blocks in ``recv`` on a socket nobody
 writes to (:mod:`stuck_source`). Signals are real signals, sent once what the run writes shows
 it is where the test wants it (no sleeps): to a real ``attestlab`` process where workers are
-forked (never from pytest's own worker) or where the test reads what the run prints at once;
-to this process, from a thread, where the command runs in process (``attestlab()``, the
-console script's ``main``), which saves starting an interpreter.
+forked (never from pytest's own worker), else to this process, from a thread, while the command
+runs in process (``attestlab()``, the console script's ``main``), which saves an interpreter.
 """
 
 from __future__ import annotations
@@ -63,25 +62,26 @@ def _wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str], what: 
 
 
 @contextmanager
-def _signal_this_process(signum: int, when: Callable[[], bool]) -> Iterator[None]:
-    """Send ``signum`` to this process from a thread once ``when()`` holds, while the block runs
-    a command in process (whose run installs its own handlers over the ones here).
+def _signal_this_process(signum: int, *moments: Callable[[], bool]) -> Iterator[None]:
+    """Send ``signum`` to this process from a thread once each of ``moments`` holds, in turn,
+    while the block runs a command in process (whose run installs its own handlers over the
+    ones here).
 
-    A signal that comes after the run (a run that ended before ``when()`` held) finds this
-    context's handler instead of the default one (which would end pytest's worker) and fails the
-    test; so does a block that ends without the signal sent."""
+    A signal that comes after the run (a run that ended before its moment) finds this context's
+    handler instead of the default one (which would end pytest's worker) and fails the test; so
+    does a block that ends before every signal was sent."""
     stray: list[int] = []
     done = threading.Event()
-    sent = threading.Event()
+    sent: list[int] = []
 
     def send() -> None:
         deadline = time.monotonic() + 60
-        while not done.is_set() and time.monotonic() < deadline:
-            if when():
-                os.kill(os.getpid(), signum)
-                sent.set()
-                return
-            done.wait(0.005)  # polling a file the run writes, not a timing assumption
+        for moment in moments:
+            while not moment():
+                if done.wait(0.005) or time.monotonic() > deadline:  # polling what the run writes
+                    return
+            os.kill(os.getpid(), signum)
+            sent.append(signum)
 
     previous = signal.signal(signum, lambda number, frame: stray.append(number))
     sender = threading.Thread(target=send, name=f"send-{signal.Signals(signum).name}", daemon=True)
@@ -92,8 +92,9 @@ def _signal_this_process(signum: int, when: Callable[[], bool]) -> Iterator[None
         done.set()
         sender.join()
         signal.signal(signum, previous)
-    assert sent.is_set(), f"{signal.Signals(signum).name}: the run ended before the moment to send it"
-    assert not stray, f"{signal.Signals(signum).name} came after the run had ended"
+    name = signal.Signals(signum).name
+    assert len(sent) == len(moments), f"{name}: the run ended before signal {len(sent) + 1} of {len(moments)}"
+    assert not stray, f"{name} came after the run had ended"
 
 
 def _start(args: list[str | Path], cwd: Path, **env: str) -> subprocess.Popen[str]:
@@ -152,21 +153,30 @@ def _assert_interrupted(tmp_path: Path, planned: int) -> dict[str, object]:
     return summary  # type: ignore[no-any-return]
 
 
-def test_a_second_ctrl_c_stops_a_hung_case_at_once(tmp_path: Path) -> None:
+def test_a_second_ctrl_c_stops_a_hung_case_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sources.KINDS, "stuck", KIND)
     folder = tmp_path / "s"
     _scenario(folder, "a-fine")
     _scenario(folder, "b-stuck", "stuck:pixel")
     marker = tmp_path / "stuck.pid"
-    proc = _start(["run", folder, "--timeout", "0", *_reports(tmp_path)], tmp_path, STUCK_MARKER=str(marker))
-    _wait_for(marker.exists, proc, "the stuck case starting")
-    proc.send_signal(signal.SIGINT)
-    assert proc.stderr is not None
-    assert "Ctrl-C again to stop at once" in proc.stderr.readline() + proc.stderr.readline()
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, out + err
+    monkeypatch.setenv("STUCK_MARKER", str(marker))
+    # The first Ctrl-C's line goes straight to file descriptor 2 (the handler's os.write); two
+    # signals before the handler has run would be one, so the second waits for that line.
+    warned: list[str] = []
+
+    def first_one_handled() -> bool:
+        warned.append(capfd.readouterr().err)
+        return "Ctrl-C again to stop at once" in "".join(warned)
+
+    # A minute's deadline only bounds a run whose second Ctrl-C did nothing (it would then end as
+    # an error case, exit 1): the second Ctrl-C must stop the case at once, long before.
+    with _signal_this_process(signal.SIGINT, marker.exists, first_one_handled):
+        result = attestlab("run", folder, "--timeout", "60", *_reports(tmp_path))
+    assert result.code == 130, result.out + result.err
     assert _assert_interrupted(tmp_path, planned=2)["passed"] == 1
-    assert "interrupted: 1 of 2 planned cases ran" in out
+    assert "interrupted: 1 of 2 planned cases ran" in result.out
 
 
 def test_sigterm_ends_a_run_with_its_reports_and_exit_143(tmp_path: Path) -> None:
@@ -175,7 +185,7 @@ def test_sigterm_ends_a_run_with_its_reports_and_exit_143(tmp_path: Path) -> Non
     def started() -> bool:  # some cases are in the JSON report's .part file
         return sum(p.stat().st_size for p in tmp_path.glob(".r.json.*.part")) > 4000
 
-    with _signal_this_process(signal.SIGTERM, when=started):
+    with _signal_this_process(signal.SIGTERM, started):
         result = attestlab("run", folder, "--matrix", matrix, "--seed", "3", *_reports(tmp_path))
     assert result.code == 143, result.out + result.err
     summary = _assert_interrupted(
