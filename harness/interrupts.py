@@ -110,15 +110,26 @@ def _expired(signum: int, frame: FrameType | None) -> None:
     raise CaseDeadline
 
 
+#: Seconds between two raises of a deadline that has passed while its block still runs.
+DEADLINE_AGAIN_S = 1.0
+
+
 @contextlib.contextmanager
 def case_deadline(seconds: float | None) -> Iterator[None]:
     """Raise :class:`CaseDeadline` in the block if it runs longer than ``seconds`` (None or 0: no
-    deadline; outside the main thread: no deadline)."""
+    deadline; outside the main thread: no deadline).
+
+    Raised again every :data:`DEADLINE_AGAIN_S` (or ``seconds``, if shorter) until the block has
+    ended: a handler's exception raised while the interpreter runs a finalizer (a ``__del__``
+    during garbage collection) is only printed, so a one-shot timer could be lost there and
+    leave a stuck case, and the run, waiting for ever (seen: a stuck source read under a 0.5 s
+    deadline on a loaded machine). Every raise is a ``CaseDeadline`` before the ``finally``
+    below clears the timer, so the caller's ``except CaseDeadline`` takes whichever lands."""
     if not seconds or not _in_main_thread():
         yield
         return
     previous = signal.signal(signal.SIGALRM, _expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, min(seconds, DEADLINE_AGAIN_S))
     try:
         yield
     finally:

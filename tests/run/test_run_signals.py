@@ -26,6 +26,7 @@ import yaml
 from stuck_source import KIND
 
 from harness import sources
+from harness.interrupts import CaseDeadline, case_deadline
 from tests.helpers import ORGS, ROOT, attestlab
 
 pytestmark = pytest.mark.slow  # processes, or seconds of cases (tests/conftest.py runs these first)
@@ -123,6 +124,22 @@ def test_a_hung_case_is_an_error_case_when_its_deadline_passes(tmp_path: Path, m
     assert cases["a-fine"]["outcome"] == cases["c-fine"]["outcome"] == "passed", cases
     assert cases["b-stuck"]["outcome"] == "error"
     assert cases["b-stuck"]["message"] == "case did not finish within its deadline of 0.5s (--timeout)"
+
+
+def test_a_deadline_lost_in_a_finalizer_comes_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first raise lands in a ``__del__``, where Python only prints it (as it may in any
+    garbage collection); the block goes on into a wait that only the deadline can end."""
+    lost: list[type[BaseException] | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda raised: lost.append(raised.exc_type))
+
+    class Finalized:
+        def __del__(self) -> None:
+            threading.Event().wait(30)  # the deadline passes in here
+
+    with pytest.raises(CaseDeadline), case_deadline(0.1):
+        Finalized()  # no reference kept: finalized at once
+        threading.Event().wait(30)
+    assert lost == [CaseDeadline]
 
 
 def _fast_plan(tmp_path: Path, scenarios: int = 10) -> tuple[Path, Path]:
