@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -265,16 +266,20 @@ def catalog_secrets() -> tuple[str, ...]:
     """Every secret value written in the org files and scenarios of the bundled catalog.
 
     Read once a process: the no-leak checks call it after every command they run, and parsing
-    the catalog with PyYAML's Python loader cost ~0.5 s of CPU a call (~20 s over the suite)."""
+    the catalog with PyYAML's Python loader cost ~0.5 s of CPU a call (~20 s over the suite);
+    libyaml's (``CSafeLoader``, the same safe constructors) reads it in a tenth of that."""
     import yaml
+
+    def read(path: Path) -> Any:
+        return yaml.load(path.read_text(), Loader=yaml.CSafeLoader) or {}
 
     values = []
     for path in ORGS.glob("*.yaml"):
-        for config in (yaml.safe_load(path.read_text()) or {}).get("endpoint_management", []):
+        for config in read(path).get("endpoint_management", []):
             if config.get("secret"):
                 values.append(str(config["secret"]))
     for path in CATALOG.rglob("*.yaml"):
-        doc = yaml.safe_load(path.read_text()) or {}
+        doc = read(path)
         org = doc.get("org")
         if isinstance(org, dict):
             values += [str(c["secret"]) for c in org.get("endpoint_management", []) if c.get("secret")]
