@@ -267,11 +267,15 @@ def catalog_secrets() -> tuple[str, ...]:
 
     Read once a process: the no-leak checks call it after every command they run, and parsing
     the catalog with PyYAML's Python loader cost ~0.5 s of CPU a call (~20 s over the suite);
-    libyaml's (``CSafeLoader``, the same safe constructors) reads it in a tenth of that."""
+    libyaml's (``CSafeLoader``, the same safe constructors) reads it in a tenth of that. PyYAML
+    built without libyaml has no ``CSafeLoader`` (simulator/yamlfile.py supports it): the Python
+    ``SafeLoader`` then."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
     def read(path: Path) -> Any:
-        return yaml.load(path.read_text(), Loader=yaml.CSafeLoader) or {}
+        return yaml.load(path.read_text(), Loader=loader) or {}
 
     values = []
     for path in ORGS.glob("*.yaml"):

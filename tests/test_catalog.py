@@ -187,3 +187,15 @@ def test_a_wrong_expectation_fails(path: Path, catalog: dict[Path, Ran]) -> None
     result = run_case(replace(scenario, steps=tuple(steps)), None, 1)
     assert result.outcome is CaseOutcome.FAILED
     assert f"reason: expected {wrong}, got {step.expect.reason}" in result.message
+
+
+def test_the_no_leak_secrets_are_read_without_libyaml_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML built without libyaml (simulator/yamlfile.py supports it) has no ``CSafeLoader``:
+    the suite's no-leak checks still find every catalog secret, with the Python loader."""
+    import yaml
+
+    from tests.helpers import catalog_secrets
+
+    with_libyaml = catalog_secrets()
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    assert catalog_secrets.__wrapped__() == with_libyaml and with_libyaml
