@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -107,6 +108,11 @@ class Interrupts:
 
 
 def _expired(signum: int, frame: FrameType | None) -> None:
+    # A handler runs in the interrupted thread's state: exc_info is the exception that code
+    # is handling. A deadline already being handled (the block's cleanup, contextlib's
+    # __exit__, the caller's except) is not cut by another one, which could escape that except.
+    if isinstance(sys.exc_info()[1], CaseDeadline):
+        return
     raise CaseDeadline
 
 
@@ -119,17 +125,18 @@ def case_deadline(seconds: float | None) -> Iterator[None]:
     """Raise :class:`CaseDeadline` in the block if it runs longer than ``seconds`` (None or 0: no
     deadline; outside the main thread: no deadline).
 
-    Raised again every :data:`DEADLINE_AGAIN_S` (or ``seconds``, if shorter) until the block has
+    Raised again every :data:`DEADLINE_AGAIN_S` (or ``seconds``, if longer) until the block has
     ended: a handler's exception raised while the interpreter runs a finalizer (a ``__del__``
     during garbage collection) is only printed, so a one-shot timer could be lost there and
     leave a stuck case, and the run, waiting for ever (seen: a stuck source read under a 0.5 s
-    deadline on a loaded machine). Every raise is a ``CaseDeadline`` before the ``finally``
-    below clears the timer, so the caller's ``except CaseDeadline`` takes whichever lands."""
+    deadline on a loaded machine). Not while a ``CaseDeadline`` is being handled: the block's
+    cleanup (its ``finally``) runs to its end, and the caller's ``except CaseDeadline`` takes
+    exactly one; the ``finally`` below clears the timer."""
     if not seconds or not _in_main_thread():
         yield
         return
     previous = signal.signal(signal.SIGALRM, _expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds, min(seconds, DEADLINE_AGAIN_S))
+    signal.setitimer(signal.ITIMER_REAL, seconds, max(seconds, DEADLINE_AGAIN_S))
     try:
         yield
     finally:

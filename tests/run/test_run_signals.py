@@ -20,12 +20,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import pytest
 import yaml
 from stuck_source import KIND
 
-from harness import sources
+from harness import interrupts, sources
 from harness.interrupts import CaseDeadline, case_deadline
 from tests.helpers import ORGS, ROOT, attestlab
 
@@ -129,6 +130,7 @@ def test_a_hung_case_is_an_error_case_when_its_deadline_passes(tmp_path: Path, m
 def test_a_deadline_lost_in_a_finalizer_comes_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """The first raise lands in a ``__del__``, where Python only prints it (as it may in any
     garbage collection); the block goes on into a wait that only the deadline can end."""
+    monkeypatch.setattr(interrupts, "DEADLINE_AGAIN_S", 0.002)  # again after 0.1 s, not 1 s
     lost: list[type[BaseException] | None] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda raised: lost.append(raised.exc_type))
 
@@ -140,6 +142,35 @@ def test_a_deadline_lost_in_a_finalizer_comes_again(monkeypatch: pytest.MonkeyPa
         Finalized()  # no reference kept: finalized at once
         threading.Event().wait(30)
     assert lost == [CaseDeadline]
+
+
+def test_a_deadline_that_comes_again_during_cleanup_is_caught_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The block's cleanup outlasts the repeat interval: the deadline that comes again while the
+    first is being handled does not cut that cleanup, the caller catches one, no timer is left."""
+    monkeypatch.setattr(interrupts, "DEADLINE_AGAIN_S", 0.002)
+    alarms: list[int] = []
+    again = threading.Event()
+    expired = interrupts._expired
+
+    def counted(signum: int, frame: FrameType | None) -> None:
+        alarms.append(signum)
+        if len(alarms) > 1:
+            again.set()
+        expired(signum, frame)
+
+    monkeypatch.setattr(interrupts, "_expired", counted)
+    cleaned, caught = [], 0
+    try:
+        with case_deadline(0.01):
+            try:
+                threading.Event().wait(30)
+            finally:
+                again.wait(30)  # cleanup until the timer has come again
+                cleaned.append(True)
+    except CaseDeadline:
+        caught += 1
+    assert (caught, cleaned, len(alarms) > 1) == (1, [True], True)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def _fast_plan(tmp_path: Path, scenarios: int = 10) -> tuple[Path, Path]:
