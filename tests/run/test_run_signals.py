@@ -210,19 +210,26 @@ def test_a_second_ctrl_c_stops_a_hung_case_at_once(
     _scenario(folder, "b-stuck", "stuck:pixel")
     marker = tmp_path / "stuck.pid"
     monkeypatch.setenv("STUCK_MARKER", str(marker))
-    # The first Ctrl-C's line goes straight to file descriptor 2 (the handler's os.write); two
-    # signals before the handler has run would be one, so the second waits for that line.
-    warned: list[str] = []
+    # Two signals before the handler has run would be one, so the second waits until the run's
+    # handler has taken the first. (Not by reading capfd from the sender: readouterr reads, then
+    # truncates, so the handler's line written in between was lost and the test waited out the
+    # deadline.) The line itself is read here, after the run.
+    handled = threading.Event()
+    handle = interrupts.Interrupts._handle
 
-    def first_one_handled() -> bool:
-        warned.append(capfd.readouterr().err)
-        return "Ctrl-C again to stop at once" in "".join(warned)
+    def noted(self: interrupts.Interrupts, signum: int, frame: FrameType | None) -> None:
+        try:
+            handle(self, signum, frame)
+        finally:
+            handled.set()
 
+    monkeypatch.setattr(interrupts.Interrupts, "_handle", noted)
     # A minute's deadline only bounds a run whose second Ctrl-C did nothing (it would then end as
     # an error case, exit 1): the second Ctrl-C must stop the case at once, long before.
-    with _signal_this_process(signal.SIGINT, marker.exists, first_one_handled):
+    with _signal_this_process(signal.SIGINT, marker.exists, handled.is_set):
         result = attestlab("run", folder, "--timeout", "60", *_reports(tmp_path))
     assert result.code == 130, result.out + result.err
+    assert "(Ctrl-C again to stop at once)" in capfd.readouterr().err
     assert _assert_interrupted(tmp_path, planned=2)["passed"] == 1
     assert "interrupted: 1 of 2 planned cases ran" in result.out
 
