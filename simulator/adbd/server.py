@@ -32,6 +32,8 @@ from simulator.errors import AdbProtocolError
 log = logging.getLogger(__name__)
 
 _READ_SIZE = 256 * 1024
+#: Seconds stop() waits for the connections' tasks to end before it cancels what is left.
+_SHUTDOWN_S = 1.0
 
 
 class AdbdServer:
@@ -105,10 +107,14 @@ class AdbdServer:
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
-            self._open.discard(writer)
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
+            # Still in _open while it closes: a peer that half-closed without reading what is
+            # left to send keeps wait_closed waiting, until _shutdown aborts the transport.
+            try:
+                writer.close()
+                with contextlib.suppress(ConnectionError, OSError):
+                    await writer.wait_closed()
+            finally:
+                self._open.discard(writer)
 
     # -- in a background thread -----------------------------------------------------------
 
@@ -145,11 +151,19 @@ class AdbdServer:
         asyncio's stream callback in Python 3.11). A connection accepted just before the close
         may start its handler only now, so the sockets are closed again until no task is left:
         a task left pending when the loop closes is destroyed mid-``await`` ("Task was destroyed
-        but it is pending", and its coroutine's ``finally`` raising at garbage collection)."""
+        but it is pending", and its coroutine's ``finally`` raising at garbage collection).
+        Bounded: what is left after :data:`_SHUTDOWN_S` is cancelled, so ``stop()`` always ends."""
         if self._server is not None:
             self._server.close()
         current = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + _SHUTDOWN_S
         while tasks := [task for task in asyncio.all_tasks() if task is not current]:
+            if loop.time() > give_up:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.wait(tasks, timeout=_SHUTDOWN_S)
+                break
             for writer in list(self._open):
                 writer.transport.abort()
             await asyncio.wait(tasks, timeout=0.05)
