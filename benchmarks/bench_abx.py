@@ -94,11 +94,6 @@ def make_config(size_bytes: int, seed: int = 20240601) -> AppConfig:
     return AppConfig(config)
 
 
-def make_document(size_bytes: int, seed: int = 20240601) -> bytes:
-    """A restrictions file of at least ``size_bytes`` in ABX, the same for the same seed."""
-    return restrictions_to_abx(make_config(size_bytes, seed))
-
-
 def _count(element: Element) -> int:
     return 1 + sum(_count(child) for child in element.children)
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.helpers import ADB, AdbServer
+from tests.helpers import AdbServer
 
 if TYPE_CHECKING:
     from simulator.adbd import AdbdServer, Phone
@@ -45,7 +45,8 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
-_CACHE_KEY = pytest.StashKey[tuple[str, str | None]]()
+#: The run's cache folder, and the patch that set the variable naming it (undone at the end).
+_CACHE_KEY = pytest.StashKey[tuple[str, pytest.MonkeyPatch]]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -90,8 +91,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker: the controller's folder is inherited
         return
     folder = tempfile.mkdtemp(prefix="attestlab-suite-cache-")
-    config.stash[_CACHE_KEY] = (folder, os.environ.get(_CACHE_ENV))
-    os.environ[_CACHE_ENV] = folder
+    patch = pytest.MonkeyPatch()
+    patch.setenv(_CACHE_ENV, folder)
+    config.stash[_CACHE_KEY] = (folder, patch)
     if config.getoption("dist", "no") == "no":
         _fill_user_cache()
     else:
@@ -109,11 +111,8 @@ def _fill_user_cache() -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _CACHE_KEY not in config.stash:
         return
-    folder, before = config.stash[_CACHE_KEY]
-    if before is None:
-        os.environ.pop(_CACHE_ENV, None)
-    else:
-        os.environ[_CACHE_ENV] = before
+    folder, patch = config.stash[_CACHE_KEY]
+    patch.undo()
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -139,13 +138,8 @@ def adb_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AdbS
     """A real adb server of the test's own (private HOME, free port), which attestlab and the adb
     client find through ``ANDROID_ADB_SERVER_PORT``; killed at the end. Skipped where there is
     no adb client."""
-    if ADB is None:
-        pytest.skip("no adb client on PATH (.ci/run installs Debian's adb package)")
-    server = AdbServer(tmp_path / "adb-home")
-    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(server.port))
-    monkeypatch.delenv("ADB_SERVER_SOCKET", raising=False)
-    monkeypatch.delenv("ANDROID_SERIAL", raising=False)
-    try:
+    with AdbServer.running(tmp_path / "adb-home") as server:
+        monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(server.port))
+        monkeypatch.delenv("ADB_SERVER_SOCKET", raising=False)
+        monkeypatch.delenv("ANDROID_SERIAL", raising=False)
         yield server
-    finally:
-        server.kill()

@@ -166,6 +166,19 @@ class AdbServer:
         self.process.kill()
         self.process.wait(timeout=10)
 
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls, home: Path) -> Iterator[AdbServer]:
+        """A server for the block, killed after it; the test is skipped where there is no adb
+        client (the ``adb_server`` fixtures)."""
+        if ADB is None:
+            pytest.skip("no adb client on PATH (.ci/run installs Debian's adb package)")
+        server = cls(home)
+        try:
+            yield server
+        finally:
+            server.kill()
+
 
 @dataclass(frozen=True)
 class Result:

@@ -15,11 +15,13 @@ def _until(holds: Callable[[], bool]) -> None:
         threading.Event().wait(0.002)  # polling the server thread's state
 
 
-def test_stop_ends_a_connection_whose_peer_half_closed_without_reading(phone: Callable[..., Phone]) -> None:
+def test_stop_ends_a_connection_whose_peer_half_closed_without_reading(
+    adbd: Callable[..., AdbdServer], phone: Callable[..., Phone]
+) -> None:
     """The host sends 600 CNXN (44 bytes of answer each), closes its side and reads nothing:
     with both sockets' buffers small, ~20 KB of answers stay in the transport (under its 64 KB
     high-water mark, so the read loop goes on to the EOF), and wait_closed never ends by itself."""
-    server = AdbdServer(phone()).start()
+    server = adbd(phone())
     host = socket.socket()
     try:
         host.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ADB, AdbServer, give_adb_key
+from tests.helpers import AdbServer, give_adb_key
 
 
 @pytest.fixture(autouse=True)
@@ -28,13 +28,8 @@ def private_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def module_adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdbServer]:
-    if ADB is None:
-        pytest.skip("no adb client on PATH (.ci/run installs Debian's adb package)")
-    server = AdbServer(tmp_path_factory.mktemp("adb-home"))
-    try:
+    with AdbServer.running(tmp_path_factory.mktemp("adb-home")) as server:
         yield server
-    finally:
-        server.kill()
 
 
 @pytest.fixture

@@ -10,13 +10,12 @@ generations (the live-Android runs then failed after an in-process run, ``-n 0``
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import harness.matrix  # noqa: F401
 import simulator.factory
 import simulator.verifier.orgfile  # noqa: F401
+from tests.helpers import ROOT
 
 #: Inner sessions run in a temp dir without the project's addopts (a run over the checkout's own
 #: files adds :func:`catalog_config`): name the plugin (the entry point has the module's name, so
@@ -25,8 +24,6 @@ import simulator.verifier.orgfile  # noqa: F401
 #: (faker, pytest-benchmark, anyio with trio) and rewriting their packages' asserts cost each
 #: inner process ~1.8 s of CPU, three processes a run with ``-n 2``.
 PLUGIN = ["--disable-plugin-autoload", "-p", "xdist", "-p", "harness.pytest_plugin", "-p", "no:cacheprovider"]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def catalog_config(pytester: pytest.Pytester) -> list[str]:

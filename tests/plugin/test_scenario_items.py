@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugin.inner import PLUGIN, ROOT, catalog_config
+from tests.helpers import CATALOG, ORGS
+from tests.plugin.inner import PLUGIN, catalog_config
 
-CATALOG = ROOT / "scenarios"
-STANDARD_ORG = ROOT / "fixtures" / "orgs" / "standard.yaml"
+STANDARD_ORG = ORGS / "standard.yaml"
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

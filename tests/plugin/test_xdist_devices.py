@@ -18,13 +18,11 @@ from pathlib import Path
 import pytest
 
 from simulator.adbd import AdbdServer
-from tests.helpers import AdbServer, free_port, give_adb_key
-from tests.plugin.inner import PLUGIN, ROOT, catalog_config
+from tests.helpers import CAPTURES, CATALOG, ORGS, AdbServer, free_port, give_adb_key
+from tests.plugin.inner import PLUGIN, catalog_config
 
-CATALOG = ROOT / "scenarios"
-CAPTURES = ROOT / "fixtures" / "captures" / "android"
 #: The org the bundled captures are judged against (fixtures/README.md).
-CAPTURES_ORG = ROOT / "fixtures" / "orgs" / "captures.yaml"
+CAPTURES_ORG = ORGS / "captures.yaml"
 
 #: A plugin of the inner run (``-p worker_log``): which xdist worker set each item up, and the
 #: item's markers (on the worker itself: the controller only replays reports, and inherits the
@@ -76,7 +74,7 @@ def phones(
     """Three virtual phones from two managed captures (the third is reached through adb's server)."""
     _adb_key(pytester, monkeypatch)
     return [
-        adbd(CAPTURES / name)
+        adbd(CAPTURES / "android" / name)
         for name in ("pixel6-android12-intune-abx", "galaxy-s24-android15-intune-abx", "pixel6-android12-intune-abx")
     ]
 
@@ -169,7 +167,7 @@ def test_device_items_are_marked_device_and_deselected_by_not_device(
     """Which items ``-m "not device"`` leaves is collection's business, checked in-process (the
     run of what such a selection keeps, on two workers, is the test above)."""
     _adb_key(pytester, monkeypatch)
-    phone = adbd(CAPTURES / "pixel6-android12-intune-abx")
+    phone = adbd(CAPTURES / "android" / "pixel6-android12-intune-abx")
     _live_files(pytester)
     pytester.makefile(
         ".yaml", simulated=LIVE_SCENARIOS["managed"].format(org=CAPTURES_ORG).replace("live-", "simulated-")

@@ -99,14 +99,14 @@ def _signal_this_process(signum: int, *moments: Callable[[], bool]) -> Iterator[
     assert not stray, f"{name} came after the run had ended"
 
 
-def _start(args: list[str | Path], cwd: Path, **env: str) -> subprocess.Popen[str]:
+def _start(args: list[str | Path], cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, HERE / "stuck_source.py", *map(str, args)],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]), **env},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)])},
     )
 
 
