@@ -3,9 +3,12 @@
 Exit codes: 0 every expectation met / device managed; 1 some case failed / device not managed;
 2 bad input or unusable source (one line naming the file, line or source; ``--debug`` adds the
 traceback). Ctrl-C writes the reports of what finished and exits 130 (SIGTERM: 143).
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here, unlike the rest of the package: typer reads
+each command's signature with ``typing.get_type_hints``, and string annotations made it compile
+and evaluate every ``Annotated[..., typer.Option(...)]`` again (~20 ms of CPU at every start,
+a twentieth of a one-scenario run). Only the names imported for type checking are quoted.
+"""
 
 import functools
 import logging
@@ -28,6 +31,7 @@ from simulator.errors import AttestlabError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from harness.report import Reporter
     from harness.runner import Plan
     from harness.sources import SourceOptions
 
@@ -79,7 +83,7 @@ MdmFiles = Annotated[
 ]
 
 
-def _source_options(adb_key: Path | None) -> SourceOptions:
+def _source_options(adb_key: Path | None) -> "SourceOptions":
     from harness.sources import SourceOptions
 
     return SourceOptions(adb_key=adb_key)
@@ -219,11 +223,9 @@ def run(
     adb_key: AdbKey = None,
 ) -> None:
     """Run attestation scenarios and report whether every expectation was met."""
-    import secrets
-
     from harness import runner, snapshots
     from harness.matrix import MatrixDevice, SourceDevice, load_matrix, source_device
-    from harness.report import HtmlReporter, JsonReporter, JUnitReporter, Reporter, TerminalReporter
+    from harness.report import JsonReporter, Reporter, TerminalReporter
     from harness.shards import parse_shard
     from simulator.verifier.orgfile import read_org_file
 
@@ -253,14 +255,16 @@ def run(
     if collect_only:
         _print_collection(plan)
         raise typer.Exit(0)
-    seed = seed if seed is not None else secrets.randbelow(2**31)
+    if seed is None:
+        import secrets
+
+        seed = secrets.randbelow(2**31)
     console = _summary_console(json_path, junit, html)
     terminal = TerminalReporter(console, verbosity=-1 if quiet else verbose)
     terminal.set_total(plan.planned)
     reporters: list[Reporter] = [terminal]
     reporters += [JsonReporter(json_path)] if json_path else []
-    reporters += [JUnitReporter(junit)] if junit else []
-    reporters += [HtmlReporter(html)] if html else []
+    reporters += _file_reports(junit, html)
     workers = runner.effective_workers(workers, len(plan.cases), force=force_workers)
     try:
         summary = runner.run(
@@ -279,7 +283,7 @@ def run(
     raise typer.Exit(0 if summary.ok else 1)
 
 
-def _print_collection(plan: Plan) -> None:
+def _print_collection(plan: "Plan") -> None:
     """``--collect-only``: the case ids, one a line, then the count (pytest's words)."""
     from harness.cases import case_id
 
@@ -291,7 +295,15 @@ def _print_collection(plan: Plan) -> None:
     typer.echo(f"{len(plan.cases)} case{'s' * (len(plan.cases) != 1)} collected{deselected}")
 
 
-def _summary_console(*reports: Path | None) -> Console:
+def _file_reports(junit: Path | None, html: Path | None) -> "list[Reporter]":
+    """The ``--junit`` and ``--html`` reporters asked for; their modules (XML and HTML writing)
+    are imported only then, which a run without them does not pay for."""
+    from harness import report
+
+    return [*([report.JUnitReporter(junit)] if junit else []), *([report.HtmlReporter(html)] if html else [])]
+
+
+def _summary_console(*reports: Path | None) -> "Console":
     """The terminal summary's console: stderr when a report goes to standard output (``-``),
     which can carry one report only (two would be one unparseable stream)."""
     from rich.console import Console
@@ -369,7 +381,7 @@ def capture(
     )
 
 
-def _print_inspection(console: Console, data: dict[str, object]) -> None:
+def _print_inspection(console: "Console", data: dict[str, object]) -> None:
     from rich.markup import escape
 
     from harness.inspect import config_lines, yes_no
@@ -492,12 +504,10 @@ def report_merge(
     ] = False,
 ) -> None:
     """Merge the JSON reports of the shards of one run (same seed, catalog and shard count)."""
-    from harness.report import HtmlReporter, JsonReporter, JUnitReporter, Reporter, merge_reports
+    from harness.report import JsonReporter, Reporter, merge_reports
 
     console = _summary_console(out, junit, html)
-    reporters: list[Reporter] = [JsonReporter(out)]
-    reporters += [JUnitReporter(junit)] if junit else []
-    reporters += [HtmlReporter(html)] if html else []
+    reporters: list[Reporter] = [JsonReporter(out), *_file_reports(junit, html)]
     summary = merge_reports(list(files), reporters, allow_partial=allow_partial)
     partial = " (partial)" if summary.partial else ""
     console.print(
