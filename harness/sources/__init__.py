@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 
 from harness.errors import InputError, SourceError
-from harness.sources.android_live import SourceOptions
+from harness.sources.options import SourceOptions
 from harness.sources.transport import Answer, Platform, Transport
 from simulator.secret import shown
 

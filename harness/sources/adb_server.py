@@ -25,7 +25,8 @@ from adbutils.errors import AdbError, AdbTimeout
 
 from harness.errors import SourceError
 from harness.sources import sync_client
-from harness.sources.android_live import AndroidLiveTransport, Bounded, Deadline, Dropped, SourceOptions
+from harness.sources.android_live import AndroidLiveTransport, Bounded, Deadline, Dropped
+from harness.sources.options import SourceOptions
 from harness.sources.transport import Answer, port_number
 
 SOCKET_ENV = "ADB_SERVER_SOCKET"

@@ -14,7 +14,7 @@ import pytest
 
 from harness.errors import SourceError
 from harness.sources import open_source
-from harness.sources.android_live import Limits, SourceOptions
+from harness.sources.options import Limits, SourceOptions
 from harness.sources.transport import Answer
 from simulator.adbd import AdbdServer, Phone, RootAccess
 from simulator.appconfig import AppConfig
