@@ -7,7 +7,10 @@ the file revealed, by configuration name.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -23,7 +26,8 @@ from simulator.yamlfile import YamlDoc, read_yaml_file
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built at the first validation (:func:`parse_org_spec`), not at import.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ConfigSpec(_Strict):
@@ -66,13 +70,13 @@ class PolicySpec(_Strict):
         registered: StrictBool = True
         managed: StrictBool = True
 
-    device: DeviceSpec = DeviceSpec()
+    device: DeviceSpec = Field(default_factory=DeviceSpec)
 
 
 class OrgSpec(_Strict):
     org_url: str = Field(pattern=r"^https://[^\s/]+/?$")
     endpoint_management: list[ConfigSpec] = Field(default_factory=list)
-    policy: PolicySpec = PolicySpec()
+    policy: PolicySpec = Field(default_factory=PolicySpec)
     multiple_configs: Literal["any-match", "earliest-only"] = "any-match"
 
     @field_validator("endpoint_management")
@@ -146,11 +150,39 @@ def _plain(error: Any) -> tuple[tuple[str | int, ...], str, tuple[str | int, ...
     return loc, _TYPE_RULES.get(kind, str(error["msg"])), None
 
 
+@contextlib.contextmanager
+def _without_pydantic_plugins() -> Iterator[None]:
+    """Build the org models' validators without looking for pydantic plugins.
+
+    Pydantic looks for plugins (observability hooks such as logfire's) when it builds a
+    validator, by reading the entry points of every installed distribution: ~30 ms of CPU with
+    this project's dependencies installed, a twentieth of a one-scenario ``attestlab run``. An
+    org file is attestlab's own input, not an application model worth tracing, so its models are
+    built with plugins off (``PYDANTIC_DISABLE_PLUGINS``, pydantic's switch), as typer builds
+    its parameter validators. Once built, nothing is looked up again."""
+    if OrgSpec.__pydantic_complete__:
+        yield
+        return
+    before = os.environ.get(_NO_PLUGINS)
+    os.environ[_NO_PLUGINS] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[_NO_PLUGINS]
+        else:
+            os.environ[_NO_PLUGINS] = before
+
+
+_NO_PLUGINS = "PYDANTIC_DISABLE_PLUGINS"
+
+
 def parse_org_spec(data: Any, doc: YamlDoc, base: tuple[str | int, ...] = ()) -> OrgSpec:
     """Validate org data (a whole file, or a scenario's inline ``org:``) with file:line errors,
     in plain words rather than pydantic's (``org_url: must be an https:// URL like ...``)."""
     try:
-        return OrgSpec.model_validate(data)
+        with _without_pydantic_plugins():
+            return OrgSpec.model_validate(data)
     except ValidationError as exc:
         loc, message, line_of = _plain(exc.errors()[0])
         raise doc.error(base + loc, message, line_of=base + line_of if line_of else None) from None
