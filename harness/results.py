@@ -49,6 +49,8 @@ class StepResult:
 
 @dataclass(slots=True)
 class CaseResult:
+    """One case (a scenario on a device) as the reports see it: outcome, steps, message."""
+
     id: str
     scenario: str
     device: str

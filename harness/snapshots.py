@@ -16,7 +16,6 @@ import copy
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.readers import read_source
 from harness.sources import SourceOptions, SourceSpec, parse_spec
 from simulator.device import AnyDevice
 from simulator.errors import AttestlabError
@@ -43,6 +42,10 @@ def take(spec: str | SourceSpec, *, base: Path | None = None) -> AnyDevice | Att
     """The snapshot of a source (read now if it was not yet), or why it could not be read."""
     key = _key(spec, base)
     if key not in _snapshots:
+        # Imported here: a run of simulated devices alone never reads a source, and the readers
+        # (their parsers and live transports) are a good part of start-up.
+        from harness.readers import read_source
+
         try:
             _snapshots[key] = read_source(key, options=_options)
         except AttestlabError as exc:

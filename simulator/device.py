@@ -172,6 +172,8 @@ class Device:
 
 @dataclass(slots=True, eq=False)
 class AndroidDevice(Device):
+    """An Android phone: its users (the personal one, a work profile...) and device owner."""
+
     platform: ClassVar[Platform] = Platform.ANDROID
     users: dict[int, AndroidUser] = field(default_factory=dict)
     device_owner: str | None = None
@@ -284,6 +286,8 @@ class AppOrigin(StrEnum):
 
 @dataclass(slots=True)
 class IOSApp:
+    """An app on an iPhone, and how it got there (which decides whether the MDM manages it)."""
+
     bundle_id: str
     version: str = "9.0.0"
     origin: AppOrigin = AppOrigin.EMM
@@ -333,6 +337,8 @@ class IOSProfile:
 
 @dataclass(slots=True, eq=False)
 class IOSDevice(Device):
+    """An iPhone: its apps, their managed configuration, its profiles and enrollment kind."""
+
     platform: ClassVar[Platform] = Platform.IOS
     apps: dict[str, IOSApp] = field(default_factory=dict)
     #: Managed configuration per preference domain (``com.okta.mobile`` and its extension).

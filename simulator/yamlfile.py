@@ -72,6 +72,8 @@ _QUOTED = re.compile(r"'((?:[^'\\]|\\.){8,})'" + r'|"((?:[^"\\]|\\.){8,})"')  # 
 
 @dataclass(slots=True)
 class YamlDoc:
+    """A YAML file read: its data, and the line of each node by path, for file:line errors."""
+
     name: str
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)

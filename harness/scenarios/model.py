@@ -52,8 +52,10 @@ ENROLLMENT_ATTACKS = ("kid_takeover",)
 KEY_ALGORITHMS = ("RS256", "ES256")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class EMMSpec:
+    """A scenario's ``device.emm``: the EMM that manages the device and what it delivers."""
+
     provider: str
     settings: dict[str, Any]
     ios: dict[str, Any]
@@ -71,6 +73,8 @@ class EMMSpec:
 
 @dataclass(frozen=True, slots=True)
 class DeviceSpec:
+    """A scenario's ``device``: the simulated phone it starts from (or a source to read one)."""
+
     platform: Platform
     model: str | None = None
     os_version: str | None = None
@@ -89,6 +93,8 @@ class DeviceSpec:
 
 @dataclass(frozen=True, slots=True)
 class Expectation:
+    """A step's ``expect``: what to check of its outcome; None (or empty) is not checked."""
+
     decision: str | None = None
     reason: str | None = None
     access: bool | None = None
@@ -99,8 +105,10 @@ class Expectation:
     status: str | None = None  # check_inventory
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Step:
+    """One step of a scenario: its action, arguments, expectation and line in the file."""
+
     action: str
     args: dict[str, Any]
     expect: Expectation | None
@@ -117,6 +125,8 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
+    """A loaded scenario file: the org, the device and the steps to run on them."""
+
     name: str
     path: str
     description: str

@@ -77,7 +77,7 @@ class IOSAppSettings:
     declarative: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class EMM(ABC):
     """An EMM with Okta Verify assigned, holding the configuration the admin typed in.
 

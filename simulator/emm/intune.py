@@ -37,6 +37,8 @@ ANDROID_DEVICE_POLICY = (
 
 @dataclass(slots=True, repr=False)
 class Intune(EMM):
+    """Microsoft Intune: Company Portal enrollments, Okta Verify as a required app."""
+
     provider: ClassVar[str] = "Microsoft Intune"
     mdm_profile_name: ClassVar[str] = "Management Profile"
     enrollment_link: ClassVar[str] = "https://portal.manage.microsoft.com/"  # the Company Portal website

@@ -47,6 +47,8 @@ class DeviceDeleted(VerificationError):
 
 @dataclass(frozen=True, slots=True)
 class PendingChallenge:
+    """A challenge the org sent and awaits Okta Verify's signed answer to (until ``expires_at``)."""
+
     transaction_id: str
     nonce: str
     platform: Platform

@@ -49,7 +49,7 @@ def check_existing_key(value: str) -> Secret:
     return Secret(value)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class EndpointConfig:
     """One "Endpoint management" platform configuration of the org."""
 
