@@ -231,7 +231,7 @@ def run(
 
     shard_of = parse_shard(shard) if shard else None
     org_spec = read_org_file(org)[0] if org else None
-    snapshots.configure(_source_options(adb_key))
+    snapshots.configure(adb_key=adb_key)
     matrix_file = load_matrix(matrix) if matrix else None
     devices: list[MatrixDevice | SourceDevice] = matrix_file.read() if matrix_file else []
     devices += [source_device(spec) for spec in device or []]

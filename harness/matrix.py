@@ -11,7 +11,8 @@ adb-server:emulator-5554``) and a ``scenarios:`` selection by path glob and tag.
 A matrix device's ``emm`` and ``okta_verify`` do not change a scenario: its expectations were
 written for its own EMM and Okta Verify placement, so they *select* which scenarios run on the
 device (:func:`harness.cases.runs_on`); model, OS version and manufacturer are what a matrix
-varies. Every spelling of a SOURCE is the registry's (:func:`harness.sources.parse_spec`).
+varies. Every spelling of a SOURCE is the registry's (:func:`harness.sources.parse_spec`),
+imported where a SOURCE is parsed: a run of simulated devices never imports it.
 
 Sharding (``--shard K/N``) places cases by a hash of their id (:func:`shard`), so that N jobs
 given the same inputs split the run without overlap and with even sizes.
@@ -30,7 +31,6 @@ from typing import Any, TypeVar
 from harness.errors import InputError
 from harness.placements import ANDROID_PLACEMENTS, IOS_PLACEMENTS, PROVIDERS
 from harness.select import ScenarioFilter
-from harness.sources import KINDS, parse_spec
 from simulator.device import Platform
 from simulator.errors import AttestlabError, ConfigError
 from simulator.yamlfile import YamlDoc, read_yaml_file
@@ -109,6 +109,8 @@ class MatrixSource:
 
 def source_label(spec: str) -> str:
     """``capture:/a/b/pixel6`` -> ``capture:pixel6``: short, and the same wherever the checkout is."""
+    from harness.sources import parse_spec
+
     return parse_spec(spec).label
 
 
@@ -118,6 +120,7 @@ def source_device(spec: str, *, emm: str | None = None, okta_verify: str | None 
     A capture that cannot be read is bad input and fails the run here; a live device that
     cannot be read makes only its own cases errors (its platform is known from its kind)."""
     from harness import snapshots
+    from harness.sources import KINDS, parse_spec
 
     parsed = parse_spec(spec)
     absolute = parsed.resolved()
@@ -245,6 +248,8 @@ def parse_device_spec(spec: str | dict[str, Any], *, where: str) -> MatrixDevice
 
 def _source(spec: dict[str, Any], where: str, base: Path) -> MatrixSource:
     """``{source: adb-server:emulator-5554, emm: intune}``: the registry checks the spelling."""
+    from harness.sources import KINDS, parse_spec
+
     fields = _fields(spec, where=where, keys=SOURCE_KEYS)
     try:
         parsed = parse_spec(fields["source"]).resolved(base)

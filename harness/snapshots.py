@@ -8,6 +8,9 @@ are forked after the snapshots were taken (:func:`prefetch`), so they share them
 
 A source that cannot be read is remembered too: each case of that device is then an ``error``
 with the same one-line message, and the other devices of the run go on.
+
+The source registry and readers are imported when a first source is read: a run of simulated
+devices never reads one, and they are a good part of start-up.
 """
 
 from __future__ import annotations
@@ -15,23 +18,40 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from harness.sources import SourceOptions, SourceSpec, parse_spec
 from simulator.device import AnyDevice
 from simulator.errors import AttestlabError
 
+if TYPE_CHECKING:
+    from harness.sources import SourceOptions, SourceSpec
+
 _snapshots: dict[str, AnyDevice | AttestlabError] = {}
-_options = SourceOptions()
+_adb_key: Path | None = None
+_options: SourceOptions | None = None
 
 
-def configure(options: SourceOptions) -> None:
-    """Start a run: how live sources are opened (``--adb-key``), and no snapshot yet."""
-    global _options
-    _options = options
+def configure(*, adb_key: Path | None = None) -> None:
+    """Start a run: the key live sources authenticate with (``--adb-key``), and no snapshot yet."""
+    global _adb_key, _options
+    _adb_key, _options = adb_key, None
     _snapshots.clear()
 
 
+def _source_options() -> SourceOptions:
+    """The run's options, made when a first source is read: a run of simulated devices alone
+    never imports the sources (nor reads ``$ATTESTLAB_SOURCE_TIMEOUT``, which it ignores)."""
+    global _options
+    if _options is None:
+        from harness.sources import SourceOptions
+
+        _options = SourceOptions(adb_key=_adb_key)
+    return _options
+
+
 def _key(spec: str | SourceSpec, base: Path | None) -> str:
+    from harness.sources import parse_spec
+
     # ``isinstance(spec, str)``, not ``isinstance(spec, SourceSpec)``: pytester's in-process runs
     # drop the modules a run imported, so a spec parsed by a module kept from an earlier run can
     # be of another generation of the SourceSpec class.
@@ -42,12 +62,11 @@ def take(spec: str | SourceSpec, *, base: Path | None = None) -> AnyDevice | Att
     """The snapshot of a source (read now if it was not yet), or why it could not be read."""
     key = _key(spec, base)
     if key not in _snapshots:
-        # Imported here: a run of simulated devices alone never reads a source, and the readers
-        # (their parsers and live transports) are a good part of start-up.
         from harness.readers import read_source
 
+        options = _source_options()  # outside the try: a bad $ATTESTLAB_SOURCE_TIMEOUT is bad input
         try:
-            _snapshots[key] = read_source(key, options=_options)
+            _snapshots[key] = read_source(key, options=options)
         except AttestlabError as exc:
             _snapshots[key] = exc
     return _snapshots[key]

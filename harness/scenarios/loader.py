@@ -21,7 +21,6 @@ from harness.scenarios.model import (
     Scenario,
     Step,
 )
-from harness.sources import parse_spec
 from simulator.device import Platform
 from simulator.emm import AndroidMode, Delivery, EnrollmentType, IOSAppSettings
 from simulator.emm.intune import parse_android_json
@@ -338,6 +337,8 @@ def _device(c: _Checker, value: Any) -> DeviceSpec:
             raise c.fail(
                 ("device", "source"), "a device read from a source has no 'emm' or 'okta_verify': the capture says"
             )
+        from harness.sources import parse_spec
+
         try:
             parse_spec(source)
         except InputError as exc:
