@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from harness.matrix import CaseDevice, MatrixDevice, SourceDevice, shard, simulated_label, source_label
 from harness.scenarios.model import DeviceSpec, Scenario
-from harness.select import ScenarioFilter, Selection
+
+if TYPE_CHECKING:  # selections are made by their callers (cli, the pytest plugin, matrix files)
+    from harness.select import ScenarioFilter, Selection
 
 __all__ = ["CaseDevice", "Expansion", "case_id", "device_label", "expand", "runs_on"]
 

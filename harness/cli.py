@@ -237,11 +237,6 @@ def run(
     devices += [source_device(spec) for spec in device or []]
     devices = list(dict.fromkeys(devices))
     files = runner.collect(paths or [])
-    from harness.select import Selection
-
-    selection = Selection.from_options(keyword, marks, tag)
-    only = matrix_file.scenarios if matrix_file else None
-    plan = runner.plan(files, org=org_spec, matrix=devices or None, shard_of=shard_of, selection=selection, only=only)
     asked = " ".join(
         [
             *([f"-k {keyword!r}"] if keyword is not None else []),
@@ -249,6 +244,13 @@ def run(
             *(f"--tag {t!r}" for t in tag or []),
         ]
     )
+    selection = None
+    if asked:
+        from harness.select import Selection  # the -k / -m grammar: imported when used
+
+        selection = Selection.from_options(keyword, marks, tag)
+    only = matrix_file.scenarios if matrix_file else None
+    plan = runner.plan(files, org=org_spec, matrix=devices or None, shard_of=shard_of, selection=selection, only=only)
     empty = runner.nothing_to_run(plan, selection, asked, only)
     if empty is not None:
         raise InputError(empty)

@@ -26,14 +26,16 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness.errors import InputError
 from harness.placements import ANDROID_PLACEMENTS, IOS_PLACEMENTS, PROVIDERS
-from harness.select import ScenarioFilter
 from simulator.device import Platform
 from simulator.errors import AttestlabError, ConfigError
 from simulator.yamlfile import YamlDoc, read_yaml_file
+
+if TYPE_CHECKING:
+    from harness.select import ScenarioFilter
 
 #: A device's keys (``os_version`` is ``version``'s long name) and the keys of a real device.
 DEVICE_KEYS = ("platform", "model", "version", "os_version", "manufacturer", "emm", "okta_verify")
@@ -329,6 +331,8 @@ def _rules(doc: YamlDoc) -> list[_Rule]:
 
 
 def _scenarios(doc: YamlDoc) -> ScenarioFilter | None:
+    from harness.select import ScenarioFilter
+
     section = doc.data.get("scenarios")
     if section is None:
         return None

@@ -31,7 +31,6 @@ from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
 from harness.scenarios.execute import new_result, run_case, scenario_sources
 from harness.scenarios.loader import parse_scenario, read_scenario_doc
 from harness.scenarios.model import Scenario
-from harness.select import ScenarioFilter, Selection
 from simulator.errors import AttestlabError
 from simulator.secret import shown
 from simulator.verifier.orgfile import OrgSpec
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     # Only named in annotations: importing harness.report would bring rich (the terminal
     # report) into every process that only plans cases, such as each pytest worker of the plugin.
     from harness.report import Reporter
+    from harness.select import ScenarioFilter, Selection  # the -k/-m grammar, imported by whoever selects
 
 CATALOG_ENV = "ATTESTLAB_CATALOG"
 

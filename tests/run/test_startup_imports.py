@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow  # a fresh interpreter (tests/conftest.py runs the
 NOT_ON_THE_PLAIN_PATH = (
     "harness.sources",  # the SOURCE registry and transports: a device read from a source
     "harness.readers",  # parsing what a source answered
+    "harness.select",  # -k, -m, --tag and a matrix file's scenarios:
     "harness.report.junit",  # --junit
     "harness.report.html",  # --html
     "xml.etree",  # the JUnit writer's
