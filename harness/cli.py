@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from harness.report import Reporter
+    from harness.report.terminal_writer import TerminalWriter
     from harness.runner import Plan
     from harness.sources import SourceOptions
 
@@ -261,8 +262,8 @@ def run(
         import secrets
 
         seed = secrets.randbelow(2**31)
-    console = _summary_console(json_path, junit, html)
-    terminal = TerminalReporter(console, verbosity=-1 if quiet else verbose)
+    writer = _summary_writer(json_path, junit, html)
+    terminal = TerminalReporter(writer, verbosity=-1 if quiet else verbose)
     terminal.set_total(plan.planned)
     reporters: list[Reporter] = [terminal]
     reporters += [JsonReporter(json_path)] if json_path else []
@@ -280,7 +281,7 @@ def run(
             maxfail=1 if exitfirst else maxfail,
         )
     except KeyboardInterrupt as exc:
-        console.print("[yellow]interrupted: reports hold the cases that finished[/]")
+        writer.line("interrupted: reports hold the cases that finished", "yellow", wrap=True)
         raise typer.Exit(getattr(exc, "exit_code", 130)) from None
     raise typer.Exit(0 if summary.ok else 1)
 
@@ -305,17 +306,16 @@ def _file_reports(junit: Path | None, html: Path | None) -> "list[Reporter]":
     return [*([report.JUnitReporter(junit)] if junit else []), *([report.HtmlReporter(html)] if html else [])]
 
 
-def _summary_console(*reports: Path | None) -> "Console":
-    """The terminal summary's console: stderr when a report goes to standard output (``-``),
+def _summary_writer(*reports: Path | None) -> "TerminalWriter":
+    """Where the terminal summary goes: stderr when a report goes to standard output (``-``),
     which can carry one report only (two would be one unparseable stream)."""
-    from rich.console import Console
-
     from harness.report.atomic import is_stdout
+    from harness.report.terminal_writer import TerminalWriter
 
     on_stdout = [path for path in reports if path is not None and is_stdout(path)]
     if len(on_stdout) > 1:
         raise InputError("only one report can be written to standard output ('-')")
-    return Console(highlight=False, stderr=bool(on_stdout))
+    return TerminalWriter(stderr=bool(on_stdout))
 
 
 @app.command()
@@ -508,15 +508,13 @@ def report_merge(
     """Merge the JSON reports of the shards of one run (same seed, catalog and shard count)."""
     from harness.report import JsonReporter, Reporter, merge_reports
 
-    console = _summary_console(out, junit, html)
+    writer = _summary_writer(out, junit, html)
     reporters: list[Reporter] = [JsonReporter(out), *_file_reports(junit, html)]
     summary = merge_reports(list(files), reporters, allow_partial=allow_partial)
     partial = " (partial)" if summary.partial else ""
-    console.print(
+    writer.line(
         f"{summary.total} cases: {summary.passed} passed, {summary.failed} failed, "
-        f"{summary.errors} errors, {summary.skipped} skipped{partial} -> {out}",
-        soft_wrap=True,
-        markup=False,
+        f"{summary.errors} errors, {summary.skipped} skipped{partial} -> {out}"
     )
     raise typer.Exit(0 if summary.ok else 1)
 

@@ -1,6 +1,6 @@
 """The terminal summary, in pytest's style.
 
-While the run goes: a rich progress bar when the console is a terminal and the run is long
+While the run goes: a rich progress bar when the stream is a terminal and the run is long
 (more than :data:`PROGRESS_THRESHOLD` cases), otherwise one character per case (``.`` passed,
 ``F`` failed, ``E`` error, ``s`` skipped, ``R`` flaky — pytest-rerunfailures' letter for a test
 that passed on a rerun) wrapped at :data:`LINE_WIDTH` columns, which reads well in CI logs. With
@@ -14,17 +14,16 @@ stopped early, and the totals line
 yellow when nothing passed (all skipped, or nothing ran), green otherwise.
 
 Only what is in the :class:`CaseResult` is printed, through :func:`one_line` (an ESC or CR in a
-scenario name cannot rewrite the terminal) and as :class:`rich.text.Text` (a ``[red]`` in a name
-is not markup). Only the failure lines are kept until the end, not the cases.
+scenario name cannot rewrite the terminal) on a :class:`TerminalWriter`, which has no markup (a
+``[red]`` in a name is just text) and does not import rich: rich is imported only for the
+progress bar. Only the failure lines are kept until the end, not the cases.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.text import Text
-
+from harness.report.terminal_writer import Colour, TerminalWriter
 from harness.report.text import case_details, one_line, problem
 from harness.results import CaseOutcome, CaseResult, RunInfo, Summary
 
@@ -43,7 +42,7 @@ _CHAR = {
     CaseOutcome.SKIPPED: "s",
     CaseOutcome.FLAKY: "R",
 }
-_STYLE = {
+_STYLE: dict[CaseOutcome, Colour] = {
     CaseOutcome.PASSED: "green",
     CaseOutcome.FAILED: "red",
     CaseOutcome.ERROR: "red",
@@ -70,31 +69,30 @@ def totals(summary: Summary) -> str:
     return f"{', '.join(parts) or 'no cases ran'} in {summary.duration_s:.2f}s"
 
 
-def _totals_colour(summary: Summary) -> str:
+def _totals_colour(summary: Summary) -> Colour:
     if not summary.ok:
         return "red"
     return "green" if summary.passed or summary.flaky else "yellow"  # yellow: nothing passed
 
 
 class TerminalReporter:
-    """Prints progress and the final summary of a run on ``console``."""
+    """Prints progress and the final summary of a run on ``writer``."""
 
-    def __init__(self, console: Console, verbosity: int = 0) -> None:
-        self.console = console
+    def __init__(self, writer: TerminalWriter, verbosity: int = 0) -> None:
+        self.writer = writer
         self.verbosity = verbosity
         #: The cases the FAILURES section describes (at -v: failed and errored ones only).
         self._described: list[CaseResult] = []
         self._expected: int | None = None
         self._progress: Progress | None = None
-        self._column = 0
-        self._line = Text()
+        self._line: list[CaseOutcome] = []
         self._failures: list[tuple[CaseOutcome, str, str]] = []
         self._counts = Summary()
 
     def set_total(self, total: int) -> None:
         """How many cases the run will have; decides between a progress bar and characters."""
         self._expected = total
-        if self.console.is_terminal and total > PROGRESS_THRESHOLD:
+        if self.writer.is_terminal and total > PROGRESS_THRESHOLD:
             # Imported only here: rich's progress and live display cost ~0.05 s to import,
             # a tenth of a small run that never shows them.
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -104,17 +102,17 @@ class TerminalReporter:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                console=self.console,
+                console=self.writer.rich_console(),
                 transient=True,
             )
             self._progress.add_task("running", total=total)
             self._progress.start()
 
     def start(self, info: RunInfo) -> None:
-        self.console.rule(Text(one_line(info.command)), characters="=")
+        self.writer.rule(one_line(info.command))
         shard = f", shard {info.shard}" if info.shard else ""
         workers = f", {info.workers} workers" if info.workers > 1 else ""
-        self.console.print(Text(one_line(f"seed {info.seed}{shard}{workers}, started {info.started_at}")))
+        self.writer.line(one_line(f"seed {info.seed}{shard}{workers}, started {info.started_at}"), wrap=True)
 
     def add(self, case: CaseResult) -> None:
         outcome = case.outcome
@@ -126,20 +124,12 @@ class TerminalReporter:
         if self.verbosity < 0:
             pass
         elif self.verbosity > 0:
-            self.console.print(
-                Text.assemble(
-                    one_line(case.id),
-                    " ",
-                    (outcome.value.upper(), _STYLE[outcome]),
-                ),
-                soft_wrap=True,
-            )
+            self.writer.write(f"{one_line(case.id)} ")
+            self.writer.line(outcome.value.upper(), _STYLE[outcome])
         elif self._progress is None:
-            # One console write per line of characters: a rich print per case cost more than
-            # running the case.
-            self._line.append(_CHAR[outcome], _STYLE[outcome])
-            self._column += 1
-            if self._column == LINE_WIDTH:
+            # Kept until the line is full: a CI log gets whole lines, as it did from rich.
+            self._line.append(outcome)
+            if len(self._line) == LINE_WIDTH:
                 self._flush_line()
         if self._progress is not None:
             bad = self._counts.failed + self._counts.errors
@@ -150,8 +140,10 @@ class TerminalReporter:
             )
 
     def _flush_line(self) -> None:
-        self.console.print(self._line, soft_wrap=True)
-        self._line, self._column = Text(), 0
+        for outcome in self._line:
+            self.writer.write(_CHAR[outcome], _STYLE[outcome])
+        self.writer.line()
+        self._line = []
 
     def discard(self) -> None:
         """Nothing to abandon: what was printed stays printed."""
@@ -162,28 +154,23 @@ class TerminalReporter:
         """The failure section and totals: counts of the cases received, the run's duration."""
         if self._progress is not None:
             self._progress.stop()
-        if self._column:
+        if self._line:
             self._flush_line()
         self._counts.received(summary)
         if self._described:
-            self.console.rule("FAILURES" if self.verbosity == 1 else "CASES", characters="=")
+            self.writer.rule("FAILURES" if self.verbosity == 1 else "CASES")
             for case in self._described:
-                self.console.rule(Text(one_line(case.id)), characters="_", style=_STYLE[case.outcome])
+                self.writer.rule(one_line(case.id), characters="_", colour=_STYLE[case.outcome])
                 for line in case_details(case)[1:]:
-                    self.console.print(Text(line), soft_wrap=True)
+                    self.writer.line(line)
         if self._failures:
-            self.console.rule("short test summary info", characters="=")
+            self.writer.rule("short test summary info")
             for outcome, case_id, reason in self._failures:
-                self.console.print(
-                    Text.assemble(
-                        (_SUMMARY_LABEL[outcome], _STYLE[outcome]),
-                        f" {case_id} - {reason}",
-                    ),
-                    soft_wrap=True,
-                )
+                self.writer.write(_SUMMARY_LABEL[outcome], _STYLE[outcome])
+                self.writer.line(f" {case_id} - {reason}")
         planned = max(self._counts.planned, self._expected or 0)
         if self._counts.interrupted or self._counts.total < planned:
             why = "interrupted" if self._counts.interrupted else self._counts.stopped or "run stopped"
-            self.console.print(Text(f"!! {why}: {self._counts.total} of {planned} planned cases ran !!", "yellow"))
+            self.writer.line(f"!! {why}: {self._counts.total} of {planned} planned cases ran !!", "yellow", wrap=True)
         colour = _totals_colour(self._counts)
-        self.console.rule(Text(totals(self._counts), colour), characters="=", style=colour)
+        self.writer.rule(totals(self._counts), colour=colour, title_colour=colour)

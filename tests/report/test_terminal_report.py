@@ -1,23 +1,25 @@
-"""The terminal summary, read back from a rich Console writing into a string."""
+"""The terminal summary, read back from a :class:`TerminalWriter` writing into a string (100
+columns; a terminal taking colours when forced)."""
 
 from __future__ import annotations
 
 import io
 import re
 
+import pytest
 from report_cases import DECISION_MISMATCH, HINT_MISMATCH, ODD, drive, make_cases
-from rich.console import Console
 
 from harness.report import TerminalReporter
 from harness.report.terminal import totals
+from harness.report.terminal_writer import TerminalWriter
 from harness.results import CaseOutcome, CaseResult, Summary
 
 
-def console(force_terminal: bool = False) -> Console:
-    return Console(file=io.StringIO(), width=100, force_terminal=force_terminal)
+def console(force_terminal: bool = False) -> TerminalWriter:
+    return TerminalWriter(io.StringIO(), environ={}, terminal=force_terminal, width=100)
 
 
-def output(term: Console, plain: bool = True) -> str:
+def output(term: TerminalWriter, plain: bool = True) -> str:
     """What was written, without terminal control sequences (colours, cursor) unless asked."""
     stream = term.file
     assert isinstance(stream, io.StringIO)
@@ -122,3 +124,16 @@ def test_totals_colour() -> None:
     assert green in colour(make_cases()[:1])
     skipped = CaseResult("s", "s", "d", CaseOutcome.SKIPPED)
     assert yellow in colour([skipped])
+
+
+def test_verbose_lines_print_above_the_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    """The writer writes to the standard output of the moment, which rich's live display
+    redirects while the bar shows, so each case's line lands above the bar, never in it."""
+    reporter = TerminalReporter(TerminalWriter(environ={}, terminal=True, width=100), verbosity=1)
+    reporter.set_total(60)
+    drive(reporter, [make_cases()[0]] * 60)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", capsys.readouterr().out)
+    # The bar is redrawn after each line, behind a CR; a line written into the bar would follow it.
+    assert re.split(r"[\r\n]", text).count("android/basic.yaml::pixel-8 PASSED") == 60
+    assert "0:00:00android" not in text
+    assert "60/60" in text and "60 passed in 0.42s" in text

@@ -232,6 +232,7 @@ def test_a_second_ctrl_c_stops_a_hung_case_at_once(
     assert "(Ctrl-C again to stop at once)" in capfd.readouterr().err
     assert _assert_interrupted(tmp_path, planned=2)["passed"] == 1
     assert "interrupted: 1 of 2 planned cases ran" in result.out
+    assert "interrupted: reports hold the cases that finished" in result.out
 
 
 def test_sigterm_ends_a_run_with_its_reports_and_exit_143(tmp_path: Path) -> None:
