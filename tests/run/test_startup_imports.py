@@ -25,6 +25,7 @@ NOT_ON_THE_PLAIN_PATH = (
     "harness.report.html",  # --html
     "xml.etree",  # the JUnit writer's
     "faker",  # identities come from the shipped name tables (python -m simulator.names checks them)
+    "rich",  # the progress bar of a long run on a terminal, and inspect (the summary: TerminalWriter)
 )
 
 
