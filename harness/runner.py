@@ -36,8 +36,8 @@ from simulator.secret import shown
 from simulator.verifier.orgfile import OrgSpec
 
 if TYPE_CHECKING:
-    # Only named in annotations: importing harness.report would bring rich (the terminal
-    # report) into every process that only plans cases, such as each pytest worker of the plugin.
+    # Only named in annotations: importing harness.report would bring the report writers into
+    # every process that only plans cases, such as each pytest worker of the plugin.
     from harness.report import Reporter
     from harness.select import ScenarioFilter, Selection  # the -k/-m grammar, imported by whoever selects
 
