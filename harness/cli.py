@@ -25,6 +25,7 @@ import typer.main
 
 from harness import __version__
 from harness.errors import InputError
+from harness.source_options import SourceOptions
 from harness.usage import seconds
 from simulator.errors import AttestlabError
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from harness.report import Reporter
     from harness.report.terminal_writer import TerminalWriter
     from harness.runner import Plan
-    from harness.sources import SourceOptions
 
 app = typer.Typer(
     name="attestlab",
@@ -84,9 +84,7 @@ MdmFiles = Annotated[
 ]
 
 
-def _source_options(adb_key: Path | None) -> "SourceOptions":
-    from harness.sources import SourceOptions
-
+def _source_options(adb_key: Path | None) -> SourceOptions:
     return SourceOptions(adb_key=adb_key)
 
 
@@ -99,7 +97,7 @@ MAX_CASE_TIMEOUT = 86400
 #: broken, not flaky.
 MAX_RETRIES = 10
 
-#: The loggers whose debug lines ``--debug`` shows; other libraries' (httpx's, asyncio's...) stay at WARNING.
+#: The loggers whose debug lines ``--debug`` shows; other libraries' (asyncio's, adb-shell's...) stay at WARNING.
 _OWN_LOGGERS = ("harness", "simulator")
 
 
@@ -232,7 +230,7 @@ def run(
 
     shard_of = parse_shard(shard) if shard else None
     org_spec = read_org_file(org)[0] if org else None
-    snapshots.configure(adb_key=adb_key)
+    snapshots.configure(_source_options(adb_key))
     matrix_file = load_matrix(matrix) if matrix else None
     devices: list[MatrixDevice | SourceDevice] = matrix_file.read() if matrix_file else []
     devices += [source_device(spec) for spec in device or []]

@@ -10,7 +10,8 @@ A source that cannot be read is remembered too: each case of that device is then
 with the same one-line message, and the other devices of the run go on.
 
 The source registry and readers are imported when a first source is read: a run of simulated
-devices never reads one, and they are a good part of start-up.
+devices never reads one, and they are a good part of start-up. The options (and so a bad
+``$ATTESTLAB_SOURCE_TIMEOUT``) are read at once: their module is not the registry's.
 """
 
 from __future__ import annotations
@@ -20,33 +21,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.source_options import SourceOptions
 from simulator.device import AnyDevice
 from simulator.errors import AttestlabError
 
 if TYPE_CHECKING:
-    from harness.sources import SourceOptions, SourceSpec
+    from harness.sources import SourceSpec
 
 _snapshots: dict[str, AnyDevice | AttestlabError] = {}
-_adb_key: Path | None = None
-_options: SourceOptions | None = None
+_options = SourceOptions()
 
 
-def configure(*, adb_key: Path | None = None) -> None:
-    """Start a run: the key live sources authenticate with (``--adb-key``), and no snapshot yet."""
-    global _adb_key, _options
-    _adb_key, _options = adb_key, None
-    _snapshots.clear()
-
-
-def _source_options() -> SourceOptions:
-    """The run's options, made when a first source is read: a run of simulated devices alone
-    never imports the sources (nor reads ``$ATTESTLAB_SOURCE_TIMEOUT``, which it ignores)."""
+def configure(options: SourceOptions) -> None:
+    """Start a run: how live sources are opened (``--adb-key``), and no snapshot yet."""
     global _options
-    if _options is None:
-        from harness.sources import SourceOptions
-
-        _options = SourceOptions(adb_key=_adb_key)
-    return _options
+    _options = options
+    _snapshots.clear()
 
 
 def _key(spec: str | SourceSpec, base: Path | None) -> str:
@@ -64,9 +54,8 @@ def take(spec: str | SourceSpec, *, base: Path | None = None) -> AnyDevice | Att
     if key not in _snapshots:
         from harness.readers import read_source
 
-        options = _source_options()  # outside the try: a bad $ATTESTLAB_SOURCE_TIMEOUT is bad input
         try:
-            _snapshots[key] = read_source(key, options=options)
+            _snapshots[key] = read_source(key, options=_options)
         except AttestlabError as exc:
             _snapshots[key] = exc
     return _snapshots[key]

@@ -1,7 +1,7 @@
 """The one exception hierarchy of attestlab.
 
 Every error raised on purpose by :mod:`simulator` or :mod:`harness` derives from
-:class:`AttestlabError`, so callers can catch one class; library exceptions (PyJWT, PyYAML,
+:class:`AttestlabError`, so callers can catch one class; library exceptions (cryptography, PyYAML,
 defusedxml, adb-shell, ...) are wrapped at the boundary where they occur. Messages are one line,
 name the thing that is wrong (file, line, field, device) and never contain a secret value::
 

@@ -25,8 +25,10 @@ stream that is not a terminal and with the same escape sequences on one:
 
 There is no markup language: text is printed as given, through
 :func:`harness.report.text.one_line`, so an ESC or CR in a scenario name shows as ``#x1B``
-and cannot rewrite the terminal, and a ``[red]`` in it is just text. Lines are not wrapped
-(rich wrapped a few at the console width; the terminal wraps them, as it does pytest's).
+and cannot rewrite the terminal, and a ``[red]`` in it is just text. Case lines are never
+wrapped (the terminal wraps them, as it does pytest's); the summary's own sentences (``seed ...``,
+``!! ... !!``, ``interrupted: ...``: ``line(wrap=True)``) are broken at words to the width, as
+rich broke them.
 """
 
 from __future__ import annotations

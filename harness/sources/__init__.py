@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 
 from harness.errors import InputError, SourceError
-from harness.sources.options import SourceOptions
+from harness.source_options import SourceOptions
 from harness.sources.transport import Answer, Platform, Transport
 from simulator.secret import shown
 

@@ -38,9 +38,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from harness.errors import SourceError
+from harness.source_options import SourceOptions
 from harness.sources import sync_client
 from harness.sources.android_live import AndroidLiveTransport, Bounded, Deadline, Dropped
-from harness.sources.options import SourceOptions
 from harness.sources.transport import Answer, port_number
 
 KEY_NAME = "adbkey"

@@ -24,9 +24,9 @@ from adbutils import AdbClient
 from adbutils.errors import AdbError, AdbTimeout
 
 from harness.errors import SourceError
+from harness.source_options import SourceOptions
 from harness.sources import sync_client
 from harness.sources.android_live import AndroidLiveTransport, Bounded, Deadline, Dropped
-from harness.sources.options import SourceOptions
 from harness.sources.transport import Answer, port_number
 
 SOCKET_ENV = "ADB_SERVER_SOCKET"

@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar, TypeVar
 
 from harness.errors import SourceError
+from harness.source_options import SourceOptions
 from harness.sources import shell_batch
-from harness.sources.options import SourceOptions
 from harness.sources.transport import Answer, Platform, TransportBase
 
 T = TypeVar("T")

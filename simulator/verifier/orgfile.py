@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -150,31 +151,34 @@ def _plain(error: Any) -> tuple[tuple[str | int, ...], str, tuple[str | int, ...
     return loc, _TYPE_RULES.get(kind, str(error["msg"])), None
 
 
+_NO_PLUGINS = "PYDANTIC_DISABLE_PLUGINS"
+_BUILDING = threading.Lock()
+
+
 @contextlib.contextmanager
 def _without_pydantic_plugins() -> Iterator[None]:
     """Build the org models' validators without looking for pydantic plugins.
 
     Pydantic looks for plugins (observability hooks such as logfire's) when it builds a
-    validator, by reading the entry points of every installed distribution: ~30 ms of CPU with
-    this project's dependencies installed, a twentieth of a one-scenario ``attestlab run``. An
-    org file is attestlab's own input, not an application model worth tracing, so its models are
-    built with plugins off (``PYDANTIC_DISABLE_PLUGINS``, pydantic's switch), as typer builds
-    its parameter validators. Once built, nothing is looked up again."""
+    validator, by reading the entry points of every installed distribution: ~12 ms of CPU with
+    this project's extras installed. An org file is attestlab's own input, not an application
+    model worth tracing, so its models are built with plugins off (``PYDANTIC_DISABLE_PLUGINS``,
+    pydantic's switch), as typer builds its parameter validators. Once built, nothing is looked
+    up again. One build at a time (a user's threads may load org files through the pytest
+    plugin): two overlapping would each restore what the other had set."""
     if OrgSpec.__pydantic_complete__:
         yield
         return
-    before = os.environ.get(_NO_PLUGINS)
-    os.environ[_NO_PLUGINS] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ[_NO_PLUGINS]
-        else:
-            os.environ[_NO_PLUGINS] = before
-
-
-_NO_PLUGINS = "PYDANTIC_DISABLE_PLUGINS"
+    with _BUILDING:
+        before = os.environ.get(_NO_PLUGINS)
+        os.environ[_NO_PLUGINS] = "1"
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ[_NO_PLUGINS]
+            else:
+                os.environ[_NO_PLUGINS] = before
 
 
 def parse_org_spec(data: Any, doc: YamlDoc, base: tuple[str | int, ...] = ()) -> OrgSpec:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CAPTURES, ORGS, attestlab
+from tests.helpers import CAPTURES, ORGS, ROOT, attestlab
 
 #: A Python exception class name, as ``(FileNotFoundError)`` used to appear in messages.
 EXCEPTION_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception|Forbidden)\b")
@@ -82,3 +82,13 @@ def test_an_adb_port_that_is_no_port_is_one_line(port: str, monkeypatch: pytest.
         result = attestlab("inspect", source)
         assert result.code == 2, (result.out, result.err)
         assert result.err.count("\n") == 1 and words in result.err and "Traceback" not in result.err
+
+
+def test_a_bad_source_timeout_is_bad_input_even_when_only_a_scenario_names_the_source() -> None:
+    """$ATTESTLAB_SOURCE_TIMEOUT is read when the run starts, not when the first case reads its
+    capture: a typo in it is exit 2 with one line, not an error case per scenario."""
+    scenario = ROOT / "scenarios" / "android" / "capture-fully-managed.yaml"
+    result = attestlab("run", "--seed", "1", scenario, env={"ATTESTLAB_SOURCE_TIMEOUT": "abc"})
+    assert (result.code, result.out) == (2, "")
+    expected = "attestlab: error: $ATTESTLAB_SOURCE_TIMEOUT='abc': expected a number of seconds"
+    assert result.err.splitlines() == [expected]

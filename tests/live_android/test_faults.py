@@ -20,7 +20,7 @@ import pytest
 
 from harness.errors import SourceError
 from harness.readers import read_source
-from harness.sources.options import TIMEOUT_ENV, Limits, SourceOptions
+from harness.source_options import TIMEOUT_ENV, Limits, SourceOptions
 from simulator.adbd import AdbdServer
 from tests.helpers import CATALOG, AdbServer, attestlab, free_port, one_line
 from tests.live_android.fault_proxy import FaultProxy

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from harness.errors import SourceError
+from harness.source_options import Limits, SourceOptions
 from harness.sources import open_source
-from harness.sources.options import Limits, SourceOptions
 from harness.sources.transport import Answer
 from simulator.adbd import AdbdServer, Phone, RootAccess
 from simulator.appconfig import AppConfig

@@ -1,8 +1,9 @@
 """What the user chose for live sources, and the bounds of a live read.
 
-Its own module, apart from :mod:`harness.sources.android_live` (the transports that obey these
-bounds), because every run needs :class:`SourceOptions` — the source registry and the CLI build
-one — while only a run that reads a live phone needs the transports.
+Its own module, outside the :mod:`harness.sources` package (the registry and the transports that
+obey these bounds), because every run makes its :class:`SourceOptions` at once — a bad
+``$ATTESTLAB_SOURCE_TIMEOUT`` is bad input before anything runs — while only a run that reads a
+device needs the sources.
 """
 
 from __future__ import annotations
