@@ -104,9 +104,8 @@ class Selection:
     tags: tuple[str, ...] = ()
 
     @classmethod
-    def from_options(cls, keyword: str | None, marks: str | None, tags: list[str] | None) -> Selection | None:
-        if keyword is None and marks is None and not tags:
-            return None
+    def from_options(cls, keyword: str | None, marks: str | None, tags: list[str] | None) -> Selection:
+        """The selection the options ask for (the CLI makes none when it was given none of them)."""
         return cls(
             compile_expression(keyword, option="-k") if keyword is not None else None,
             compile_expression(marks, option="-m") if marks is not None else None,

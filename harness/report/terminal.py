@@ -109,10 +109,10 @@ class TerminalReporter:
             self._progress.start()
 
     def start(self, info: RunInfo) -> None:
-        self.writer.rule(one_line(info.command))
+        self.writer.rule(info.command)
         shard = f", shard {info.shard}" if info.shard else ""
         workers = f", {info.workers} workers" if info.workers > 1 else ""
-        self.writer.line(one_line(f"seed {info.seed}{shard}{workers}, started {info.started_at}"), wrap=True)
+        self.writer.line(f"seed {info.seed}{shard}{workers}, started {info.started_at}", wrap=True)
 
     def add(self, case: CaseResult) -> None:
         outcome = case.outcome
@@ -160,7 +160,7 @@ class TerminalReporter:
         if self._described:
             self.writer.rule("FAILURES" if self.verbosity == 1 else "CASES")
             for case in self._described:
-                self.writer.rule(one_line(case.id), characters="_", colour=_STYLE[case.outcome])
+                self.writer.rule(case.id, characters="_", colour=_STYLE[case.outcome])
                 for line in case_details(case)[1:]:
                     self.writer.line(line)
         if self._failures:
